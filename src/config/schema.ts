@@ -1,0 +1,78 @@
+/**
+ * The shape of `db/environments/<name>.yaml`: every key Confiture reads, with its type and
+ * default. Medium-specific sections live in `sections/`.
+ *
+ * @module
+ */
+import { bool, duration, either, int, list, obj, oneOf, section, str, withDefault } from "./validate.ts";
+import { buildSection } from "./sections/build.ts";
+import { syncSection } from "./sections/sync.ts";
+import { schematoschemaSection } from "./sections/schema_to_schema.ts";
+import { lintSection } from "./sections/lint.ts";
+
+const RESERVED_TABLE_NAMES = new Set([
+  "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "case", "cast", "check", "collate", "column",
+  "constraint", "create", "default", "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for",
+  "foreign", "from", "grant", "group", "having", "in", "into", "limit", "not", "null", "offset", "on", "only", "or",
+  "order", "primary", "references", "select", "table", "then", "to", "true", "union", "unique", "user", "using",
+  "when", "where", "window", "with",
+]);
+
+/** `name` or `schema.name`, plain identifiers, not a reserved word. */
+export const trackingTableSpec = str({
+  pattern: /^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z_][a-zA-Z0-9_]*)?$/,
+  hint: "use name or schema.name with letters, digits and underscores",
+});
+
+export { RESERVED_TABLE_NAMES };
+
+const databaseBlock = obj({
+  host: str(),
+  port: int({ min: 1, max: 65535 }),
+  database: str(),
+  name: str(),
+  user: str(),
+  password: str(),
+  sslmode: oneOf(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const),
+});
+
+/** Validator for a whole environment file. */
+export const environmentSpec = obj({
+  name: str({ pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, hint: "letters, digits, - and _" }),
+  description: str(),
+  database_url: str({ nonEmpty: true }),
+  direct_url: str({ nonEmpty: true }),
+  // libpq-style parts, as an alternative to database_url.
+  host: str(),
+  port: int({ min: 1, max: 65535 }),
+  database: either(str(), databaseBlock),
+  user: str(),
+  password: str(),
+  sslmode: oneOf(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] as const),
+  protected: withDefault(bool(), false),
+  migrations_dir: withDefault(str({ nonEmpty: true }), "db/migrations"),
+  include_dirs: withDefault(list(str({ nonEmpty: true }), { acceptScalar: true }), ["db/schema"]),
+  exclude_dirs: withDefault(list(str({ nonEmpty: true }), { acceptScalar: true }), [] as string[]),
+  seeds_dir: withDefault(str({ nonEmpty: true }), "db/seeds"),
+  migration: section(
+    obj({
+      tracking_table: withDefault(trackingTableSpec, "tb_confiture"),
+      /** How long to wait for the advisory lock another deployer holds. */
+      lock_timeout: withDefault(duration(), 30_000),
+      /** `SET LOCAL lock_timeout` for each migration's statements. */
+      statement_lock_timeout: withDefault(duration(), 5_000),
+      /** `SET LOCAL statement_timeout` for each migration; 0 means none. */
+      statement_timeout: withDefault(duration(), 0),
+      /** Retries of a migration that failed on lock_timeout (SQLSTATE 55P03). */
+      lock_retries: withDefault(int({ min: 0, max: 20 }), 3),
+      allow_out_of_order: withDefault(bool(), false),
+    }),
+  ),
+  build: section(buildSection),
+  sync: section(syncSection),
+  schema_to_schema: section(schematoschemaSection),
+  lint: section(lintSection),
+});
+
+/** The validated raw environment file. */
+export type EnvironmentFile = NonNullable<ReturnType<typeof environmentSpec>>;

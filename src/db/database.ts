@@ -1,0 +1,55 @@
+/**
+ * The one narrow database port. The core talks to this interface and never to a driver;
+ * `server.ts` (npm:postgres) and `pglite.ts` (embedded PostgreSQL) implement it.
+ *
+ * @module
+ */
+
+/** A result row keyed by column name. */
+export type Row = Record<string, unknown>;
+
+/** Something that can run SQL: a database, a dedicated session, or a transaction. */
+export interface Queryable {
+  /**
+   * Run one statement with optional `$1`-style parameters and return its rows.
+   * Values come back as the driver parses them; cast to text in SQL where the exact form matters.
+   */
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Run a script of one or more statements through the simple-query protocol, as `psql`
+   * would send one file. Error positions are character offsets into `sql`.
+   */
+  exec(sql: string): Promise<void>;
+}
+
+/** A connection that can also stream COPY data and run transactions. */
+export interface Session extends Queryable {
+  /** Run `fn` inside BEGIN … COMMIT; any throw rolls back and rethrows. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** `COPY … TO STDOUT`: the server's bytes as a Web stream. */
+  copyOut(sql: string): ReadableStream<Uint8Array>;
+  /** `COPY … FROM STDIN`: feed the stream to the server; resolves once the server has committed the COPY. */
+  copyIn(sql: string, data: ReadableStream<Uint8Array>): Promise<void>;
+}
+
+/** A session kept on one backend connection until released: for advisory locks and SET. */
+export interface ReservedSession extends Session {
+  /** The backend process id of this session. */
+  readonly pid: number;
+  /** Return the connection; session-level locks are released with it. */
+  release(): Promise<void>;
+}
+
+/** Which engine serves a database. */
+export type Backend = "server" | "pglite";
+
+/** An open database: a pool (server) or a single embedded instance (PGlite). */
+export interface Database extends Session, AsyncDisposable {
+  readonly backend: Backend;
+  /** A printable description of the target with any password removed. */
+  readonly label: string;
+  /** Take a dedicated session (one backend) until it is released. */
+  reserve(): Promise<ReservedSession>;
+  /** Close every connection. Safe to call twice. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,119 @@
+/**
+ * The Database port on embedded PGlite (PostgreSQL compiled to WASM). Loaded lazily by
+ * `open.ts`, so commands against a server never pay for it.
+ *
+ * @module
+ */
+import type { PGlite } from "@electric-sql/pglite";
+import type { Database, Queryable, ReservedSession, Row } from "./database.ts";
+import { normalizeDbError } from "./errors.ts";
+import { describeTarget, type PgliteTarget } from "./url.ts";
+
+/** Open (creating if needed) an embedded database. */
+export async function openPglite(
+  target: PgliteTarget,
+  // NOTICEs are not surfaced by PGlite's API, so onNotice is accepted and unused here.
+  options: { onNotice?: (message: string) => void; loadDataDir?: Blob } = {},
+): Promise<Database> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const pg = new PGlite(target.dataDir, {
+    loadDataDir: options.loadDataDir,
+  });
+  try {
+    await pg.waitReady;
+  } catch (e) {
+    throw normalizeDbError(e, describeTarget(target));
+  }
+  return new PgliteDatabase(pg, describeTarget(target));
+}
+
+const STDOUT = /\bTO\s+STDOUT\b/i;
+const STDIN = /\bFROM\s+STDIN\b/i;
+
+class PgliteDatabase implements Database, ReservedSession {
+  readonly backend = "pglite" as const;
+  readonly pid = 0;
+  #closed = false;
+
+  constructor(private readonly pg: PGlite, readonly label: string) {}
+
+  async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    try {
+      const result = await this.pg.query<T>(sql, params as unknown[]);
+      return result.rows;
+    } catch (e) {
+      throw normalizeDbError(e, this.label);
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.pg.exec(sql);
+    } catch (e) {
+      throw normalizeDbError(e, this.label);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    await this.exec("BEGIN");
+    let result: T;
+    try {
+      result = await fn(this);
+    } catch (e) {
+      await this.exec("ROLLBACK").catch(() => {});
+      throw e;
+    }
+    await this.exec("COMMIT");
+    return result;
+  }
+
+  // PGlite exchanges COPY data as one Blob through its virtual /dev/blob device, so an
+  // embedded COPY is bounded by memory; it serves laptops, not the 5M-row production path.
+  copyOut(sql: string): ReadableStream<Uint8Array> {
+    const run = async () => {
+      const result = await this.pg.query(sql.replace(STDOUT, "TO '/dev/blob'"));
+      return result.blob ? new Uint8Array(await result.blob.arrayBuffer()) : new Uint8Array();
+    };
+    let started = false;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        if (started) return controller.close();
+        started = true;
+        try {
+          controller.enqueue(await run());
+        } catch (e) {
+          controller.error(normalizeDbError(e, this.label));
+        }
+      },
+    });
+  }
+
+  async copyIn(sql: string, data: ReadableStream<Uint8Array>): Promise<void> {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of data) parts.push(chunk);
+    try {
+      await this.pg.query(sql.replace(STDIN, "FROM '/dev/blob'"), [], { blob: new Blob(parts as BlobPart[]) });
+    } catch (e) {
+      throw normalizeDbError(e, this.label);
+    }
+  }
+
+  // One embedded instance is one backend: the "reserved" session is the database itself.
+  reserve(): Promise<ReservedSession> {
+    return Promise.resolve(this);
+  }
+
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pg.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

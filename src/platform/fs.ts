@@ -1,0 +1,76 @@
+/**
+ * File-system adapter: the only place the core touches `Deno.*` for files.
+ *
+ * @module
+ */
+
+/** Read a UTF-8 text file; `undefined` when it does not exist. */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** Read a UTF-8 text file. */
+export function readText(path: string): Promise<string> {
+  return Deno.readTextFile(path);
+}
+
+/** Write a UTF-8 text file, creating parent directories. */
+export async function writeText(path: string, content: string, options: { createNew?: boolean } = {}): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  if (slash > 0) await ensureDirectory(path.slice(0, slash));
+  await Deno.writeTextFile(path, content, { createNew: options.createNew });
+}
+
+/** Create a directory and its parents if missing. */
+export async function ensureDirectory(path: string): Promise<void> {
+  await Deno.mkdir(path, { recursive: true });
+}
+
+/** A directory entry. */
+export interface DirEntry {
+  name: string;
+  isFile: boolean;
+  isDirectory: boolean;
+}
+
+/** List a directory; `undefined` when it does not exist. */
+export async function listDir(path: string): Promise<DirEntry[] | undefined> {
+  try {
+    const out: DirEntry[] = [];
+    for await (const e of Deno.readDir(path)) out.push({ name: e.name, isFile: e.isFile, isDirectory: e.isDirectory });
+    return out;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** Whether a path exists. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/** Remove a file or directory tree; missing is fine. */
+export async function removePath(path: string): Promise<void> {
+  try {
+    await Deno.remove(path, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
+/** The current working directory. */
+export function cwd(): string {
+  return Deno.cwd();
+}
