@@ -1,0 +1,274 @@
+/**
+ * Compare two catalog snapshots and describe every difference, grouped by the object a user
+ * would go and fix. Pure functions.
+ *
+ * @module
+ */
+import type { CatalogSnapshot, ColumnSnapshot, SequenceSnapshot } from "./snapshot.ts";
+
+/** The kind of catalog object a difference is about. */
+export type CatalogObjectType =
+  | "schema"
+  | "extension"
+  | "table"
+  | "column"
+  | "constraint"
+  | "index"
+  | "trigger"
+  | "view"
+  | "function"
+  | "sequence"
+  | "enum"
+  | "domain";
+
+/** One difference: `missing` = only in expected, `extra` = only in actual, `changed` = both, differing. */
+export interface CatalogDifference {
+  kind: "missing" | "extra" | "changed";
+  objectType: CatalogObjectType;
+  /** Qualified name: `public.tb_user`, `public.tb_user.email`, `public.fn(integer)`. */
+  object: string;
+  /** The table or view the object belongs to (columns, constraints, indexes, triggers). */
+  parent?: string;
+  /** Which property changed (`type`, `default`, `definition`, …), for `changed`. */
+  detail?: string;
+  expected?: unknown;
+  actual?: unknown;
+}
+
+/** Options for {@link diffCatalogs}. */
+export interface DiffOptions {
+  /** Report columns whose position differs (default false: ADD COLUMN always appends). */
+  columnOrder?: boolean;
+}
+
+/**
+ * Every difference between `expected` and `actual`, sorted by object.
+ *
+ * @example
+ * ```ts
+ * const diffs = diffCatalogs(await snapshotCatalog(fromDdl), await snapshotCatalog(fromMigrations));
+ * if (diffs.length > 0) console.log(formatCatalogDiff(diffs, { expected: "DDL", actual: "migrations" }));
+ * ```
+ */
+export function diffCatalogs(
+  expected: CatalogSnapshot,
+  actual: CatalogSnapshot,
+  options: DiffOptions = {},
+): CatalogDifference[] {
+  const out: CatalogDifference[] = [];
+  diffSet(out, "schema", expected.schemas, actual.schemas);
+  diffSet(out, "extension", expected.extensions, actual.extensions);
+
+  diffKeyed(out, "table", expected.tables, actual.tables, undefined, (name, e, a) => {
+    if (e.kind !== a.kind) out.push(changed("table", name, "kind", e.kind, a.kind));
+    if (e.rowSecurity !== a.rowSecurity) {
+      out.push(changed("table", name, "row security", e.rowSecurity, a.rowSecurity));
+    }
+    diffKeyed(out, "column", e.columns, a.columns, name, (col, ec, ac) => diffColumn(out, col, name, ec, ac, options));
+    diffKeyed(out, "constraint", e.constraints, a.constraints, name, (c, ek, ak) => {
+      if (ek.type !== ak.type) out.push(changed("constraint", c, "type", ek.type, ak.type, name));
+      else if (ek.definition !== ak.definition) {
+        out.push(changed("constraint", c, "definition", ek.definition, ak.definition, name));
+      }
+    });
+    diffIndexes(out, name, e.indexes, a.indexes);
+    diffKeyed(out, "trigger", e.triggers, a.triggers, name, (t, et, at) => {
+      if (et.definition !== at.definition) {
+        out.push(changed("trigger", t, "definition", et.definition, at.definition, name));
+      }
+      if (et.enabled !== at.enabled) out.push(changed("trigger", t, "enabled", et.enabled, at.enabled, name));
+    });
+  });
+
+  diffKeyed(out, "view", expected.views, actual.views, undefined, (name, e, a) => {
+    if (e.kind !== a.kind) out.push(changed("view", name, "kind", e.kind, a.kind));
+    if (e.definition !== a.definition) out.push(changed("view", name, "definition", e.definition, a.definition));
+    diffIndexes(out, name, e.indexes, a.indexes);
+  });
+
+  diffKeyed(out, "function", expected.functions, actual.functions, undefined, (name, e, a) => {
+    for (const key of ["kind", "returns", "language", "volatility", "strict", "securityDefiner", "body"] as const) {
+      if (e[key] !== a[key]) out.push(changed("function", name, key, e[key], a[key]));
+    }
+  });
+
+  diffKeyed(out, "sequence", expected.sequences, actual.sequences, undefined, (name, e, a) => {
+    for (const key of Object.keys(e) as (keyof SequenceSnapshot)[]) {
+      if (e[key] !== a[key]) out.push(changed("sequence", name, key, e[key], a[key]));
+    }
+  });
+
+  diffKeyed(out, "enum", expected.enums, actual.enums, undefined, (name, e, a) => {
+    if (e.join("\u0000") !== a.join("\u0000")) out.push(changed("enum", name, "labels", e, a));
+  });
+
+  diffKeyed(out, "domain", expected.domains, actual.domains, undefined, (name, e, a) => {
+    if (e.type !== a.type) out.push(changed("domain", name, "type", e.type, a.type));
+    if (e.nullable !== a.nullable) out.push(changed("domain", name, "nullable", e.nullable, a.nullable));
+    if (e.default !== a.default) out.push(changed("domain", name, "default", e.default, a.default));
+    if (e.checks.join("\n") !== a.checks.join("\n")) out.push(changed("domain", name, "checks", e.checks, a.checks));
+  });
+  return out;
+}
+
+function diffColumn(
+  out: CatalogDifference[],
+  name: string,
+  table: string,
+  e: ColumnSnapshot,
+  a: ColumnSnapshot,
+  options: DiffOptions,
+): void {
+  for (const key of ["type", "nullable", "default", "identity", "collation"] as const) {
+    if (e[key] !== a[key]) out.push(changed("column", name, key, e[key], a[key], table));
+  }
+  if (JSON.stringify(e.generated) !== JSON.stringify(a.generated)) {
+    out.push(changed("column", name, "generated", e.generated, a.generated, table));
+  }
+  if (options.columnOrder && e.position !== a.position) {
+    out.push(changed("column", name, "position", e.position, a.position, table));
+  }
+}
+
+function diffIndexes(
+  out: CatalogDifference[],
+  parent: string,
+  e: Record<string, { definition: string }>,
+  a: Record<string, { definition: string }>,
+): void {
+  diffKeyed(out, "index", e, a, parent, (i, ei, ai) => {
+    if (ei.definition !== ai.definition) {
+      out.push(changed("index", i, "definition", ei.definition, ai.definition, parent));
+    }
+  });
+}
+
+function changed(
+  objectType: CatalogObjectType,
+  name: string,
+  detail: string,
+  expected: unknown,
+  actual: unknown,
+  parent?: string,
+): CatalogDifference {
+  return {
+    kind: "changed",
+    objectType,
+    object: parent ? `${parent}.${name}` : name,
+    ...(parent ? { parent } : {}),
+    detail,
+    expected,
+    actual,
+  };
+}
+
+function diffSet(out: CatalogDifference[], objectType: CatalogObjectType, e: string[], a: string[]): void {
+  const as = new Set(a);
+  const es = new Set(e);
+  for (const x of e) if (!as.has(x)) out.push({ kind: "missing", objectType, object: x });
+  for (const x of a) if (!es.has(x)) out.push({ kind: "extra", objectType, object: x });
+}
+
+function diffKeyed<T>(
+  out: CatalogDifference[],
+  objectType: CatalogObjectType,
+  e: Record<string, T>,
+  a: Record<string, T>,
+  parent: string | undefined,
+  both: (name: string, e: T, a: T) => void,
+): void {
+  const names = [...new Set([...Object.keys(e), ...Object.keys(a)])].sort();
+  for (const name of names) {
+    const object = parent ? `${parent}.${name}` : name;
+    const p = parent ? { parent } : {};
+    if (!(name in a)) out.push({ kind: "missing", objectType, object, ...p, expected: e[name] });
+    else if (!(name in e)) out.push({ kind: "extra", objectType, object, ...p, actual: a[name] });
+    else both(name, e[name], a[name]);
+  }
+}
+
+/** How the two sides are called in a rendered diff. */
+export interface DiffLabels {
+  expected: string;
+  actual: string;
+}
+
+/**
+ * Render differences as readable text, one block per table, view or other top-level object.
+ *
+ * @example
+ * ```ts
+ * formatCatalogDiff(diffs, { expected: "db/schema", actual: "migrations" });
+ * // table public.tb_user
+ * //   - column email (text NOT NULL): only in db/schema
+ * ```
+ */
+export function formatCatalogDiff(
+  diffs: readonly CatalogDifference[],
+  labels: DiffLabels = { expected: "expected", actual: "actual" },
+): string {
+  if (diffs.length === 0) return "No differences.";
+  const groups = new Map<string, string[]>();
+  const width = Math.max(labels.expected.length, labels.actual.length) + 1;
+  for (const d of diffs) {
+    const header = d.parent ? `${ownerType(diffs, d.parent)} ${d.parent}` : `${d.objectType} ${d.object}`;
+    const lines = groups.get(header) ?? [];
+    groups.set(header, lines);
+    const local = d.parent ? `${d.objectType} ${d.object.slice(d.parent.length + 1)}` : "";
+    if (d.kind === "missing" || d.kind === "extra") {
+      const value = d.kind === "missing" ? d.expected : d.actual;
+      const shown = describeValue(d.objectType, value);
+      const where = d.kind === "missing" ? labels.expected : labels.actual;
+      const subject = local ? `${local}${shown ? ` (${shown})` : ""}: ` : shown ? `${shown}: ` : "";
+      lines.push(`  ${d.kind === "missing" ? "-" : "+"} ${subject}only in ${where}`);
+    } else {
+      const subject = local ? `${local} ${d.detail}` : d.detail;
+      const e = show(d.expected);
+      const a = show(d.actual);
+      if (e.length + a.length < 70 && !e.includes("\n") && !a.includes("\n")) {
+        lines.push(`  ~ ${subject}: ${e} (${labels.expected}) ≠ ${a} (${labels.actual})`);
+      } else {
+        lines.push(`  ~ ${subject} differs:`);
+        lines.push(`      ${(labels.expected + ":").padEnd(width)} ${e}`);
+        lines.push(`      ${(labels.actual + ":").padEnd(width)} ${a}`);
+      }
+    }
+  }
+  return [...groups].map(([header, lines]) => [header, ...lines].join("\n")).join("\n");
+}
+
+function ownerType(diffs: readonly CatalogDifference[], parent: string): string {
+  const owner = diffs.find((d) => d.object === parent && !d.parent);
+  if (owner) return owner.objectType;
+  return diffs.some((d) => d.parent === parent && (d.objectType === "column" || d.objectType === "constraint"))
+    ? "table"
+    : "relation";
+}
+
+function describeValue(type: CatalogObjectType, value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (type === "column") return describeColumn(value as ColumnSnapshot);
+  if (typeof value === "object" && value !== null && "definition" in value) {
+    return String((value as { definition: string }).definition);
+  }
+  if (Array.isArray(value)) return value.join(", ");
+  return "";
+}
+
+/** `text NOT NULL DEFAULT 'x'::text`: a column as one would write it. */
+export function describeColumn(c: ColumnSnapshot): string {
+  let s = c.type;
+  if (c.collation) s += ` COLLATE ${c.collation}`;
+  if (!c.nullable) s += " NOT NULL";
+  if (c.default !== null) s += ` DEFAULT ${c.default}`;
+  if (c.identity) s += ` GENERATED ${c.identity.toUpperCase()} AS IDENTITY`;
+  if (c.generated) s += ` GENERATED ALWAYS AS (${c.generated.expression}) ${c.generated.kind.toUpperCase()}`;
+  return s;
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return "none";
+  if (typeof v === "string") return v;
+  if (Array.isArray(v)) return `[${v.join(", ")}]`;
+  return JSON.stringify(v);
+}

@@ -1,0 +1,150 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { type CatalogDifference, diffCatalogs, formatCatalogDiff } from "./diff.ts";
+import type { CatalogSnapshot, ColumnSnapshot, TableSnapshot } from "./snapshot.ts";
+
+const col = (type: string, extra: Partial<ColumnSnapshot> = {}): ColumnSnapshot => ({
+  position: 1,
+  type,
+  nullable: true,
+  default: null,
+  identity: null,
+  generated: null,
+  collation: null,
+  ...extra,
+});
+
+const table = (columns: Record<string, ColumnSnapshot>, extra: Partial<TableSnapshot> = {}): TableSnapshot => ({
+  kind: "table",
+  columns,
+  constraints: {},
+  indexes: {},
+  triggers: {},
+  rowSecurity: false,
+  ...extra,
+});
+
+const snapshot = (extra: Partial<CatalogSnapshot> = {}): CatalogSnapshot => ({
+  schemas: ["public"],
+  extensions: [],
+  tables: {},
+  views: {},
+  functions: {},
+  sequences: {},
+  enums: {},
+  domains: {},
+  ...extra,
+});
+
+const base = () =>
+  snapshot({
+    tables: {
+      "public.tb_user": table({
+        id: col("bigint", { nullable: false }),
+        email: col("text", { position: 2, nullable: false }),
+        name: col("text", { position: 3, default: "'anon'::text" }),
+      }, {
+        constraints: { tb_user_pkey: { type: "primary key", definition: "PRIMARY KEY (id)" } },
+        indexes: {
+          idx_user_email: { definition: "CREATE INDEX idx_user_email ON public.tb_user USING btree (email)" },
+        },
+      }),
+    },
+    views: { "public.v_user": { kind: "view", definition: "SELECT id FROM tb_user", indexes: {} } },
+    enums: { "public.mood": ["sad", "happy"] },
+  });
+
+const cases: { name: string; change: (s: CatalogSnapshot) => void; want: Partial<CatalogDifference>[] }[] = [
+  { name: "identical", change: () => {}, want: [] },
+  {
+    name: "a column only in expected",
+    change: (s) => delete s.tables["public.tb_user"].columns.email,
+    want: [{ kind: "missing", objectType: "column", object: "public.tb_user.email", parent: "public.tb_user" }],
+  },
+  {
+    name: "a default that differs",
+    change: (s) => s.tables["public.tb_user"].columns.name.default = "'x'::text",
+    want: [{
+      kind: "changed",
+      objectType: "column",
+      object: "public.tb_user.name",
+      detail: "default",
+      expected: "'anon'::text",
+      actual: "'x'::text",
+    }],
+  },
+  {
+    name: "an index only in expected",
+    change: (s) => delete s.tables["public.tb_user"].indexes.idx_user_email,
+    want: [{ kind: "missing", objectType: "index", object: "public.tb_user.idx_user_email" }],
+  },
+  {
+    name: "an extra table",
+    change: (s) => s.tables["public.tb_extra"] = table({ a: col("int") }),
+    want: [{ kind: "extra", objectType: "table", object: "public.tb_extra" }],
+  },
+  {
+    name: "nullability, type and a view body",
+    change: (s) => {
+      s.tables["public.tb_user"].columns.email.nullable = true;
+      s.tables["public.tb_user"].columns.id.type = "integer";
+      s.views["public.v_user"].definition = "SELECT 1";
+    },
+    want: [
+      { object: "public.tb_user.email", detail: "nullable", expected: false, actual: true },
+      { object: "public.tb_user.id", detail: "type", expected: "bigint", actual: "integer" },
+      { object: "public.v_user", objectType: "view", detail: "definition" },
+    ],
+  },
+  {
+    name: "enum labels and a new schema",
+    change: (s) => {
+      s.enums["public.mood"] = ["sad", "ok", "happy"];
+      s.schemas.push("app");
+    },
+    want: [
+      { kind: "extra", objectType: "schema", object: "app" },
+      { kind: "changed", objectType: "enum", detail: "labels" },
+    ],
+  },
+  {
+    name: "column order is ignored by default",
+    change: (s) => {
+      s.tables["public.tb_user"].columns.email.position = 3;
+      s.tables["public.tb_user"].columns.name.position = 2;
+    },
+    want: [],
+  },
+];
+
+for (const c of cases) {
+  Deno.test(`diffCatalogs: ${c.name}`, () => {
+    const actual = base();
+    c.change(actual);
+    const diffs = diffCatalogs(base(), actual);
+    assertEquals(diffs.length, c.want.length, formatCatalogDiff(diffs));
+    c.want.forEach((w, i) => {
+      for (const [k, v] of Object.entries(w)) assertEquals((diffs[i] as unknown as Record<string, unknown>)[k], v);
+    });
+  });
+}
+
+Deno.test("formatCatalogDiff groups by table and names both sides", () => {
+  const actual = base();
+  delete actual.tables["public.tb_user"].columns.email;
+  actual.tables["public.tb_user"].columns.name.default = null;
+  delete actual.tables["public.tb_user"].indexes.idx_user_email;
+  actual.tables["public.tb_new"] = table({ a: col("int") });
+  const text = formatCatalogDiff(diffCatalogs(base(), actual), { expected: "db/schema", actual: "migrations" });
+  assertEquals(
+    text,
+    [
+      "table public.tb_new",
+      "  + only in migrations",
+      "table public.tb_user",
+      "  - column email (text NOT NULL): only in db/schema",
+      "  ~ column name default: 'anon'::text (db/schema) ≠ none (migrations)",
+      "  - index idx_user_email (CREATE INDEX idx_user_email ON public.tb_user USING btree (email)): only in db/schema",
+    ].join("\n"),
+  );
+  assertEquals(formatCatalogDiff([]), "No differences.");
+});
