@@ -78,7 +78,11 @@ export class Output {
         this.debug(`${e.direction === "up" ? "Applying" : "Rolling back"} ${e.version}_${e.name}…`);
         break;
       case "migration.done":
-        this.info(`${this.paint("32", "✓")} ${e.direction === "up" ? "applied" : "rolled back"} ${e.version}_${e.name} (${e.durationMs} ms)`);
+        this.info(
+          `${this.paint("32", "✓")} ${
+            e.direction === "up" ? "applied" : "rolled back"
+          } ${e.version}_${e.name} (${e.durationMs} ms)`,
+        );
         break;
       case "migration.retry":
         this.warn(`${e.version}_${e.name}: ${e.reason}; retry ${e.attempt} in ${e.delayMs} ms`);
@@ -103,7 +107,9 @@ export class Output {
       return;
     }
     const where = locate(error);
-    const lines = [`${this.paint("31", "error:")} ${where && !error.message.includes(where) ? `${where}: ` : ""}${error.message}`];
+    const lines = [
+      `${this.paint("31", "error:")} ${where && !error.message.includes(where) ? `${where}: ` : ""}${error.message}`,
+    ];
     if (error.detail) lines.push(`  detail: ${error.detail}`);
     if (error.hint) lines.push(`  hint: ${error.hint}`);
     writeStderr(redact(lines.join("\n") + "\n", this.secrets));

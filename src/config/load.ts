@@ -14,7 +14,7 @@ import { readTextIfExists } from "../platform/fs.ts";
 import { getEnv } from "../platform/env.ts";
 import { relative, resolve } from "../platform/path.ts";
 import type { Environment, TableName, UrlSource } from "./environment.ts";
-import { environmentSpec, type EnvironmentFile, RESERVED_TABLE_NAMES } from "./schema.ts";
+import { type EnvironmentFile, environmentSpec, RESERVED_TABLE_NAMES } from "./schema.ts";
 import type { Problem } from "./validate.ts";
 
 /** Inputs that select and override an environment. */
@@ -31,6 +31,8 @@ export interface LoadOptions {
   getEnv?: EnvLookup;
   /** When true, a missing connection is not an error (offline commands such as `generate`). */
   offline?: boolean;
+  /** Read no file at all: every setting at its default (URL-only use). */
+  noConfigFile?: boolean;
 }
 
 const ENV_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
@@ -61,12 +63,12 @@ export async function loadEnvironment(options: LoadOptions = {}): Promise<Enviro
   const flagUrl = nonEmpty(options.databaseUrl);
   const confitureUrl = nonEmpty(lookup("CONFITURE_DATABASE_URL"));
 
-  const text = await readTextIfExists(configPath);
+  const text = options.noConfigFile ? undefined : await readTextIfExists(configPath);
   let file: EnvironmentFile;
   const shown = displayPath(configPath, projectDir);
   if (text === undefined) {
     const ambient = nonEmpty(lookup("DATABASE_URL"));
-    if (explicit || (!flagUrl && !confitureUrl && !ambient && !options.offline)) {
+    if (!options.noConfigFile && (explicit || (!flagUrl && !confitureUrl && !ambient && !options.offline))) {
       throw new ConfigError(`Environment config not found: ${shown}`, {
         code: "CONFIG_NOT_FOUND",
         file: shown,
@@ -133,6 +135,20 @@ export async function loadEnvironment(options: LoadOptions = {}): Promise<Enviro
   };
 }
 
+/**
+ * An environment for a bare connection URL: every setting at its default, no file read.
+ * Used by `Migrator.fromConfig("postgres://…")`.
+ */
+export async function environmentFromUrl(url: string, options: { projectDir?: string; getEnv?: EnvLookup } = {}) {
+  const lookup = options.getEnv ?? getEnv;
+  return await loadEnvironment({
+    databaseUrl: url,
+    projectDir: options.projectDir,
+    getEnv: lookup,
+    noConfigFile: true,
+  });
+}
+
 /** Split `schema.table` into parts. */
 export function parseTableName(text: string): TableName {
   const dot = text.indexOf(".");
@@ -171,7 +187,9 @@ export function parseEnvironmentFile(text: string, shownPath: string, lookup: En
     });
   }
   if (problems.length > 0 || !file) {
-    const rendered = problems.map((p) => `${shownPath}${p.line ? `:${p.line}` : ""}: ${p.path || "(root)"}: ${p.message}`);
+    const rendered = problems.map((p) =>
+      `${shownPath}${p.line ? `:${p.line}` : ""}: ${p.path || "(root)"}: ${p.message}`
+    );
     throw new ConfigError(
       problems.length === 1 ? rendered[0] : `${problems.length} problems in ${shownPath}:\n  ${rendered.join("\n  ")}`,
       { file: shownPath, line: problems[0]?.line, problems: rendered },

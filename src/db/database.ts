@@ -14,7 +14,7 @@ export interface Queryable {
    * Run one statement with optional `$1`-style parameters and return its rows.
    * Values come back as the driver parses them; cast to text in SQL where the exact form matters.
    */
-  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /**
    * Run a script of one or more statements through the simple-query protocol, as `psql`
    * would send one file. Error positions are character offsets into `sql`.

@@ -37,7 +37,7 @@ class PgliteDatabase implements Database, ReservedSession {
 
   constructor(private readonly pg: PGlite, readonly label: string) {}
 
-  async query<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+  async query<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     try {
       const result = await this.pg.query<T>(sql, params as unknown[]);
       return result.rows;

@@ -17,7 +17,10 @@ export interface ServerOpenOptions {
 }
 
 type Sql = postgres.Sql<Record<string, never>>;
-type AnySql = postgres.Sql<Record<string, never>> | postgres.TransactionSql<Record<string, never>> | postgres.ReservedSql<Record<string, never>>;
+type AnySql =
+  | postgres.Sql<Record<string, never>>
+  | postgres.TransactionSql<Record<string, never>>
+  | postgres.ReservedSql<Record<string, never>>;
 
 /** Open a pool on a PostgreSQL server and check that it answers. */
 export async function openServer(target: ServerTarget, options: ServerOpenOptions = {}): Promise<Database> {
@@ -71,7 +74,7 @@ function sslOption(mode: ServerTarget["sslmode"]): postgres.Options<Record<strin
 class ServerQueryable implements Session {
   constructor(protected readonly sql: AnySql, readonly label: string) {}
 
-  async query<T extends Row = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+  async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     try {
       const rows = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
       return [...rows] as unknown as T[];

@@ -74,3 +74,8 @@ export async function removePath(path: string): Promise<void> {
 export function cwd(): string {
   return Deno.cwd();
 }
+
+/** Read a file's raw bytes. */
+export function readBytes(path: string): Promise<Uint8Array> {
+  return Deno.readFile(path);
+}

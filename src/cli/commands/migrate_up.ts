@@ -1,0 +1,46 @@
+/**
+ * `confiture migrate up`: apply pending migrations.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import type { UpResult } from "../../migrate/results.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
+import { parseDurationFlag, parseSteps, parseVersion } from "./_options.ts";
+import { Migrator } from "../../migrate/migrator.ts";
+
+/** Build the `migrate up` command. */
+export function migrateUpCommand(): Command {
+  const cmd = new Command("up")
+    .description("apply pending migrations, each in its own transaction")
+    .option("--steps <n>", "apply at most N migrations", parseSteps)
+    .option("--target <version>", "apply up to and including VERSION", parseVersion)
+    .option("--dry-run", "show the SQL that would run; change nothing")
+    .option("--allow-out-of-order", "apply pending migrations older than the newest applied one")
+    .option("--lock-timeout <duration>", "wait this long for another deployer's lock (default 30s)", parseDurationFlag);
+  withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
+    const ctx = new CommandContext(command);
+    const env = await ctx.environment();
+    if (opts.lockTimeout !== undefined) env.migration.lockTimeoutMs = opts.lockTimeout;
+    await using m = await Migrator.fromEnvironment(env, { onEvent: (e) => ctx.out.event(e) });
+    const result = await m.up({
+      steps: opts.steps,
+      target: opts.target,
+      dryRun: opts.dryRun,
+      allowOutOfOrder: opts.allowOutOfOrder,
+    });
+    ctx.out.result(result, () => renderUp(result));
+  });
+  return cmd as unknown as Command;
+}
+
+function renderUp(r: UpResult): string {
+  if (r.dry_run) {
+    if (!r.plan?.length) return "Nothing to apply: the database is up to date.";
+    const parts = r.plan.map((p) => `-- ${p.file}\n${p.sql}`);
+    return `Dry run: ${r.plan.length} migration(s) would be applied.\n\n${parts.join("\n\n")}`;
+  }
+  if (r.applied.length === 0) return "Nothing to apply: the database is up to date.";
+  const skipped = r.skipped.length > 0 ? `; ${r.skipped.length} pending left for later` : "";
+  return `Applied ${r.applied.length} migration(s) in ${r.total_duration_ms} ms${skipped}.`;
+}

@@ -1,0 +1,581 @@
+/**
+ * The Migrator: the library API of the Migrate medium. It returns typed results and never
+ * prints; progress leaves through `onEvent`. The CLI is a thin layer over exactly this API.
+ *
+ * @example
+ * ```ts
+ * await using m = await Migrator.fromConfig("db/environments/prod.yaml");
+ * const status = await m.status();
+ * if (status.hasPending) {
+ *   const result = await m.up();
+ *   console.log(`Applied ${result.applied.length} migrations`);
+ * }
+ * ```
+ *
+ * @module
+ */
+import type { Environment, MigrationSettings, TableName } from "../config/environment.ts";
+import { environmentFromUrl, loadEnvironment, parseTableName } from "../config/load.ts";
+import type { Database, ReservedSession } from "../db/database.ts";
+import { openDatabase } from "../db/open.ts";
+import { ConfigError, MigrationError } from "../errors.ts";
+import { type EventSink, silent } from "../events.ts";
+import { readBytes, readText } from "../platform/fs.ts";
+import { relative, resolve } from "../platform/path.ts";
+import { describeFailure, type RunTarget, runTransactional, settingsSql, toMigrationError } from "./apply.ts";
+import { checksumMatches, migrationChecksum } from "./checksum.ts";
+import { compareVersions, discoverMigrations, isVersion, type MigrationFile } from "./files.ts";
+import { withMigrationLock } from "./lock.ts";
+import { planDown, planUp } from "./plan.ts";
+import {
+  type BaselineResult,
+  type DownResult,
+  type MigrationFailure,
+  type MigrationRun,
+  type MigrationStatus,
+  type PlannedMigration,
+  type ReinitResult,
+  StatusResult,
+  type UpResult,
+} from "./results.ts";
+import { type AppliedMigration, TrackingTable } from "./tracking_table.ts";
+
+/** Options for creating a Migrator. */
+export interface MigratorOptions {
+  /** Receives progress events (lock waits, each migration applied, retries, warnings). */
+  onEvent?: EventSink;
+}
+
+/** Settings for {@link Migrator.fromDatabase}; everything but the folder has a default. */
+export interface MigratorSettings extends Partial<Omit<MigrationSettings, "trackingTable">> {
+  migrationsDir: string;
+  /** Relative paths in messages start here (default: the working directory). */
+  projectDir?: string;
+  trackingTable?: TableName | string;
+}
+
+/** Options for {@link Migrator.up}. */
+export interface UpOptions {
+  /** Apply at most this many pending migrations. */
+  steps?: number;
+  /** Apply pending migrations up to and including this version. */
+  target?: string;
+  /** Change nothing; report what would run. */
+  dryRun?: boolean;
+  /** Apply pending migrations older than the newest applied one. */
+  allowOutOfOrder?: boolean;
+}
+
+/** Options for {@link Migrator.down}. */
+export interface DownOptions {
+  /** Roll back this many migrations (default 1). */
+  steps?: number;
+  /** Roll back every migration newer than this version (`0`: all). */
+  target?: string;
+  dryRun?: boolean;
+}
+
+/** A checksum problem found by {@link Migrator.verify}. */
+export interface ChecksumIssue {
+  version: string;
+  name: string;
+  file: string;
+  kind: "modified" | "missing";
+  stored: string | null;
+  actual: string | null;
+}
+
+/** Result of {@link Migrator.verify}. */
+export interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  issues: ChecksumIssue[];
+}
+
+/** Thrown when a migration fails during `up`/`down`; carries what was done before it. */
+export class MigrationRunError extends MigrationError {
+  readonly result: UpResult | DownResult;
+  constructor(cause: MigrationError, result: UpResult | DownResult) {
+    super(cause.message, {
+      code: cause.code,
+      file: cause.file,
+      line: cause.line,
+      column: cause.column,
+      detail: cause.detail,
+      hint: cause.hint,
+      details: cause.details,
+      cause: cause.cause ?? cause,
+    });
+    this.result = result;
+  }
+}
+
+const DEFAULTS: Omit<MigrationSettings, "trackingTable"> = {
+  lockTimeoutMs: 30_000,
+  statementLockTimeoutMs: 5_000,
+  statementTimeoutMs: 0,
+  lockRetries: 3,
+  allowOutOfOrder: false,
+};
+
+/** A session on one database for running migrations. Close it (or `await using` it) when done. */
+export class Migrator implements AsyncDisposable {
+  /** The open database. */
+  readonly database: Database;
+  readonly migrationsDir: string;
+  readonly projectDir: string;
+  readonly tracking: TrackingTable;
+  readonly settings: Omit<MigrationSettings, "trackingTable">;
+  readonly #ownsDatabase: boolean;
+  readonly #emit: EventSink;
+
+  private constructor(
+    db: Database,
+    settings: MigratorSettings,
+    ownsDatabase: boolean,
+    options: MigratorOptions,
+  ) {
+    this.database = db;
+    this.projectDir = resolve(settings.projectDir ?? ".");
+    this.migrationsDir = resolve(settings.migrationsDir, this.projectDir);
+    const table = settings.trackingTable ?? "tb_confiture";
+    this.tracking = new TrackingTable(typeof table === "string" ? parseTableName(table) : table);
+    this.settings = { ...DEFAULTS, ...stripUndefined(settings) };
+    this.#ownsDatabase = ownsDatabase;
+    this.#emit = options.onEvent ?? silent;
+  }
+
+  /**
+   * Open a Migrator from a config file path, a connection URL (`postgres://…`, `pglite:…`), or
+   * a loaded Environment. The connection is closed by `close()` / `await using`.
+   */
+  static async fromConfig(source: string | URL | Environment, options: MigratorOptions = {}): Promise<Migrator> {
+    if (typeof source === "object" && !(source instanceof URL)) return Migrator.fromEnvironment(source, options);
+    const text = String(source);
+    const env = /^(postgres(ql)?|pglite):/i.test(text)
+      ? await environmentFromUrl(text)
+      : await loadEnvironment({ configFile: text });
+    return Migrator.fromEnvironment(env, options);
+  }
+
+  /** Open a Migrator for a resolved Environment. */
+  static async fromEnvironment(env: Environment, options: MigratorOptions = {}): Promise<Migrator> {
+    const db = await openDatabase(env.target);
+    return new Migrator(
+      db,
+      {
+        ...env.migration,
+        migrationsDir: env.migrationsDir,
+        projectDir: env.projectDir,
+      },
+      true,
+      options,
+    );
+  }
+
+  /** A Migrator over a database you opened (and will close yourself). */
+  static fromDatabase(db: Database, settings: MigratorSettings, options: MigratorOptions = {}): Migrator {
+    return new Migrator(db, settings, false, options);
+  }
+
+  /** The migration files, in version order. Naming problems throw ConfigError (exit 5). */
+  files(): Promise<MigrationFile[]> {
+    return discoverMigrations(this.migrationsDir, this.shown(this.migrationsDir));
+  }
+
+  /** Read-only: which migrations are applied, pending, or missing their files. Creates nothing. */
+  async status(): Promise<StatusResult> {
+    const files = await this.files();
+    const where = await this.tracking.locate(this.database);
+    const applied = where.exists ? await this.tracking.applied(this.database) : [];
+    const migrations: MigrationStatus[] = files.map((f) => {
+      const row = findApplied(applied, f.version);
+      return {
+        version: f.version,
+        name: f.name,
+        status: row ? "applied" : "pending",
+        applied_at: row?.applied_at ?? null,
+      };
+    });
+    for (const row of applied) {
+      if (!files.some((f) => sameVersion(f.version, row.version))) {
+        migrations.push({ version: row.version, name: row.name, status: "missing", applied_at: row.applied_at });
+      }
+    }
+    migrations.sort((a, b) => orderVersions(a.version, b.version));
+    return new StatusResult({ tracking_table: where.qualified, migrations, initialized: where.exists });
+  }
+
+  /** Apply pending migrations in order, each in its own transaction with its tracking row. */
+  async up(options: UpOptions = {}): Promise<UpResult> {
+    const started = performance.now();
+    const files = await this.files();
+    const allowOutOfOrder = options.allowOutOfOrder ?? this.settings.allowOutOfOrder;
+    if (options.dryRun) {
+      const where = await this.tracking.locate(this.database);
+      const applied = where.exists ? await this.tracking.applied(this.database) : [];
+      await this.assertChecksums(files, applied);
+      const plan = planUp(files, applied, { ...options, allowOutOfOrder });
+      return {
+        applied: [],
+        skipped: plan.skipped.map((f) => f.version),
+        errors: [],
+        total_duration_ms: 0,
+        migrations: [],
+        dry_run: true,
+        plan: await Promise.all(plan.toApply.map((f) => this.describeUp(f))),
+      };
+    }
+    return await this.locked(async (session) => {
+      await this.tracking.ensure(session);
+      const applied = await this.tracking.applied(session);
+      await this.assertChecksums(files, applied);
+      const plan = planUp(files, applied, { ...options, allowOutOfOrder });
+      const runs: MigrationRun[] = [];
+      const result = (errors: MigrationFailure[]): UpResult => ({
+        applied: runs.map((r) => r.version),
+        skipped: plan.skipped.map((f) => f.version),
+        errors,
+        total_duration_ms: Math.round(performance.now() - started),
+        migrations: runs,
+        dry_run: false,
+      });
+      for (const file of plan.toApply) {
+        const target = this.runTarget(file, "up");
+        try {
+          runs.push(await this.applyOne(session, file, target));
+        } catch (e) {
+          if (e instanceof MigrationError) throw new MigrationRunError(e, result([describeFailure(e, target)]));
+          throw e;
+        }
+      }
+      return result([]);
+    });
+  }
+
+  /** Roll back applied migrations, newest first, each in one transaction with its row delete. */
+  async down(options: DownOptions = {}): Promise<DownResult> {
+    const started = performance.now();
+    const files = await this.files();
+    if (options.dryRun) {
+      const where = await this.tracking.locate(this.database);
+      const applied = where.exists ? await this.tracking.applied(this.database) : [];
+      const steps = planDown(files, applied, options);
+      return {
+        rolled_back: [],
+        skipped: [],
+        errors: [],
+        total_duration_ms: 0,
+        migrations: [],
+        dry_run: true,
+        plan: await Promise.all(steps.map((s) => this.describeDown(s.file, s.downPath))),
+      };
+    }
+    return await this.locked(async (session) => {
+      const where = await this.tracking.locate(session);
+      const applied = where.exists ? await this.tracking.applied(session) : [];
+      const steps = planDown(files, applied, options);
+      const runs: MigrationRun[] = [];
+      const result = (errors: MigrationFailure[]): DownResult => ({
+        rolled_back: runs.map((r) => r.version),
+        skipped: [],
+        errors,
+        total_duration_ms: Math.round(performance.now() - started),
+        migrations: runs,
+        dry_run: false,
+      });
+      for (const step of steps) {
+        const target = this.runTarget(step.file, "down");
+        try {
+          const sql = await readText(step.downPath);
+          this.#emit({ type: "migration.start", direction: "down", version: step.file.version, name: step.file.name });
+          const t0 = performance.now();
+          await runTransactional(
+            session,
+            this.settings,
+            target,
+            sql,
+            (tx) => this.tracking.remove(tx, step.applied.version),
+          );
+          const run = {
+            version: step.file.version,
+            name: step.file.name,
+            duration_ms: Math.round(performance.now() - t0),
+          };
+          runs.push(run);
+          this.#emit({
+            type: "migration.done",
+            direction: "down",
+            version: run.version,
+            name: run.name,
+            durationMs: run.duration_ms,
+          });
+        } catch (e) {
+          if (e instanceof MigrationError) throw new MigrationRunError(e, result([describeFailure(e, target)]));
+          throw e;
+        }
+      }
+      return result([]);
+    });
+  }
+
+  /**
+   * Mark migrations applied without running them, through `through` (a version or
+   * `version_name`), to adopt a database whose schema already exists.
+   */
+  async baseline(options: { through: string; dryRun?: boolean }): Promise<BaselineResult> {
+    const files = await this.files();
+    const chosen = filesThrough(files, options.through);
+    const run = async (session: ReservedSession | Database, dryRun: boolean) => {
+      const where = await this.tracking.locate(session);
+      const applied = where.exists ? await this.tracking.applied(session) : [];
+      const already = chosen.filter((f) => findApplied(applied, f.version));
+      const toMark = chosen.filter((f) => !findApplied(applied, f.version));
+      if (!dryRun) {
+        await this.tracking.ensure(session);
+        await session.transaction(async (tx) => {
+          for (const f of toMark) await this.tracking.record(tx, await this.recordFor(f, "baseline"));
+        });
+      }
+      return { marked: toMark.map((f) => f.version), already_applied: already.map((f) => f.version), dry_run: dryRun };
+    };
+    if (options.dryRun) return await run(this.database, true);
+    return await this.locked((session) => run(session, false));
+  }
+
+  /** Rebuild the tracking rows from the files (after squashing or renumbering migrations). */
+  async reinit(options: { through?: string; dryRun?: boolean } = {}): Promise<ReinitResult> {
+    const files = await this.files();
+    const chosen = options.through === undefined ? files : filesThrough(files, options.through);
+    const run = async (session: ReservedSession | Database, dryRun: boolean) => {
+      const where = await this.tracking.locate(session);
+      if (dryRun) {
+        const rows = where.exists ? await this.tracking.applied(session) : [];
+        return { deleted: rows.length, marked: chosen.map((f) => f.version), dry_run: true };
+      }
+      await this.tracking.ensure(session);
+      let deleted = 0;
+      await session.transaction(async (tx) => {
+        deleted = await this.tracking.clear(tx);
+        for (const f of chosen) await this.tracking.record(tx, await this.recordFor(f, "reinit"));
+      });
+      return { deleted, marked: chosen.map((f) => f.version), dry_run: false };
+    };
+    if (options.dryRun) return await run(this.database, true);
+    return await this.locked((session) => run(session, false));
+  }
+
+  /** Compare every applied migration's files with the checksums stored when it was applied. */
+  async verify(): Promise<VerifyResult> {
+    const files = await this.files();
+    const where = await this.tracking.locate(this.database);
+    const applied = where.exists ? await this.tracking.applied(this.database) : [];
+    const issues = await this.checksumIssues(files, applied);
+    return { ok: issues.length === 0, checked: applied.length, issues };
+  }
+
+  /** Close the connection if this Migrator opened it. */
+  async close(): Promise<void> {
+    if (this.#ownsDatabase) await this.database.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // --- internals ---
+
+  private async locked<T>(fn: (session: ReservedSession) => Promise<T>): Promise<T> {
+    const session = await this.database.reserve();
+    try {
+      return await withMigrationLock(
+        session,
+        { timeoutMs: this.settings.lockTimeoutMs, onEvent: this.#emit },
+        () => fn(session),
+      );
+    } finally {
+      await session.release();
+    }
+  }
+
+  private async applyOne(session: ReservedSession, file: MigrationFile, target: RunTarget): Promise<MigrationRun> {
+    const sql = await readText(file.upPath);
+    const record = await this.recordFor(file);
+    this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
+    for (let attempt = 0;; attempt++) {
+      const t0 = performance.now();
+      try {
+        await runTransactional(
+          session,
+          this.settings,
+          target,
+          sql,
+          (tx) => this.tracking.record(tx, { ...record, executionTimeMs: performance.now() - t0 }),
+        );
+        const run = { version: file.version, name: file.name, duration_ms: Math.round(performance.now() - t0) };
+        this.#emit({
+          type: "migration.done",
+          direction: "up",
+          version: run.version,
+          name: run.name,
+          durationMs: run.duration_ms,
+        });
+        return run;
+      } catch (e) {
+        const lockTimeout = e instanceof MigrationError && e.code === "LOCK_TIMEOUT_IN_MIGRATION";
+        if (!lockTimeout || attempt >= this.settings.lockRetries) throw e;
+        const delayMs = Math.round(200 * 2 ** attempt * (0.5 + Math.random()));
+        this.#emit({
+          type: "migration.retry",
+          version: file.version,
+          name: file.name,
+          attempt: attempt + 1,
+          delayMs,
+          reason: "lock_timeout waiting for a table lock",
+        });
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
+  }
+
+  private async recordFor(file: MigrationFile, slugSuffix?: string) {
+    const up = await readText(file.upPath);
+    const down = file.downPath ? await readText(file.downPath) : undefined;
+    return {
+      version: file.version,
+      name: file.name,
+      slugSuffix,
+      executionTimeMs: 0,
+      checksum: await migrationChecksum(up),
+      downChecksum: down === undefined ? null : await migrationChecksum(down),
+    };
+  }
+
+  private async checksumIssues(files: MigrationFile[], applied: AppliedMigration[]): Promise<ChecksumIssue[]> {
+    const issues: ChecksumIssue[] = [];
+    for (const row of applied) {
+      const file = files.find((f) => sameVersion(f.version, row.version));
+      if (!file) {
+        issues.push({
+          version: row.version,
+          name: row.name,
+          file: `${row.version}_${row.name}.up.sql`,
+          kind: "missing",
+          stored: row.checksum,
+          actual: null,
+        });
+        continue;
+      }
+      if (row.checksum) {
+        const text = await readText(file.upPath);
+        if (!(await checksumMatches(row.checksum, text, await readBytes(file.upPath)))) {
+          issues.push({
+            version: row.version,
+            name: row.name,
+            file: this.shown(file.upPath),
+            kind: "modified",
+            stored: row.checksum,
+            actual: await migrationChecksum(text),
+          });
+        }
+      }
+      if (row.down_checksum && file.downPath) {
+        const text = await readText(file.downPath);
+        if (!(await checksumMatches(row.down_checksum, text))) {
+          issues.push({
+            version: row.version,
+            name: row.name,
+            file: this.shown(file.downPath),
+            kind: "modified",
+            stored: row.down_checksum,
+            actual: await migrationChecksum(text),
+          });
+        }
+      }
+    }
+    return issues;
+  }
+
+  private async assertChecksums(files: MigrationFile[], applied: AppliedMigration[]): Promise<void> {
+    const modified = (await this.checksumIssues(files, applied)).filter((i) => i.kind === "modified");
+    if (modified.length === 0) return;
+    const lines = modified.map((i) =>
+      `${i.file} was edited after it was applied (stored ${i.stored}, now ${i.actual})`
+    );
+    throw new ConfigError(
+      lines.length === 1 ? lines[0] : `${lines.length} applied migrations were edited:\n  ${lines.join("\n  ")}`,
+      {
+        code: "CHECKSUM_MISMATCH",
+        file: modified[0].file,
+        problems: lines,
+        hint: "Revert the edit and put the change in a new migration; `confiture migrate verify` lists every mismatch",
+        details: { mismatches: modified },
+      },
+    );
+  }
+
+  private runTarget(file: MigrationFile, direction: "up" | "down"): RunTarget {
+    const path = direction === "up" ? file.upPath : file.downPath ?? file.upPath;
+    return { version: file.version, name: file.name, shownPath: this.shown(path), direction };
+  }
+
+  private async describeUp(file: MigrationFile): Promise<PlannedMigration> {
+    const sql = await readText(file.upPath);
+    return {
+      version: file.version,
+      name: file.name,
+      file: this.shown(file.upPath),
+      sql: `BEGIN;\n${
+        settingsSql(this.settings)
+      }\n${sql.trimEnd()}\n-- record ${file.version} in ${this.tracking.displayName}\nCOMMIT;`,
+    };
+  }
+
+  private async describeDown(file: MigrationFile, downPath: string): Promise<PlannedMigration> {
+    const sql = await readText(downPath);
+    return {
+      version: file.version,
+      name: file.name,
+      file: this.shown(downPath),
+      sql: `BEGIN;\n${
+        settingsSql(this.settings)
+      }\n${sql.trimEnd()}\n-- delete ${file.version} from ${this.tracking.displayName}\nCOMMIT;`,
+    };
+  }
+
+  private shown(path: string): string {
+    const rel = relative(this.projectDir, path);
+    return rel.startsWith("..") ? path : rel;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function sameVersion(a: string, b: string): boolean {
+  return isVersion(a) && isVersion(b) ? compareVersions(a, b) === 0 : a === b;
+}
+
+function orderVersions(a: string, b: string): number {
+  if (isVersion(a) && isVersion(b)) return compareVersions(a, b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function findApplied(applied: AppliedMigration[], version: string): AppliedMigration | undefined {
+  return applied.find((a) => sameVersion(a.version, version));
+}
+
+function filesThrough(files: MigrationFile[], through: string): MigrationFile[] {
+  const stem = /^(\d+)(?:_(.+))?$/.exec(through);
+  const idx = stem ? files.findIndex((f) => sameVersion(f.version, stem[1]) && (!stem[2] || stem[2] === f.name)) : -1;
+  if (idx < 0) {
+    const known = files.slice(-10).map((f) => f.version).join(", ");
+    throw new ConfigError(
+      `Unknown version "${through}"${known ? `; known versions end with: ${known}` : ": there are no migration files"}`,
+    );
+  }
+  return files.slice(0, idx + 1);
+}
+
+export { toMigrationError };

@@ -1,0 +1,124 @@
+/**
+ * Typed results of the migrate commands. Their own enumerable fields are exactly the JSON
+ * contract; conveniences (`hasPending`, …) are getters, so they never leak into JSON.
+ *
+ * @module
+ */
+
+/** One migration's state in `status`. */
+export interface MigrationStatus {
+  version: string;
+  name: string;
+  /** `missing`: applied, but its file is gone. `partial`: a non-transactional run stopped midway. */
+  status: "applied" | "pending" | "missing" | "partial";
+  applied_at: string | null;
+}
+
+/** Result of `status()`: the seed's JSON shape. */
+export class StatusResult {
+  tracking_table: string;
+  applied: string[];
+  pending: string[];
+  migrations: MigrationStatus[];
+  summary: { applied: number; pending: number; total: number };
+  readonly #initialized: boolean;
+
+  constructor(fields: {
+    tracking_table: string;
+    migrations: MigrationStatus[];
+    initialized: boolean;
+  }) {
+    this.tracking_table = fields.tracking_table;
+    this.applied = fields.migrations.filter((m) => m.status === "applied" || m.status === "missing").map((m) =>
+      m.version
+    );
+    this.pending = fields.migrations.filter((m) => m.status === "pending" || m.status === "partial").map((m) =>
+      m.version
+    );
+    this.migrations = fields.migrations;
+    this.summary = { applied: this.applied.length, pending: this.pending.length, total: fields.migrations.length };
+    this.#initialized = fields.initialized;
+  }
+
+  /** Whether the tracking table exists. */
+  get initialized(): boolean {
+    return this.#initialized;
+  }
+
+  /** Whether any migration is pending (or partially applied). */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Applied migrations whose files are missing. */
+  get missing(): MigrationStatus[] {
+    return this.migrations.filter((m) => m.status === "missing");
+  }
+}
+
+/** One migration applied or rolled back. */
+export interface MigrationRun {
+  version: string;
+  name: string;
+  duration_ms: number;
+}
+
+/** A migration that failed, with where and why. */
+export interface MigrationFailure {
+  version: string;
+  name: string;
+  message: string;
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  sqlstate: string | null;
+  detail: string | null;
+  hint: string | null;
+}
+
+/** One step of a plan, for dry runs. */
+export interface PlannedMigration {
+  version: string;
+  name: string;
+  file: string;
+  /** The exact SQL that would be sent, with transaction boundaries and SET statements. */
+  sql: string;
+}
+
+/** Result of `up()`: `applied`, `skipped`, `errors`, `total_duration_ms`, `duration_ms` are a contract. */
+export interface UpResult {
+  applied: string[];
+  /** Pending migrations left for later by --steps or --target. */
+  skipped: string[];
+  errors: MigrationFailure[];
+  total_duration_ms: number;
+  migrations: MigrationRun[];
+  dry_run: boolean;
+  /** Present on dry runs: what would run. */
+  plan?: PlannedMigration[];
+}
+
+/** Result of `down()`. */
+export interface DownResult {
+  rolled_back: string[];
+  skipped: string[];
+  errors: MigrationFailure[];
+  total_duration_ms: number;
+  migrations: MigrationRun[];
+  dry_run: boolean;
+  plan?: PlannedMigration[];
+}
+
+/** Result of `baseline()`. */
+export interface BaselineResult {
+  marked: string[];
+  already_applied: string[];
+  dry_run: boolean;
+}
+
+/** Result of `reinit()`. */
+export interface ReinitResult {
+  deleted: number;
+  marked: string[];
+  dry_run: boolean;
+}

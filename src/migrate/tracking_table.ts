@@ -1,0 +1,154 @@
+/**
+ * The tracking table (`tb_confiture` by default): its DDL and every query on it, in one place.
+ * Columns match the Python original so a database it tracks is read and continued correctly;
+ * Confiture adds nullable columns of its own (`down_checksum`, `lint_allowed`).
+ *
+ * @module
+ */
+import type { TableName } from "../config/environment.ts";
+import type { Queryable } from "../db/database.ts";
+import { quoteIdent, quoteLiteral } from "../db/quote.ts";
+import { compareVersions } from "./files.ts";
+
+/** One row of the tracking table. */
+export interface AppliedMigration {
+  version: string;
+  name: string;
+  slug: string;
+  /** ISO-8601 with offset, e.g. `2026-01-15T10:30:00.123456+00:00`. */
+  applied_at: string;
+  execution_time_ms: number | null;
+  checksum: string | null;
+  down_checksum: string | null;
+  applied_by: string | null;
+}
+
+/** The values written when a migration is recorded. */
+export interface RecordMigration {
+  version: string;
+  name: string;
+  /** Suffix appended to the slug for rows not produced by running the file (`baseline`, `reinit`, `build`). */
+  slugSuffix?: string;
+  executionTimeMs: number;
+  checksum: string;
+  downChecksum?: string | null;
+  lintAllowed?: unknown;
+}
+
+/** Operations on one tracking table. */
+export class TrackingTable {
+  readonly table: TableName;
+
+  constructor(table: TableName) {
+    this.table = table;
+  }
+
+  /** The quoted, possibly qualified name for SQL. */
+  get sqlName(): string {
+    return this.table.schema
+      ? `${quoteIdent(this.table.schema)}.${quoteIdent(this.table.name)}`
+      : quoteIdent(this.table.name);
+  }
+
+  /** The name as the user configured it, for messages. */
+  get displayName(): string {
+    return this.table.schema ? `${this.table.schema}.${this.table.name}` : this.table.name;
+  }
+
+  /**
+   * Where the table is (or would be created): `schema.table`, resolved through the search_path
+   * for unqualified names, and whether it exists.
+   */
+  async locate(q: Queryable): Promise<{ exists: boolean; qualified: string }> {
+    const literal = quoteLiteral(this.sqlName);
+    const [row] = await q.query<{ nspname: string | null; current: string | null }>(
+      `SELECT (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.oid = to_regclass(${literal})) AS nspname,
+              current_schema() AS current`,
+    );
+    if (row.nspname) return { exists: true, qualified: `${row.nspname}.${this.table.name}` };
+    return { exists: false, qualified: `${this.table.schema ?? row.current ?? "public"}.${this.table.name}` };
+  }
+
+  /** Create the table (and its schema) if missing; add Confiture's columns to an older table. */
+  async ensure(q: Queryable): Promise<void> {
+    const base = this.table.name;
+    const schemaDdl = this.table.schema ? `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.table.schema)};\n` : "";
+    await q.exec(`${schemaDdl}CREATE TABLE IF NOT EXISTS ${this.sqlName} (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  pk_confiture BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+  slug TEXT NOT NULL UNIQUE,
+  version VARCHAR(255) NOT NULL UNIQUE,
+  name VARCHAR(255) NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  execution_time_ms INTEGER,
+  checksum VARCHAR(64),
+  applied_by TEXT,
+  down_checksum VARCHAR(64),
+  lint_allowed JSONB
+);
+ALTER TABLE ${this.sqlName} ADD COLUMN IF NOT EXISTS applied_by TEXT;
+ALTER TABLE ${this.sqlName} ADD COLUMN IF NOT EXISTS down_checksum VARCHAR(64);
+ALTER TABLE ${this.sqlName} ADD COLUMN IF NOT EXISTS lint_allowed JSONB;
+CREATE INDEX IF NOT EXISTS ${quoteIdent(`idx_${base}_applied_at`)} ON ${this.sqlName} (applied_at DESC);`);
+  }
+
+  /** Every applied migration, in version order. The table must exist. */
+  async applied(q: Queryable): Promise<AppliedMigration[]> {
+    const rows = await q.query<AppliedMigration & { execution_time_ms: number | string | null }>(
+      `SELECT version, name, slug,
+              to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS applied_at,
+              execution_time_ms, checksum, down_checksum, applied_by
+         FROM ${this.sqlName}`,
+    );
+    return rows
+      .map((r) => ({ ...r, execution_time_ms: r.execution_time_ms === null ? null : Number(r.execution_time_ms) }))
+      .sort((a, b) => safeCompare(a.version, b.version));
+  }
+
+  /** Insert one row, in the caller's transaction. */
+  async record(q: Queryable, m: RecordMigration): Promise<void> {
+    const slug = `${m.name}_${timestampSlug(new Date())}${m.slugSuffix ? `_${m.slugSuffix}` : ""}`;
+    await q.query(
+      `INSERT INTO ${this.sqlName}
+         (id, slug, version, name, execution_time_ms, checksum, applied_by, down_checksum, lint_allowed)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, current_user, $6, $7::jsonb)`,
+      [
+        slug,
+        m.version,
+        m.name,
+        Math.round(m.executionTimeMs),
+        m.checksum,
+        m.downChecksum ?? null,
+        m.lintAllowed === undefined ? null : JSON.stringify(m.lintAllowed),
+      ],
+    );
+  }
+
+  /** Delete the row of one version, in the caller's transaction. */
+  async remove(q: Queryable, version: string): Promise<void> {
+    await q.query(`DELETE FROM ${this.sqlName} WHERE version = $1`, [version]);
+  }
+
+  /** Delete every row (reinit), in the caller's transaction; returns how many were deleted. */
+  async clear(q: Queryable): Promise<number> {
+    const rows = await q.query(`DELETE FROM ${this.sqlName} RETURNING version`);
+    return rows.length;
+  }
+}
+
+// Versions written by other tools may not be numeric; they sort after numeric ones, by text.
+function safeCompare(a: string, b: string): number {
+  const na = /^\d+$/.test(a);
+  const nb = /^\d+$/.test(b);
+  if (na && nb) return compareVersions(a, b);
+  if (na !== nb) return na ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function timestampSlug(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}_${p(d.getUTCHours())}${
+    p(d.getUTCMinutes())
+  }${p(d.getUTCSeconds())}${p(d.getUTCMilliseconds(), 3)}${p(Math.floor(Math.random() * 1000), 3)}`;
+}

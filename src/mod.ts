@@ -1,0 +1,59 @@
+/**
+ * Confiture: a PostgreSQL schema tool. The library entry point.
+ *
+ * @example
+ * ```ts
+ * import { Migrator } from "./src/mod.ts";
+ *
+ * await using m = await Migrator.fromConfig("db/environments/prod.yaml");
+ * const status = await m.status();
+ * console.log(`${status.summary.pending} pending migrations`);
+ * if (status.hasPending) {
+ *   const result = await m.up();
+ *   console.log(`Applied ${result.applied.length} migrations`);
+ * }
+ * ```
+ *
+ * @module
+ */
+export { MigrationRunError, Migrator } from "./migrate/migrator.ts";
+export type {
+  ChecksumIssue,
+  DownOptions,
+  MigratorOptions,
+  MigratorSettings,
+  UpOptions,
+  VerifyResult,
+} from "./migrate/migrator.ts";
+export { StatusResult } from "./migrate/results.ts";
+export type {
+  BaselineResult,
+  DownResult,
+  MigrationFailure,
+  MigrationRun,
+  MigrationStatus,
+  PlannedMigration,
+  ReinitResult,
+  UpResult,
+} from "./migrate/results.ts";
+export { generateMigration } from "./migrate/generate.ts";
+export type { GenerateResult } from "./migrate/generate.ts";
+export { loadEnvironment } from "./config/load.ts";
+export type { Environment, MigrationSettings, TableName } from "./config/environment.ts";
+export { openDatabase } from "./db/open.ts";
+export type { Database, Queryable, ReservedSession, Session } from "./db/database.ts";
+export { DatabaseError } from "./db/errors.ts";
+export {
+  ConfigError,
+  ConfitureError,
+  ConnectionError,
+  EXIT,
+  IrreversibleError,
+  LockError,
+  MigrationError,
+  NotInitializedError,
+  SchemaError,
+  UsageError,
+} from "./errors.ts";
+export type { ConfitureEvent, EventSink, LockHolder } from "./events.ts";
+export { VERSION } from "./version.ts";
