@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Command, Option } from "@commander-js/extra-typings";
+import { type Command, Option } from "@commander-js/extra-typings";
 import { loadEnvironment } from "../config/load.ts";
 import type { Environment } from "../config/environment.ts";
 import { ConfitureError, UsageError } from "../errors.ts";

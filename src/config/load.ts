@@ -179,14 +179,8 @@ export function parseEnvironmentFile(text: string, shownPath: string, lookup: En
   }
   const ctx = { problems, lineOf: (p: string) => lines.get(p) };
   const file = problems.length === 0 ? environmentSpec(raw, "", ctx) : undefined;
-  if (file && RESERVED_TABLE_NAMES.has(parseTableName(file.migration.tracking_table).name.toLowerCase())) {
-    ctx.problems.push({
-      path: "migration.tracking_table",
-      message: "is a reserved word in PostgreSQL; choose another name",
-      line: lines.get("migration.tracking_table"),
-    });
-  }
   if (problems.length > 0 || !file) {
+    problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
     const rendered = problems.map((p) =>
       `${shownPath}${p.line ? `:${p.line}` : ""}: ${p.path || "(root)"}: ${p.message}`
     );

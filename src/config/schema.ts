@@ -4,25 +4,87 @@
  *
  * @module
  */
-import { bool, duration, either, int, list, obj, oneOf, section, str, withDefault } from "./validate.ts";
+import { bool, duration, either, int, list, obj, oneOf, section, type Spec, str, withDefault } from "./validate.ts";
 import { buildSection } from "./sections/build.ts";
 import { syncSection } from "./sections/sync.ts";
 import { schematoschemaSection } from "./sections/schema_to_schema.ts";
 import { lintSection } from "./sections/lint.ts";
 
+
+
 const RESERVED_TABLE_NAMES = new Set([
-  "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "case", "cast", "check", "collate", "column",
-  "constraint", "create", "default", "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for",
-  "foreign", "from", "grant", "group", "having", "in", "into", "limit", "not", "null", "offset", "on", "only", "or",
-  "order", "primary", "references", "select", "table", "then", "to", "true", "union", "unique", "user", "using",
-  "when", "where", "window", "with",
+  "all",
+  "analyse",
+  "analyze",
+  "and",
+  "any",
+  "array",
+  "as",
+  "asc",
+  "case",
+  "cast",
+  "check",
+  "collate",
+  "column",
+  "constraint",
+  "create",
+  "default",
+  "desc",
+  "distinct",
+  "do",
+  "else",
+  "end",
+  "except",
+  "false",
+  "fetch",
+  "for",
+  "foreign",
+  "from",
+  "grant",
+  "group",
+  "having",
+  "in",
+  "into",
+  "limit",
+  "not",
+  "null",
+  "offset",
+  "on",
+  "only",
+  "or",
+  "order",
+  "primary",
+  "references",
+  "select",
+  "table",
+  "then",
+  "to",
+  "true",
+  "union",
+  "unique",
+  "user",
+  "using",
+  "when",
+  "where",
+  "window",
+  "with",
 ]);
 
-/** `name` or `schema.name`, plain identifiers, not a reserved word. */
-export const trackingTableSpec = str({
+const trackingTableText = str({
   pattern: /^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z_][a-zA-Z0-9_]*)?$/,
   hint: "use name or schema.name with letters, digits and underscores",
 });
+
+/** `name` or `schema.name`, plain identifiers, not a reserved word. */
+export const trackingTableSpec: Spec<string> = (v, path, ctx) => {
+  const text = trackingTableText(v, path, ctx);
+  if (text === undefined) return undefined;
+  if (RESERVED_TABLE_NAMES.has(text.slice(text.indexOf(".") + 1).toLowerCase())) {
+    ctx.problems.push({ path, message: "is a reserved word in PostgreSQL; choose another name", line: ctx.lineOf(path) });
+    return undefined;
+  }
+  return text;
+};
 
 export { RESERVED_TABLE_NAMES };
 

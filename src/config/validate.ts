@@ -58,7 +58,9 @@ export function bool(): Spec<boolean> {
 /** An integer within bounds. */
 export function int(options: { min?: number; max?: number } = {}): Spec<number> {
   return (v, path, ctx) => {
-    if (typeof v !== "number" || !Number.isInteger(v)) return fail(ctx, path, `expected an integer, got ${typeName(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v)) {
+      return fail(ctx, path, `expected an integer, got ${typeName(v)}`);
+    }
     if (options.min !== undefined && v < options.min) return fail(ctx, path, `must be at least ${options.min}`);
     if (options.max !== undefined && v > options.max) return fail(ctx, path, `must be at most ${options.max}`);
     return v;
@@ -157,7 +159,8 @@ export function either<A, B>(a: Spec<A>, b: Spec<B>): Spec<A | B> {
 type Field<T> = { spec: Spec<T>; required?: boolean; default?: T };
 type Shape = Record<string, Field<unknown> | Spec<unknown>>;
 type Out<S extends Shape> = {
-  [K in keyof S]: S[K] extends Field<infer T> ? (S[K] extends { required: true } | { default: unknown } ? T : T | undefined)
+  [K in keyof S]: S[K] extends Field<infer T>
+    ? (S[K] extends { required: true } | { default: unknown } ? T : T | undefined)
     : S[K] extends Spec<infer T> ? T | undefined
     : never;
 };

@@ -204,7 +204,7 @@ export function describeTarget(t: DatabaseTarget): string {
 /** Replace the password in any URL-looking or key=value text with `***`. */
 export function redactUrl(text: string): string {
   return text
-    .replace(/(postgres(?:ql)?:\/\/[^:/?#@\s]*:)([^@\s]*)@/gi, "$1***@")
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)@/gi, "$1***@")
     .replace(/([?&]password=)[^&\s]*/gi, "$1***")
     .replace(/(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, "$1***");
 }

@@ -98,8 +98,11 @@ CREATE INDEX IF NOT EXISTS ${quoteIdent(`idx_${base}_applied_at`)} ON ${this.sql
     const rows = await q.query<AppliedMigration & { execution_time_ms: number | string | null }>(
       `SELECT version, name, slug,
               to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS applied_at,
-              execution_time_ms, checksum, down_checksum, applied_by
-         FROM ${this.sqlName}`,
+              execution_time_ms, checksum,
+              -- Read through to_jsonb so tables written by the Python original (no down_checksum)
+              -- are read without altering them: status stays read-only.
+              to_jsonb(t) ->> 'down_checksum' AS down_checksum, to_jsonb(t) ->> 'applied_by' AS applied_by
+         FROM ${this.sqlName} t`,
     );
     return rows
       .map((r) => ({ ...r, execution_time_ms: r.execution_time_ms === null ? null : Number(r.execution_time_ms) }))

@@ -25,7 +25,9 @@ function adminTarget(): ServerTarget {
 /** Build a URL for database `name` on the test server. */
 export function serverUrlFor(name: string): string {
   const t = adminTarget();
-  const auth = t.password ? `${encodeURIComponent(t.user)}:${encodeURIComponent(t.password)}` : encodeURIComponent(t.user);
+  const auth = t.password
+    ? `${encodeURIComponent(t.user)}:${encodeURIComponent(t.password)}`
+    : encodeURIComponent(t.user);
   const host = t.host.startsWith("/") ? "" : t.host;
   const socket = t.host.startsWith("/") ? `&host=${encodeURIComponent(t.host)}` : "";
   return `postgres://${auth}@${host}:${t.port}/${name}?sslmode=disable${socket}`;

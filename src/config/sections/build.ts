@@ -1,12 +1,18 @@
 /**
- * The `build:` section of an environment file. Owned by the build medium; empty until it needs keys.
+ * The `build:` section of an environment file: what `confiture build` leaves out and where it
+ * writes.
  *
  * @module
  */
-import { obj } from "../validate.ts";
+import { list, obj, str, withDefault } from "../validate.ts";
 
 /** Validator for the `build:` section. */
-export const buildSection = obj({});
+export const buildSection = obj({
+  /** Globs of schema files or folders to leave out (`**\/*_draft.sql`, `db/schema/99_scratch`). */
+  exclude: withDefault(list(str({ nonEmpty: true }), { acceptScalar: true }), [] as string[]),
+  /** Output file, relative to the project (default `db/generated/schema_<env>.sql`). */
+  output: str({ nonEmpty: true }),
+});
 
 /** The validated `build:` section. */
 export type BuildSection = NonNullable<ReturnType<typeof buildSection>>;

@@ -1,12 +1,27 @@
 /**
- * The `schema_to_schema:` section of an environment file. Owned by the schema_to_schema medium; empty until it needs keys.
+ * The `schema_to_schema:` section of an environment file: defaults for `confiture migrate
+ * schema-to-schema` when this environment is the target.
  *
  * @module
  */
-import { obj } from "../validate.ts";
+import { duration, int, obj, oneOf, str, withDefault } from "../validate.ts";
 
 /** Validator for the `schema_to_schema:` section. */
-export const schematoschemaSection = obj({});
+export const schematoschemaSection = obj({
+  /** The mapping file, relative to the project root. */
+  mapping_file: withDefault(str({ nonEmpty: true }), "db/schema_to_schema.yaml"),
+  /** The target schema that receives the foreign tables and the checkpoint table. */
+  staging_schema: withDefault(
+    str({ pattern: /^[a-z_][a-z0-9_]*$/, hint: "a lower-case identifier: letters, digits and _" }),
+    "confiture_source",
+  ),
+  /** Rows per batch (one transaction and one checkpoint each). */
+  batch_size: withDefault(int({ min: 1, max: 10_000_000 }), 10_000),
+  /** Pause between batches, to leave headroom for production traffic. */
+  throttle: withDefault(duration(), 0),
+  /** Default data path for every table. */
+  strategy: withDefault(oneOf(["fdw", "copy"] as const), "copy" as "fdw" | "copy"),
+});
 
 /** The validated `schema_to_schema:` section. */
 export type SchemaToSchemaSection = NonNullable<ReturnType<typeof schematoschemaSection>>;

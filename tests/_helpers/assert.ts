@@ -1,0 +1,87 @@
+/**
+ * Minimal assertions (JSR's @std/assert is not reachable here).
+ *
+ * @module
+ */
+
+/** Deep equality via a stable JSON rendering. */
+export function assertEquals(actual: unknown, expected: unknown, message?: string): void {
+  const a = stable(actual);
+  const e = stable(expected);
+  if (a !== e) throw new Error(`${message ? message + ": " : ""}values differ\n  actual:   ${a}\n  expected: ${e}`);
+}
+
+/** Inequality. */
+export function assertNotEquals(actual: unknown, expected: unknown, message?: string): void {
+  if (stable(actual) === stable(expected)) throw new Error(`${message ? message + ": " : ""}values are equal: ${stable(actual)}`);
+}
+
+/** Truthiness. */
+export function assert(condition: unknown, message = "assertion failed"): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+/** Substring check. */
+export function assertStringIncludes(actual: string, expected: string, message?: string): void {
+  if (!actual.includes(expected)) {
+    throw new Error(`${message ? message + ": " : ""}expected to find ${JSON.stringify(expected)} in:\n${actual}`);
+  }
+}
+
+/** Negative substring check. */
+export function assertNotIncludes(actual: string, unexpected: string, message?: string): void {
+  if (actual.includes(unexpected)) {
+    throw new Error(`${message ? message + ": " : ""}did not expect ${JSON.stringify(unexpected)} in:\n${actual}`);
+  }
+}
+
+/** `fn` throws (optionally an instance of `type` whose message includes `includes`). */
+export function assertThrows(
+  fn: () => unknown,
+  // deno-lint-ignore no-explicit-any
+  type?: new (...args: any[]) => Error,
+  includes?: string,
+): Error {
+  try {
+    fn();
+  } catch (e) {
+    checkError(e, type, includes);
+    return e as Error;
+  }
+  throw new Error("expected function to throw");
+}
+
+/** The promise rejects (optionally with an instance of `type` whose message includes `includes`). */
+export async function assertRejects(
+  fn: () => Promise<unknown>,
+  // deno-lint-ignore no-explicit-any
+  type?: new (...args: any[]) => Error,
+  includes?: string,
+): Promise<Error> {
+  try {
+    await fn();
+  } catch (e) {
+    checkError(e, type, includes);
+    return e as Error;
+  }
+  throw new Error("expected promise to reject");
+}
+
+// deno-lint-ignore no-explicit-any
+function checkError(e: unknown, type?: new (...args: any[]) => Error, includes?: string): void {
+  if (type && !(e instanceof type)) {
+    throw new Error(`expected ${type.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  if (includes && !(e instanceof Error && e.message.includes(includes))) {
+    throw new Error(`expected error message to include ${JSON.stringify(includes)}, got: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function stable(v: unknown): string {
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : typeof x === "bigint"
+      ? `${x}n`
+      : x) ?? "undefined";
+}
