@@ -18,6 +18,9 @@ import { migrateBaselineCommand } from "./commands/migrate_baseline.ts";
 import { migrateReinitCommand } from "./commands/migrate_reinit.ts";
 import { migrateVerifyCommand } from "./commands/migrate_verify.ts";
 // Medium commands: one import each.
+import { buildCommand } from "./commands/build.ts";
+import { initCommand } from "./commands/init.ts";
+import { migrateCheckSchemaCommand } from "./commands/migrate_check_schema.ts";
 
 /** Build the whole command tree. */
 export function buildProgram(): Command {
@@ -39,8 +42,11 @@ export function buildProgram(): Command {
   migrate.addCommand(migrateReinitCommand());
   migrate.addCommand(migrateVerifyCommand());
   // Migrate subcommands of other mediums: one line each.
+  migrate.addCommand(migrateCheckSchemaCommand());
   program.addCommand(migrate as unknown as Command);
   // Top-level commands of other mediums: one line each.
+  program.addCommand(initCommand());
+  program.addCommand(buildCommand());
 
   configureTree(program as unknown as Command);
   return program as unknown as Command;

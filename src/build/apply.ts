@@ -1,0 +1,180 @@
+/**
+ * Apply a built schema to a database in one transaction, mapping any error back to the source
+ * file, line and column; then record every migration as applied so `migrate up` continues
+ * from the built state; then run seeds.
+ *
+ * @module
+ */
+import type { TableName } from "../config/environment.ts";
+import type { Database, Queryable } from "../db/database.ts";
+import { DatabaseError } from "../db/errors.ts";
+import { ConfitureError, EXIT, SchemaError } from "../errors.ts";
+import { type EventSink, silent } from "../events.ts";
+import { migrationChecksum } from "../migrate/checksum.ts";
+import type { MigrationFile } from "../migrate/files.ts";
+import { TrackingTable } from "../migrate/tracking_table.ts";
+import { readText } from "../platform/fs.ts";
+import { lineColumnAtOffset, locateInSchema, type Segment } from "./assemble.ts";
+
+/** What {@link applySchemaBuild} needs from a build. */
+export interface ApplicableBuild {
+  text: string;
+  segments: readonly Segment[];
+  sources: ReadonlyMap<string, string>;
+}
+
+/** Options for {@link applySchemaBuild}. */
+export interface ApplyOptions {
+  /** Record these migrations as applied (slug suffix `_build`) in the same transaction. */
+  migrations?: readonly MigrationFile[];
+  trackingTable?: TableName;
+  onEvent?: EventSink;
+}
+
+/** What an apply did. */
+export interface ApplyResult {
+  durationMs: number;
+  /** Versions recorded as applied by the build. */
+  migrationsRecorded: string[];
+}
+
+/**
+ * Run the whole script in one transaction. A failure throws SchemaError (exit 4) naming the
+ * source file, line and column, and leaves the database as it was.
+ */
+export async function applySchemaBuild(
+  db: Database,
+  build: ApplicableBuild,
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const emit = options.onEvent ?? silent;
+  const started = performance.now();
+  // Read the migrations before touching the database, so a bad file aborts nothing half-done.
+  const rows = await Promise.all((options.migrations ?? []).map(async (m) => ({
+    version: m.version,
+    name: m.name,
+    slugSuffix: "build",
+    executionTimeMs: 0,
+    checksum: await migrationChecksum(await readText(m.upPath)),
+    downChecksum: m.downPath ? await migrationChecksum(await readText(m.downPath)) : null,
+  })));
+  let recorded: string[] = [];
+  try {
+    await db.transaction(async (tx) => {
+      emit({ type: "info", message: `Applying ${build.segments.length} schema files in one transaction…` });
+      await tx.exec(build.text);
+      if (rows.length > 0) {
+        const tracking = new TrackingTable(options.trackingTable ?? { name: "tb_confiture" });
+        await tracking.ensure(tx);
+        const already = new Set((await tracking.applied(tx)).map((r) => BigInt(r.version).toString()));
+        for (const row of rows) {
+          if (already.has(BigInt(row.version).toString())) continue;
+          await tracking.record(tx, row);
+          recorded.push(row.version);
+        }
+      }
+    });
+  } catch (e) {
+    recorded = [];
+    if (!(e instanceof DatabaseError)) throw e;
+    throw await explainFailure(db, build, e);
+  }
+  return { durationMs: Math.round(performance.now() - started), migrationsRecorded: recorded };
+}
+
+/** Turn a DatabaseError from the script into one that names the source file. */
+async function explainFailure(db: Database, build: ApplicableBuild, e: DatabaseError): Promise<SchemaError> {
+  let where: { file: string; line?: number; column?: number } | undefined = e.position !== undefined
+    ? locateInSchema(build, build.sources, e.position)
+    : undefined;
+  // Errors raised while executing (not parsing) often carry no position: find the file by
+  // replaying file by file in a transaction that is always rolled back.
+  if (!where && e.position === undefined && build.segments.length > 0) where = await replayToFind(db, build);
+  return sqlError("Cannot apply", e, where);
+}
+
+const ROLLBACK = Symbol("rollback");
+
+async function replayToFind(
+  db: Database,
+  build: ApplicableBuild,
+): Promise<{ file: string; line?: number; column?: number } | undefined> {
+  let found: { file: string; line?: number; column?: number } | undefined;
+  try {
+    await db.transaction(async (tx) => {
+      for (const s of build.segments) {
+        const content = build.sources.get(s.relativePath) ?? "";
+        try {
+          await tx.exec(content);
+        } catch (err) {
+          if (!(err instanceof DatabaseError)) throw err;
+          found = { file: s.relativePath };
+          if (err.position !== undefined) Object.assign(found, lineColumnAtOffset(content, err.position - 1));
+          throw ROLLBACK;
+        }
+      }
+      throw ROLLBACK;
+    });
+  } catch (err) {
+    if (err !== ROLLBACK && !(err instanceof DatabaseError)) throw err;
+  }
+  return found;
+}
+
+function sqlError(
+  verb: string,
+  e: DatabaseError,
+  where: { file: string; line?: number; column?: number } | undefined,
+): SchemaError {
+  const loc = where ? `${where.file}${where.line ? `:${where.line}:${where.column}` : ""}` : "the schema";
+  return new SchemaError(`${verb} ${loc}: ${e.message}`, {
+    code: "BUILD_APPLY_FAILED",
+    file: where?.file,
+    line: where?.line,
+    column: where?.column,
+    detail: e.detail,
+    hint: e.hint,
+    details: { sqlstate: e.sqlstate },
+    cause: e,
+  });
+}
+
+/** A seed file and its text. */
+export interface SeedFile {
+  relativePath: string;
+  content: string;
+}
+
+/**
+ * Run seed files in order in one transaction. A failure throws (exit 1) naming the seed file,
+ * line and column; no seed row is kept.
+ */
+export async function applySeeds(
+  db: Database,
+  seeds: readonly SeedFile[],
+  onEvent: EventSink = silent,
+): Promise<number> {
+  if (seeds.length === 0) return 0;
+  await db.transaction(async (tx: Queryable) => {
+    for (const s of seeds) {
+      onEvent({ type: "info", message: `Seeding ${s.relativePath}` });
+      try {
+        await tx.exec(s.content);
+      } catch (e) {
+        if (!(e instanceof DatabaseError)) throw e;
+        const at = e.position !== undefined ? lineColumnAtOffset(s.content, e.position - 1) : undefined;
+        const loc = `${s.relativePath}${at ? `:${at.line}:${at.column}` : ""}`;
+        throw new ConfitureError("SEED_FAILED", EXIT.failure, `Cannot seed ${loc}: ${e.message}`, {
+          file: s.relativePath,
+          line: at?.line,
+          column: at?.column,
+          detail: e.detail,
+          hint: e.hint,
+          details: { sqlstate: e.sqlstate },
+          cause: e,
+        });
+      }
+    }
+  });
+  return seeds.length;
+}

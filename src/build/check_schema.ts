@@ -1,0 +1,138 @@
+/**
+ * `migrate check-schema`: prove that the DDL in `db/schema/` and the migrations describe the
+ * same database. Build the DDL into one scratch database, replay every migration into another,
+ * and compare their catalogs.
+ *
+ * @module
+ */
+import type { Environment } from "../config/environment.ts";
+import type { Database } from "../db/database.ts";
+import { openDatabase } from "../db/open.ts";
+import { quoteIdent } from "../db/quote.ts";
+import { parseDatabaseUrl, type ServerTarget } from "../db/url.ts";
+import { ConfigError } from "../errors.ts";
+import { type EventSink, silent } from "../events.ts";
+import { Migrator } from "../migrate/migrator.ts";
+import { type CatalogDifference, diffCatalogs } from "../catalog/diff.ts";
+import { type CatalogSnapshot, snapshotCatalog } from "../catalog/snapshot.ts";
+import { getEnv } from "../platform/env.ts";
+import { applySchemaBuild } from "./apply.ts";
+import { buildSchema } from "./build.ts";
+
+/** Options for {@link checkSchema}. */
+export interface CheckSchemaOptions {
+  /** A server URL on which to create (and drop) two scratch databases instead of using PGlite. */
+  against?: string;
+  onEvent?: EventSink;
+}
+
+/** The outcome: `ok` when the two catalogs match. */
+export interface CheckSchemaResult {
+  ok: boolean;
+  /** `pglite` or the redacted server label. */
+  engine: string;
+  schemaFiles: number;
+  migrations: number;
+  /** `missing`: only in the DDL build; `extra`: only after the migrations. */
+  differences: CatalogDifference[];
+}
+
+/**
+ * Compare the environment's DDL build with its migrations replayed from scratch.
+ *
+ * @example
+ * ```ts
+ * const r = await checkSchema(await loadEnvironment({ env: "local" }));
+ * if (!r.ok) console.log(formatCatalogDiff(r.differences, { expected: "db/schema", actual: "migrations" }));
+ * ```
+ */
+export async function checkSchema(env: Environment, options: CheckSchemaOptions = {}): Promise<CheckSchemaResult> {
+  const emit = options.onEvent ?? silent;
+  const build = await buildSchema(env);
+  const tracking = env.migration.trackingTable;
+  const exclude = { excludeTables: [tracking.schema ? `${tracking.schema}.${tracking.name}` : tracking.name] };
+  const scratch = options.against ? serverScratch(options.against) : pgliteScratch();
+
+  let migrations = 0;
+  const fromDdl = await scratch.use("ddl", async (db) => {
+    emit({ type: "info", message: `Building ${build.files.length} schema files into a scratch database…` });
+    await applySchemaBuild(db, build);
+    return await snapshotCatalog(db, exclude);
+  });
+  const fromMigrations = await scratch.use("migrations", async (db) => {
+    const migrator = Migrator.fromDatabase(db, {
+      migrationsDir: env.migrationsDir,
+      projectDir: env.projectDir,
+      trackingTable: tracking,
+    });
+    const files = await migrator.files();
+    migrations = files.length;
+    emit({ type: "info", message: `Replaying ${files.length} migrations into a scratch database…` });
+    await migrator.up({ allowOutOfOrder: true });
+    return await snapshotCatalog(db, exclude);
+  });
+  const differences = diffCatalogs(fromDdl, fromMigrations);
+  return {
+    ok: differences.length === 0,
+    engine: scratch.engine,
+    schemaFiles: build.files.length,
+    migrations,
+    differences,
+  };
+}
+
+interface Scratch {
+  engine: string;
+  use(role: string, fn: (db: Database) => Promise<CatalogSnapshot>): Promise<CatalogSnapshot>;
+}
+
+// One embedded instance at a time: each costs about 1 GB while open.
+function pgliteScratch(): Scratch {
+  return {
+    engine: "pglite",
+    async use(_role, fn) {
+      const db = await openDatabase({ kind: "pglite" });
+      try {
+        return await fn(db);
+      } finally {
+        await db.close();
+      }
+    },
+  };
+}
+
+function serverScratch(url: string): Scratch {
+  const target = parseDatabaseUrl(url, getEnv);
+  if (target.kind !== "server") {
+    throw new ConfigError(`--against needs a postgres:// server URL, got a PGlite target`);
+  }
+  const server: ServerTarget = target;
+  const run = crypto.randomUUID().replaceAll("-", "").slice(0, 10);
+  return {
+    engine: `${server.host}:${server.port}`,
+    async use(role, fn) {
+      const name = `confiture_check_${run}_${role === "ddl" ? "ddl" : "mig"}`;
+      const admin = await openDatabase(server, { max: 1 });
+      try {
+        await admin.exec(`CREATE DATABASE ${quoteIdent(name)}`);
+      } finally {
+        await admin.close();
+      }
+      try {
+        const db = await openDatabase({ ...server, database: name }, { max: 2 });
+        try {
+          return await fn(db);
+        } finally {
+          await db.close();
+        }
+      } finally {
+        const dropper = await openDatabase(server, { max: 1 });
+        try {
+          await dropper.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+        } finally {
+          await dropper.close();
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * A lexical scan of SQL text that knows comments, strings, quoted identifiers and dollar
+ * quotes, to find a file that ends inside one: concatenated, such a file would swallow the
+ * files after it.
+ *
+ * @module
+ */
+
+/** Where an unterminated construct starts. Lines and columns are 1-based. */
+export interface Unterminated {
+  kind: "block comment" | "string" | "quoted identifier" | "dollar-quoted string";
+  line: number;
+  column: number;
+  /** The opening token, e.g. `/*`, `'`, `$body$`. */
+  opener: string;
+}
+
+const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+
+/**
+ * The first construct left open at the end of `sql`, or null when everything is closed.
+ *
+ * @example
+ * ```ts
+ * findUnterminated("SELECT 1; /* note"); // { kind: "block comment", line: 1, column: 11, opener: "/*" }
+ * ```
+ */
+export function findUnterminated(sql: string): Unterminated | null {
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const ch = sql[i];
+    const next = sql[i + 1];
+    if (ch === "-" && next === "-") {
+      const eol = sql.indexOf("\n", i);
+      if (eol < 0) return null;
+      i = eol + 1;
+    } else if (ch === "/" && next === "*") {
+      // Block comments nest in PostgreSQL.
+      const start = i;
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (sql[i] === "/" && sql[i + 1] === "*") {
+          depth++;
+          i += 2;
+        } else if (sql[i] === "*" && sql[i + 1] === "/") {
+          depth--;
+          i += 2;
+        } else i++;
+      }
+      if (depth > 0) return at(sql, start, "block comment", "/*");
+    } else if (ch === "'") {
+      const start = i;
+      // E'...' strings allow backslash escapes.
+      const escapes = i > 0 && (sql[i - 1] === "E" || sql[i - 1] === "e") && !isIdentChar(sql[i - 2]);
+      i++;
+      let closed = false;
+      while (i < n) {
+        const c = sql[i];
+        if (escapes && c === "\\") i += 2;
+        else if (c === "'") {
+          if (sql[i + 1] === "'") i += 2;
+          else {
+            i++;
+            closed = true;
+            break;
+          }
+        } else i++;
+      }
+      if (!closed) return at(sql, escapes ? start - 1 : start, "string", escapes ? "E'" : "'");
+    } else if (ch === '"') {
+      const start = i;
+      i++;
+      let closed = false;
+      while (i < n) {
+        if (sql[i] === '"') {
+          if (sql[i + 1] === '"') i += 2;
+          else {
+            i++;
+            closed = true;
+            break;
+          }
+        } else i++;
+      }
+      if (!closed) return at(sql, start, "quoted identifier", '"');
+    } else if (ch === "$" && !isIdentChar(sql[i - 1])) {
+      DOLLAR_TAG.lastIndex = i;
+      const m = DOLLAR_TAG.exec(sql);
+      if (!m) {
+        i++;
+        continue;
+      }
+      const tag = m[0];
+      const end = sql.indexOf(tag, i + tag.length);
+      if (end < 0) return at(sql, i, "dollar-quoted string", tag);
+      i = end + tag.length;
+    } else if (isIdentChar(ch)) {
+      // Skip whole identifiers so `a$b$` or `x'` inside a name is not read as a quote.
+      i++;
+      while (i < n && (isIdentChar(sql[i]) || sql[i] === "$")) i++;
+    } else i++;
+  }
+  return null;
+}
+
+function isIdentChar(c: string | undefined): boolean {
+  return c !== undefined && /[A-Za-z0-9_\u0080-\uffff]/.test(c);
+}
+
+function at(sql: string, index: number, kind: Unterminated["kind"], opener: string): Unterminated {
+  let line = 1;
+  let last = -1;
+  for (let i = sql.indexOf("\n"); i >= 0 && i < index; i = sql.indexOf("\n", i + 1)) {
+    line++;
+    last = i;
+  }
+  return { kind, line, column: index - last, opener };
+}

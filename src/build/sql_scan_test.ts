@@ -1,0 +1,35 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { findUnterminated } from "./sql_scan.ts";
+
+const closed = [
+  "CREATE TABLE t (id int);",
+  "/* a */ SELECT 1; -- trailing /* not a comment",
+  "/* outer /* nested */ still comment */ SELECT 1;",
+  "SELECT 'it''s', E'a\\'b', \"we\"\"ird\";",
+  "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 /* in body */ $$;",
+  "CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $body$ BEGIN RETURN $$x'$$; END $body$;",
+  "SELECT $1, a$b FROM t WHERE x = 'a -- b';",
+  "-- only a comment without newline",
+  "",
+];
+
+for (const sql of closed) {
+  Deno.test(`findUnterminated: closed ${JSON.stringify(sql.slice(0, 40))}`, () => {
+    assertEquals(findUnterminated(sql), null);
+  });
+}
+
+const open: [string, ReturnType<typeof findUnterminated>][] = [
+  ["SELECT 1;\n/* forgot", { kind: "block comment", line: 2, column: 1, opener: "/*" }],
+  ["/* a /* b */ still open", { kind: "block comment", line: 1, column: 1, opener: "/*" }],
+  ["INSERT INTO t VALUES ('abc);\n", { kind: "string", line: 1, column: 23, opener: "'" }],
+  ["SELECT E'a\\'", { kind: "string", line: 1, column: 8, opener: "E'" }],
+  ['SELECT "col', { kind: "quoted identifier", line: 1, column: 8, opener: '"' }],
+  ["\n\nAS $fn$ BEGIN", { kind: "dollar-quoted string", line: 3, column: 4, opener: "$fn$" }],
+];
+
+for (const [sql, want] of open) {
+  Deno.test(`findUnterminated: open ${want!.kind} in ${JSON.stringify(sql.slice(0, 30))}`, () => {
+    assertEquals(findUnterminated(sql), want);
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * `confiture migrate check-schema`: build db/schema/ and replay the migrations into two
+ * scratch databases and compare their catalogs; exit 1 on drift.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import { checkSchema } from "../../build/check_schema.ts";
+import { shownPath } from "../../build/build.ts";
+import { formatCatalogDiff } from "../../catalog/diff.ts";
+import { EXIT } from "../../errors.ts";
+import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+
+/** Build the `migrate check-schema` command. */
+export function migrateCheckSchemaCommand(): Command {
+  const cmd = new Command("check-schema")
+    .description("prove db/schema/ and the migrations build the same database (exit 1 on drift)")
+    .option("--against <url>", "use two scratch databases on this server instead of embedded PGlite");
+  withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
+    const ctx = new CommandContext(command);
+    const env = await ctx.environment({ offline: true });
+    const result = await checkSchema(env, { against: opts.against, onEvent: (e) => ctx.out.event(e) });
+    if (!result.ok) setExitCode(EXIT.failure);
+    const ddl = env.includeDirs.map((d) => shownPath(d, env.projectDir)).join(", ");
+    const migrations = shownPath(env.migrationsDir, env.projectDir);
+    ctx.out.result(
+      {
+        ok: result.ok,
+        engine: result.engine,
+        schema_files: result.schemaFiles,
+        migrations: result.migrations,
+        differences: result.differences,
+      },
+      () =>
+        result.ok
+          ? `No drift: ${ddl} (${result.schemaFiles} files) and ${migrations} (${result.migrations} migrations) build the same schema.`
+          : `Drift between ${ddl} and ${migrations} (${result.differences.length} difference(s)):\n\n${
+            formatCatalogDiff(result.differences, { expected: ddl, actual: migrations })
+          }`,
+    );
+  });
+  return cmd as unknown as Command;
+}
