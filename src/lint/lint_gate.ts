@@ -1,0 +1,60 @@
+/**
+ * What `migrate up` needs from lint: the error that stops it, and the allowed findings to store
+ * with each migration's tracking row.
+ *
+ * @module
+ */
+import { locate, MigrationError } from "../errors.ts";
+import type { LintFinding, LintResult } from "./lint_migrations.ts";
+
+/** An allowed finding as stored in the tracking row (`lint_allowed jsonb`). */
+export interface AllowedFinding {
+  rule: string;
+  severity: string;
+  line: number;
+  column: number;
+  message: string;
+  reason: string;
+}
+
+/** The findings that stop `migrate up`: errors not allowed. */
+export function blockingFindings(result: LintResult): LintFinding[] {
+  return result.findings.filter((f) => f.severity === "error" && !f.allowed);
+}
+
+/**
+ * The error `migrate up` throws when lint finds errors nobody allowed (exit 1). Its `details`
+ * carry the findings for the JSON envelope.
+ */
+export function lintBlockedError(result: LintResult): MigrationError {
+  const blocking = blockingFindings(result);
+  const first = blocking[0];
+  const lines = blocking.map((f) => `${locate(f)}: [${f.rule}] ${f.message}`);
+  return new MigrationError(
+    `Lint found ${blocking.length} error${blocking.length === 1 ? "" : "s"} in pending migrations; nothing was applied`,
+    {
+      code: "LINT_BLOCKED",
+      file: first?.file,
+      line: first?.line,
+      column: first?.column,
+      detail: lines.join("\n"),
+      hint: "Fix the migration, or allow a finding with `-- confiture:allow RULE reason` on the line before the " +
+        "statement, or with --allow RULE",
+      details: { findings: blocking },
+    },
+  );
+}
+
+/** The allowed findings of one migration, for its tracking row; empty when none. */
+export function allowedFindings(result: LintResult, version: string): AllowedFinding[] {
+  return result.findings
+    .filter((f) => f.allowed && f.version === version)
+    .map((f) => ({
+      rule: f.rule,
+      severity: f.severity,
+      line: f.line,
+      column: f.column,
+      message: f.message,
+      reason: f.reason ?? "",
+    }));
+}

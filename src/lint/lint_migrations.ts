@@ -1,0 +1,194 @@
+/**
+ * `lintMigrations`: check a batch of migrations, in order, against the lock, breaking-change and
+ * reversibility rules, then resolve severities (live table size, configuration) and allows.
+ *
+ * @module
+ */
+import type { Queryable } from "../db/database.ts";
+import { calledFunctions, rangeVarName, type RelName } from "./ast.ts";
+import { readInlineAllows } from "./allow.ts";
+import { BatchState } from "./batch_state.ts";
+import { type LiveFacts, readLiveFacts } from "./live_facts.ts";
+import { type ParsedSql, parseSql } from "./parse_sql.ts";
+import type { RawFinding } from "./rule_context.ts";
+import { checkBreakingRules } from "./rules_breaking.ts";
+import { type RuleId, ruleInfo, type Severity } from "./rules_catalog.ts";
+import { checkReversibility } from "./rules_down.ts";
+import { checkLockRules, lockTimeoutChange } from "./rules_lock.ts";
+
+/** One migration to lint: its texts and the paths to show. */
+export interface LintMigration {
+  version: string;
+  name: string;
+  /** Path of the up file as shown in findings. */
+  upFile: string;
+  upSql: string;
+  downFile?: string;
+  downSql?: string;
+}
+
+/** Settings from the environment's `lint:` section. */
+export interface LintSettings {
+  /** Lock findings on tables with fewer live rows are warnings. */
+  smallTableRows: number;
+  /** Severity overrides per rule id. */
+  rules: Readonly<Record<string, Severity | "off">>;
+}
+
+/** Options for {@link lintMigrations}. */
+export interface LintOptions {
+  /** A connection for live table sizes, column types and function volatility. */
+  db?: Queryable;
+  /**
+   * The runner's `SET LOCAL lock_timeout` (migration.statement_lock_timeout), default 5000 ms.
+   * `missing-lock-timeout` fires only when this is 0 and the file sets none.
+   */
+  statementLockTimeoutMs?: number;
+  /** Rules allowed for the whole batch (`--allow`), with the reason to record. */
+  allow?: ReadonlyMap<string, string>;
+  settings?: Partial<LintSettings>;
+}
+
+/** One finding, as printed and as stored. */
+export interface LintFinding {
+  rule: RuleId;
+  severity: Severity;
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  why: string;
+  fix: string;
+  /** Whether an inline `-- confiture:allow` or `--allow` covers it. */
+  allowed: boolean;
+  reason: string | null;
+  /** Version of the migration the finding belongs to. */
+  version: string;
+  /** Live rows of the table concerned, when a database told us. */
+  rows: number | null;
+}
+
+/** Counts of findings that are not allowed, and of allowed ones. */
+export interface LintSummary {
+  errors: number;
+  warnings: number;
+  allowed: number;
+}
+
+/** Result of {@link lintMigrations}. */
+export interface LintResult {
+  findings: LintFinding[];
+  summary: LintSummary;
+  /** True when no error is left unallowed: `migrate up` may proceed. */
+  ok: boolean;
+}
+
+/** Defaults of the `lint:` section. */
+export const DEFAULT_LINT_SETTINGS: LintSettings = { smallTableRows: 10_000, rules: {} };
+
+/**
+ * Lint a batch of migrations in order. Tables created by an earlier statement of the batch
+ * count as new: locking them hurts nobody. Unparseable SQL throws SchemaError (exit 4).
+ *
+ * @example
+ * ```ts
+ * const result = await lintMigrations([{ version: "002", name: "idx", upFile: "db/migrations/002_idx.up.sql",
+ *   upSql: "CREATE INDEX i ON users (email);" }]);
+ * result.findings[0].rule; // "create-index-non-concurrent"
+ * ```
+ */
+export async function lintMigrations(
+  migrations: readonly LintMigration[],
+  options: LintOptions = {},
+): Promise<LintResult> {
+  const settings = { ...DEFAULT_LINT_SETTINGS, ...options.settings };
+  const runnerTimeout = (options.statementLockTimeoutMs ?? 5_000) > 0;
+  const parsed: { m: LintMigration; up: ParsedSql; down?: ParsedSql }[] = [];
+  for (const m of migrations) {
+    const up = await parseSql(m.upFile, m.upSql);
+    const down = m.downSql !== undefined
+      ? await parseSql(m.downFile ?? `${m.version}_${m.name}.down.sql`, m.downSql)
+      : undefined;
+    parsed.push({ m, up, down });
+  }
+  const facts = options.db ? await readFactsFor(options.db, parsed.map((p) => p.up)) : undefined;
+
+  const batch = new BatchState();
+  const findings: LintFinding[] = [];
+  for (const { m, up, down } of parsed) {
+    const raw: RawFinding[] = [];
+    let lockTimeoutActive = runnerTimeout;
+    for (const stmt of up.statements) {
+      const ctx = { version: m.version, batch, facts, lockTimeoutActive };
+      raw.push(...checkLockRules(stmt, ctx), ...checkBreakingRules(stmt, ctx));
+      lockTimeoutActive = lockTimeoutChange(stmt) ?? lockTimeoutActive;
+      batch.record(stmt, m.version);
+    }
+    raw.push(...checkReversibility(up, down));
+
+    const { allows, problems } = readInlineAllows(up);
+    for (const p of problems) {
+      raw.push({ rule: "invalid-allow", message: p.message, at: { line: p.line, column: p.column } });
+    }
+    for (const r of raw) {
+      const f = resolve(r, m, up, facts, settings, options.allow);
+      if (!f) continue;
+      const inline = r.stmt && allows.find((a) => a.statement === r.stmt!.index && a.rules.includes(r.rule));
+      if (inline && r.rule !== "invalid-allow") [f.allowed, f.reason] = [true, inline.reason];
+      findings.push(f);
+    }
+  }
+  const summary: LintSummary = {
+    errors: findings.filter((f) => !f.allowed && f.severity === "error").length,
+    warnings: findings.filter((f) => !f.allowed && f.severity === "warning").length,
+    allowed: findings.filter((f) => f.allowed).length,
+  };
+  return { findings, summary, ok: summary.errors === 0 };
+}
+
+function resolve(
+  r: RawFinding,
+  m: LintMigration,
+  up: ParsedSql,
+  facts: LiveFacts | undefined,
+  settings: LintSettings,
+  allow: ReadonlyMap<string, string> | undefined,
+): LintFinding | undefined {
+  const info = ruleInfo(r.rule)!;
+  const override = settings.rules[r.rule];
+  if (override === "off") return undefined;
+  const rows = info.sizeAware && r.table ? facts?.table(r.table)?.rows ?? null : null;
+  let severity: Severity = override ?? info.severity;
+  // Without an override, a lock finding's weight follows the table's live size when it is known.
+  if (!override && info.sizeAware && rows !== null) severity = rows >= settings.smallTableRows ? "error" : "warning";
+  if (r.uncertain && !override) severity = "warning";
+  const cliReason = allow?.get(r.rule);
+  return {
+    rule: r.rule,
+    severity,
+    file: up.file,
+    line: r.at?.line ?? r.stmt?.line ?? 1,
+    column: r.at?.column ?? r.stmt?.column ?? 1,
+    message: rows !== null ? `${r.message} (~${rows.toLocaleString("en-US")} rows)` : r.message,
+    why: info.why,
+    fix: info.fix,
+    allowed: cliReason !== undefined && r.rule !== "invalid-allow",
+    reason: r.rule !== "invalid-allow" ? cliReason ?? null : null,
+    version: m.version,
+    rows,
+  };
+}
+
+async function readFactsFor(db: Queryable, files: ParsedSql[]): Promise<LiveFacts> {
+  const tables: RelName[] = [];
+  const functions = new Set<string>();
+  for (const f of files) {
+    for (const s of f.statements) {
+      if (!["IndexStmt", "AlterTableStmt", "RenameStmt"].includes(s.type)) continue;
+      const rel = rangeVarName(s.node.relation);
+      if (rel) tables.push(rel);
+      if (s.type === "AlterTableStmt") { for (const fn of calledFunctions(s.node.cmds)) functions.add(fn); }
+    }
+  }
+  return await readLiveFacts(db, tables, [...functions]);
+}

@@ -1,0 +1,103 @@
+/**
+ * What the connected database knows about the tables a migration touches: live size
+ * (`pg_class.reltuples`), column types, NOT NULL and validated `CHECK (col IS NOT NULL)`, and
+ * function volatility. Read once before linting; the rules then stay synchronous and pure.
+ *
+ * @module
+ */
+import type { Queryable } from "../db/database.ts";
+import { quoteQualified } from "../db/quote.ts";
+import { type ColumnType, type RelName, sameRel } from "./ast.ts";
+
+/** One existing table. */
+export interface TableFacts {
+  rel: RelName;
+  /** Estimated live rows; null when the table was never analyzed and is not empty. */
+  rows: number | null;
+  columns: Map<string, { type: ColumnType; notNull: boolean }>;
+  /** Columns covered by a validated `CHECK (col IS NOT NULL)`. */
+  notNullChecks: Set<string>;
+}
+
+/** Facts read from a live database. */
+export interface LiveFacts {
+  /** The table, or undefined when it does not exist there. */
+  table(rel: RelName): TableFacts | undefined;
+  /** `v`, `s` or `i` (the most volatile overload), or undefined when no function has that name. */
+  volatility(fn: string): "v" | "s" | "i" | undefined;
+}
+
+interface ColumnRow extends Record<string, unknown> {
+  attname: string;
+  typname: string;
+  atttypmod: number;
+  attnotnull: boolean;
+  is_array: boolean;
+}
+
+/** Read the facts for these tables and functions. */
+export async function readLiveFacts(db: Queryable, tables: RelName[], functions: string[]): Promise<LiveFacts> {
+  const found: TableFacts[] = [];
+  for (const rel of tables) {
+    if (found.some((t) => sameRel(t.rel, rel))) continue;
+    const [cls] = await db.query<{ oid: number; reltuples: number; bytes: number }>(
+      `SELECT c.oid::int8 AS oid, c.reltuples::float8 AS reltuples, pg_relation_size(c.oid)::float8 AS bytes
+         FROM pg_class c WHERE c.oid = to_regclass($1::text) AND c.relkind IN ('r', 'p', 'm')`,
+      [quoteQualified(rel.schema, rel.name)],
+    );
+    if (!cls) continue;
+    const reltuples = Number(cls.reltuples);
+    // PostgreSQL 14+ reports -1 until the first VACUUM/ANALYZE; an empty heap still means 0 rows.
+    const rows = reltuples >= 0 ? Math.round(reltuples) : Number(cls.bytes) === 0 ? 0 : null;
+    const cols = await db.query<ColumnRow>(
+      `SELECT a.attname, coalesce(et.typname, t.typname) AS typname, a.atttypmod, a.attnotnull, (t.typcategory = 'A') AS is_array
+         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+         LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+        WHERE a.attrelid = $1::int8::oid AND a.attnum > 0 AND NOT a.attisdropped`,
+      [cls.oid],
+    );
+    const checks = await db.query<{ def: string }>(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+        WHERE conrelid = $1::int8::oid AND contype = 'c' AND convalidated`,
+      [cls.oid],
+    );
+    const notNullChecks = new Set<string>();
+    for (const { def } of checks) {
+      const m = /^CHECK \(\(?("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*) IS NOT NULL\)?\)$/.exec(def);
+      if (m) notNullChecks.add(m[1].startsWith('"') ? m[1].slice(1, -1).replaceAll('""', '"') : m[1]);
+    }
+    found.push({
+      rel,
+      rows,
+      columns: new Map(cols.map((c) => [c.attname, {
+        type: decodeType(c.typname, Number(c.atttypmod), Boolean(c.is_array)),
+        notNull: Boolean(c.attnotnull),
+      }])),
+      notNullChecks,
+    });
+  }
+  const vol = new Map<string, "v" | "s" | "i">();
+  if (functions.length > 0) {
+    const rows = await db.query<{ proname: string; v: string }>(
+      `SELECT proname, CASE WHEN bool_or(provolatile = 'v') THEN 'v' WHEN bool_or(provolatile = 's') THEN 's' ELSE 'i' END AS v
+         FROM pg_proc WHERE proname = ANY($1::text[]) GROUP BY proname`,
+      [functions],
+    );
+    for (const r of rows) vol.set(r.proname, r.v as "v" | "s" | "i");
+  }
+  return {
+    table: (rel) => found.find((t) => sameRel(t.rel, rel)),
+    volatility: (fn) => vol.get(fn),
+  };
+}
+
+/** Turn `pg_type.typname` + `atttypmod` into the same shape the parser gives for a written type. */
+export function decodeType(typname: string, typmod: number, isArray: boolean): ColumnType {
+  let mods: number[] = [];
+  if (typmod >= 0) {
+    if (typname === "varchar" || typname === "bpchar") mods = [typmod - 4];
+    else if (typname === "numeric") mods = [((typmod - 4) >> 16) & 0xffff, (typmod - 4) & 0xffff];
+    else mods = [typmod];
+  }
+  return { name: typname, mods, isArray };
+}

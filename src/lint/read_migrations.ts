@@ -1,0 +1,47 @@
+/**
+ * Turn discovered migration files into {@link LintMigration}s, and lint them in one call.
+ *
+ * @module
+ */
+import type { MigrationFile } from "../migrate/files.ts";
+import { readText, readTextIfExists } from "../platform/fs.ts";
+import { relative, resolve } from "../platform/path.ts";
+import { type LintMigration, lintMigrations, type LintOptions, type LintResult } from "./lint_migrations.ts";
+
+/** Read the up and down texts of `files`; paths are shown relative to `projectDir`. */
+export async function readLintMigrations(files: readonly MigrationFile[], projectDir = "."): Promise<LintMigration[]> {
+  const base = resolve(projectDir);
+  const shown = (p: string) => {
+    const r = relative(base, resolve(p));
+    return r.startsWith("../") ? resolve(p) : r;
+  };
+  const out: LintMigration[] = [];
+  for (const f of files) {
+    const downSql = f.downPath ? await readTextIfExists(f.downPath) : undefined;
+    out.push({
+      version: f.version,
+      name: f.name,
+      upFile: shown(f.upPath),
+      upSql: await readText(f.upPath),
+      downFile: f.downPath && downSql !== undefined ? shown(f.downPath) : undefined,
+      downSql,
+    });
+  }
+  return out;
+}
+
+/**
+ * Read and lint migration files as one batch (what `migrate up` does with its pending files).
+ *
+ * @example
+ * ```ts
+ * const result = await lintMigrationFiles(pending, { db, statementLockTimeoutMs: 5000, projectDir });
+ * if (!result.ok) throw lintBlockedError(result);
+ * ```
+ */
+export async function lintMigrationFiles(
+  files: readonly MigrationFile[],
+  options: LintOptions & { projectDir?: string } = {},
+): Promise<LintResult> {
+  return lintMigrations(await readLintMigrations(files, options.projectDir), options);
+}

@@ -1,0 +1,58 @@
+/**
+ * SQL text with its UTF-8 bytes: libpg_query reports every location as a byte offset, so
+ * positions are mapped back to 1-based line and character column here.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A 1-based line and column; the column counts characters (code points), not bytes. */
+export interface LineColumn {
+  line: number;
+  column: number;
+}
+
+/** One SQL file's text, addressable by the parser's byte offsets. */
+export class SourceText {
+  readonly text: string;
+  readonly bytes: Uint8Array;
+  readonly #lineStarts: number[];
+
+  constructor(text: string) {
+    this.text = text;
+    this.bytes = encoder.encode(text);
+    this.#lineStarts = [0];
+    for (let i = 0; i < this.bytes.length; i++) if (this.bytes[i] === 0x0a) this.#lineStarts.push(i + 1);
+  }
+
+  /**
+   * The line and column of a 0-based byte offset.
+   *
+   * @example
+   * ```ts
+   * new SourceText("-- é\nSELECT x").positionAt(7); // { line: 2, column: 3 }
+   * ```
+   */
+  positionAt(byteOffset: number): LineColumn {
+    const offset = Math.max(0, Math.min(byteOffset, this.bytes.length));
+    let lo = 0;
+    let hi = this.#lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.#lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const prefix = decoder.decode(this.bytes.subarray(this.#lineStarts[lo], offset));
+    // Count code points, so a column matches what an editor shows for non-ASCII text.
+    let column = 1;
+    for (const _ of prefix) column++;
+    return { line: lo + 1, column };
+  }
+
+  /** The text between two byte offsets. */
+  slice(startByte: number, endByte: number): string {
+    return decoder.decode(this.bytes.subarray(startByte, endByte));
+  }
+}
