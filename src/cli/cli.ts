@@ -21,6 +21,7 @@ import { migrateVerifyCommand } from "./commands/migrate_verify.ts";
 import { buildCommand } from "./commands/build.ts";
 import { initCommand } from "./commands/init.ts";
 import { migrateCheckSchemaCommand } from "./commands/migrate_check_schema.ts";
+import { lintCommand } from "./commands/lint.ts";
 
 /** Build the whole command tree. */
 export function buildProgram(): Command {
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   // Top-level commands of other mediums: one line each.
   program.addCommand(initCommand());
   program.addCommand(buildCommand());
+  program.addCommand(lintCommand());
 
   configureTree(program as unknown as Command);
   return program as unknown as Command;
