@@ -16,7 +16,7 @@ import { Migrator } from "../../migrate/migrator.ts";
 import { pathExists } from "../../platform/fs.ts";
 import { basename, dirname, relative, resolve } from "../../platform/path.ts";
 import { parseAllowFlags } from "../../lint/allow.ts";
-import { type LintFinding, type LintResult } from "../../lint/lint_migrations.ts";
+import type { LintFinding, LintResult } from "../../lint/lint_migrations.ts";
 import { lintMigrationFiles } from "../../lint/read_migrations.ts";
 import { RULES } from "../../lint/rules_catalog.ts";
 import type { Database } from "../../db/database.ts";
