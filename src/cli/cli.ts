@@ -18,6 +18,7 @@ import { migrateBaselineCommand } from "./commands/migrate_baseline.ts";
 import { migrateReinitCommand } from "./commands/migrate_reinit.ts";
 import { migrateVerifyCommand } from "./commands/migrate_verify.ts";
 // Medium commands: one import each.
+import { schemaToSchemaCommand } from "./commands/schema_to_schema.ts";
 import { buildCommand } from "./commands/build.ts";
 import { initCommand } from "./commands/init.ts";
 import { migrateCheckSchemaCommand } from "./commands/migrate_check_schema.ts";
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   migrate.addCommand(migrateReinitCommand());
   migrate.addCommand(migrateVerifyCommand());
   // Migrate subcommands of other mediums: one line each.
+  migrate.addCommand(schemaToSchemaCommand());
   migrate.addCommand(migrateCheckSchemaCommand());
   program.addCommand(migrate as unknown as Command);
   // Top-level commands of other mediums: one line each.

@@ -1,0 +1,369 @@
+/**
+ * `confiture migrate schema-to-schema`: rebuild tables in a new database from a live one.
+ * Subcommands: setup, analyze, migrate, catch-up, verify, cleanup. Each parses flags, opens
+ * both environments, calls `src/copy/`, and renders the result.
+ *
+ * @module
+ */
+import { Command, Option } from "@commander-js/extra-typings";
+import type { Environment } from "../../config/environment.ts";
+import type { Database } from "../../db/database.ts";
+import type { ServerTarget } from "../../db/url.ts";
+import { EXIT, UsageError } from "../../errors.ts";
+import type { ConfitureEvent } from "../../events.ts";
+import { resolve } from "../../platform/path.ts";
+import {
+  analyzeTables,
+  catchUpTable,
+  checkSinceColumn,
+  cleanupForeignServer,
+  loadMappingFile,
+  type MappingFile,
+  migrateTable,
+  planTables,
+  setupForeignServer,
+  type Strategy,
+  type TableCatchUpResult,
+  type TableMigrateResult,
+  type TablePlan,
+  type TableVerifyResult,
+  verifyTable,
+} from "../../copy/mod.ts";
+import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
+import { table } from "../table.ts";
+import { parseDurationFlag } from "./_options.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyCommand = Command<any, any, any>;
+
+/** Build the `schema-to-schema` command group (registered under `migrate`). */
+export function schemaToSchemaCommand(): Command {
+  const group = new Command("schema-to-schema")
+    .description("rebuild large tables in a new database from a live one: setup → migrate → catch-up → verify → cleanup");
+  group.addCommand(setupCommand());
+  group.addCommand(analyzeCommand());
+  group.addCommand(migrateCommand());
+  group.addCommand(catchUpCommand());
+  group.addCommand(verifyCommand());
+  group.addCommand(cleanupCommand());
+  return group as unknown as Command;
+}
+
+function withEnds<C extends AnyCommand>(cmd: C, options: { mapping?: boolean } = { mapping: true }): C {
+  cmd
+    .requiredOption("--source <env>", "environment of the live database to copy from")
+    .requiredOption("--target <env>", "environment of the new database to copy into")
+    .option("--project-dir <dir>", "project root that relative paths start from (default: .)");
+  if (options.mapping) cmd.option("--mapping <file>", "mapping file (default: db/schema_to_schema.yaml)");
+  return withFormatOption(cmd);
+}
+
+function parsePositive(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+      throw new UsageError(`${name} must be a whole number of at least 1, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+function parseList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+}
+
+/** The two environments, their settings and open databases, closed on dispose. */
+interface Session extends AsyncDisposable {
+  sourceEnv: Environment;
+  targetEnv: Environment;
+  source: Database;
+  target: Database;
+  staging: string;
+  settings: Environment["file"]["schema_to_schema"];
+}
+
+async function openEnds(ctx: CommandContext): Promise<Session> {
+  const sourceEnv = await ctx.namedEnvironment(String(ctx.opts.source));
+  const targetEnv = await ctx.namedEnvironment(String(ctx.opts.target));
+  if (sourceEnv.target.kind !== "server") {
+    throw new UsageError(`Source environment "${sourceEnv.name}" must be a PostgreSQL server, not PGlite`);
+  }
+  const source = await ctx.database(sourceEnv);
+  let target: Database;
+  try {
+    target = await ctx.database(targetEnv);
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+  const settings = targetEnv.file.schema_to_schema;
+  return {
+    sourceEnv,
+    targetEnv,
+    source,
+    target,
+    staging: settings.staging_schema,
+    settings,
+    async [Symbol.asyncDispose]() {
+      await target.close();
+      await source.close();
+    },
+  };
+}
+
+async function mappingFor(ctx: CommandContext, s: Session): Promise<MappingFile> {
+  const given = ctx.opts.mapping as string | undefined;
+  const path = given ? resolve(given) : resolve(s.settings.mapping_file, s.targetEnv.projectDir);
+  return await loadMappingFile(path, given ?? s.settings.mapping_file);
+}
+
+async function plansFor(ctx: CommandContext, s: Session, strategy?: Strategy): Promise<TablePlan[]> {
+  const mapping = await mappingFor(ctx, s);
+  return await planTables(s.source, s.target, mapping, {
+    strategy: strategy ?? s.settings.strategy,
+    tables: ctx.opts.tables as string[] | undefined,
+  });
+}
+
+/** Progress lines on stderr: the first batch, then at most one a second per table, then the end. */
+function progressRenderer(ctx: CommandContext): (e: ConfitureEvent) => void {
+  const last = new Map<string, number>();
+  return (e) => {
+    if (e.type !== "progress") return ctx.out.event(e);
+    const now = performance.now();
+    const seen = last.get(e.task);
+    const finished = e.total !== undefined && e.done >= e.total;
+    if (seen !== undefined && now - seen < 1000 && !finished && e.done > 0) return;
+    if (seen !== undefined && e.done === 0) return;
+    last.set(e.task, now);
+    const pct = e.total ? ` (${Math.floor((e.done / Math.max(e.total, 1)) * 100)}%)` : "";
+    ctx.out.info(`${e.task}: ${e.done}${e.total !== undefined ? `/${e.total}` : ""} ${e.unit ?? ""}${pct}`);
+  };
+}
+
+function setupCommand(): Command {
+  const cmd = new Command("setup")
+    .description("create postgres_fdw, a foreign server and user mapping for the source, and import its schemas")
+    .option("--schemas <list>", "source schemas to import (default: those the mapping reads, else public)", parseList)
+    .option("--fdw-host <host>", "host the target server uses to reach the source (default: the source's host)")
+    .option("--fdw-port <port>", "port the target server uses to reach the source", parsePositive("--fdw-port"));
+  withEnds(cmd).action(async (opts, command) => {
+    const ctx = new CommandContext(command);
+    await using s = await openEnds(ctx);
+    if (s.targetEnv.target.kind !== "server") {
+      throw new UsageError(`Target environment "${s.targetEnv.name}" must be a PostgreSQL server for postgres_fdw`, {
+        hint: "use migrate --strategy copy without setup for an embedded target",
+      });
+    }
+    let schemas = opts.schemas;
+    if (!schemas?.length) {
+      const mapping = await mappingFor(ctx, s).catch(() => undefined);
+      schemas = mapping ? [...new Set(mapping.tables.map((t) => t.source.schema))] : ["public"];
+    }
+    const result = await setupForeignServer(
+      s.target,
+      { user: s.targetEnv.target.user, database: s.targetEnv.target.database },
+      s.source,
+      s.sourceEnv.target as ServerTarget,
+      { staging: s.staging, schemas, address: { host: opts.fdwHost, port: opts.fdwPort } },
+    );
+    ctx.out.result({ ok: true, command: "setup", ...result }, () =>
+      `${result.updated ? "Updated" : "Created"} foreign server ${result.server} → ${result.source} as ${result.user}` +
+      ` (${result.passwordSet ? "password set" : "no password"}); imported ${result.foreignTables} table(s) from ` +
+      `${result.schemas.join(", ")} into ${result.staging}.`);
+  });
+  return cmd as unknown as Command;
+}
+
+function analyzeCommand(): Command {
+  const cmd = new Command("analyze")
+    .description("show the plan: source rows and size, strategy and batches per table")
+    .option("--tables <list>", "only these target tables (comma-separated)", parseList)
+    .option("--batch-size <n>", "rows per batch", parsePositive("--batch-size"))
+    .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]));
+  withEnds(cmd).action(async (opts, command) => {
+    const ctx = new CommandContext(command);
+    await using s = await openEnds(ctx);
+    const plans = await plansFor(ctx, s, opts.strategy as Strategy | undefined);
+    const batchSize = opts.batchSize ?? s.settings.batch_size;
+    const tables = await analyzeTables(s, plans, { staging: s.staging, batchSize });
+    ctx.out.result({ command: "analyze", batchSize, tables }, () => {
+      const rows = tables.map((t) => [
+        t.table,
+        t.source + (t.filtered ? " (where)" : ""),
+        `${t.rowsExact ? "" : "~"}${t.sourceRows}`,
+        bytes(t.sourceBytes),
+        t.strategy,
+        String(t.batches),
+        t.key.join(", "),
+        t.state === "in progress" ? `in progress (${t.rowsCopied} rows)` : t.state,
+      ]);
+      return table(["Target", "Source", "Rows", "Size", "Strategy", "Batches", "Key", "State"], rows) +
+        `\n\n${tables.length} table(s), batches of ${batchSize} rows. Run \`migrate\` to copy them.`;
+    });
+  });
+  return cmd as unknown as Command;
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) [v, i] = [v / 1024, i + 1];
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+function migrateCommand(): Command {
+  const cmd = new Command("migrate")
+    .description("copy every mapped table in key-ordered batches, one transaction and checkpoint per batch")
+    .option("--tables <list>", "only these target tables (comma-separated)", parseList)
+    .option("--batch-size <n>", "rows per batch (default 10000)", parsePositive("--batch-size"))
+    .option("--throttle-ms <ms>", "pause between batches", (v) => parseDurationFlag(v))
+    .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]))
+    .option("--resume", "continue tables an earlier run started, from their checkpoints")
+    .option("--restart", "empty the target tables and copy them again (destructive)")
+    .option("-y, --yes", "do not ask before --restart on a protected target");
+  withEnds(cmd).action(async (opts, command) => {
+    const ctx = new CommandContext(command);
+    if (opts.resume && opts.restart) throw new UsageError("Use either --resume or --restart, not both");
+    await using s = await openEnds(ctx);
+    const plans = await plansFor(ctx, s, opts.strategy as Strategy | undefined);
+    if (opts.restart) {
+      await ctx.confirmDestructive(s.targetEnv, `Empty ${plans.map((p) => p.target.name).join(", ")} and copy again`);
+    }
+    const onEvent = progressRenderer(ctx);
+    const results: TableMigrateResult[] = [];
+    for (const plan of plans) {
+      if (plan.strategy === "fdw") await requireStaging(s, plan);
+      results.push(
+        await migrateTable(s, plan, {
+          staging: s.staging,
+          batchSize: opts.batchSize ?? s.settings.batch_size,
+          throttleMs: opts.throttleMs ?? s.settings.throttle,
+          resume: Boolean(opts.resume),
+          restart: Boolean(opts.restart),
+          onEvent,
+        }),
+      );
+    }
+    const rows = results.reduce((n, r) => n + r.rows, 0);
+    ctx.out.result({ command: "migrate", rows, tables: results }, () =>
+      results.map((r) =>
+        r.skipped
+          ? `• ${r.table}: already copied (${r.totalRows} rows)`
+          : `• ${r.table}: ${r.rows} rows in ${r.batches} batch(es) via ${r.strategy}, ${r.durationMs} ms` +
+            (r.resumedFrom ? ` (resumed after key ${r.resumedFrom.join(", ")})` : "")
+      ).join("\n") + `\nCopied ${rows} row(s) into ${results.length} table(s).`);
+  });
+  return cmd as unknown as Command;
+}
+
+async function requireStaging(s: Session, plan: TablePlan): Promise<void> {
+  const [row] = await s.target.query<{ ok: boolean }>("SELECT to_regclass($1) IS NOT NULL AS ok", [
+    `"${s.staging}"."${plan.source.name.replaceAll('"', '""')}"`,
+  ]);
+  if (!row.ok) {
+    throw new UsageError(`The fdw strategy needs the foreign table ${s.staging}.${plan.source.name}`, {
+      hint: "run `confiture migrate schema-to-schema setup` first, or use --strategy copy",
+    });
+  }
+}
+
+function catchUpCommand(): Command {
+  const cmd = new Command("catch-up")
+    .description("re-copy rows changed since the last run (upsert on the key) and report deleted rows")
+    .option("--since-column <column>", "source column holding each row's last-change time", "updated_at")
+    .option("--overlap <duration>", "also re-copy rows this much older than the last run, for late commits", "60s")
+    .option("--tables <list>", "only these target tables (comma-separated)", parseList)
+    .option("--batch-size <n>", "rows per batch", parsePositive("--batch-size"))
+    .option("--throttle-ms <ms>", "pause between batches", (v) => parseDurationFlag(v))
+    .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]));
+  withEnds(cmd).action(async (opts, command) => {
+    const ctx = new CommandContext(command);
+    await using s = await openEnds(ctx);
+    const plans = await plansFor(ctx, s, opts.strategy as Strategy | undefined);
+    await checkSinceColumn(s, plans, opts.sinceColumn);
+    const onEvent = progressRenderer(ctx);
+    const results: TableCatchUpResult[] = [];
+    for (const plan of plans) {
+      if (plan.strategy === "fdw") await requireStaging(s, plan);
+      results.push(
+        await catchUpTable(s, plan, {
+          staging: s.staging,
+          sinceColumn: opts.sinceColumn,
+          overlapMs: parseDurationFlag(opts.overlap),
+          batchSize: opts.batchSize ?? s.settings.batch_size,
+          throttleMs: opts.throttleMs ?? s.settings.throttle,
+          maxDeletedKeys: 20,
+          onEvent,
+        }),
+      );
+    }
+    const deleted = results.reduce((n, r) => n + r.deleted, 0);
+    for (const r of results) {
+      if (r.deleted > 0) {
+        ctx.out.warn(
+          `${r.table}: ${r.deleted} row(s) deleted in the source are still in the target` +
+            ` (keys: ${r.deletedKeys.map((k) => k.join(",")).join("; ")}${r.deleted > r.deletedKeys.length ? "; …" : ""})`,
+        );
+      }
+    }
+    ctx.out.result({ command: "catch-up", sinceColumn: opts.sinceColumn, deleted, tables: results }, () =>
+      results.map((r) => `• ${r.table}: ${r.rows} changed row(s) upserted since ${r.since}; ${r.deleted} deleted`)
+        .join("\n"));
+  });
+  return cmd as unknown as Command;
+}
+
+function verifyCommand(): Command {
+  const cmd = new Command("verify")
+    .description("compare row counts and chunked content checksums on both sides; exit 1 on any mismatch")
+    .option("--tables <list>", "only these target tables (comma-separated)", parseList)
+    .option("--chunk-size <n>", "source rows per checksum chunk (default 10000)", parsePositive("--chunk-size"));
+  withEnds(cmd).action(async (opts, command) => {
+    const ctx = new CommandContext(command);
+    await using s = await openEnds(ctx);
+    const plans = await plansFor(ctx, s);
+    const onEvent = progressRenderer(ctx);
+    const results: TableVerifyResult[] = [];
+    for (const plan of plans) {
+      results.push(await verifyTable(s, plan, { chunkSize: opts.chunkSize ?? 10_000, maxMismatches: 20, onEvent }));
+    }
+    const matched = results.every((r) => r.match);
+    ctx.out.result({ command: "verify", matched, tables: results }, () => {
+      const lines = results.map((r) =>
+        `${r.match ? "✓" : "✗"} ${r.table}: source=${r.sourceRows} target=${r.targetRows}` +
+        (r.match ? "" : `, ${r.mismatchCount} mismatching key range(s)`)
+      );
+      for (const r of results.filter((r) => !r.match)) {
+        for (const m of r.mismatches) {
+          lines.push(
+            `  ${r.table}: keys ${m.after ? `after (${m.after.join(", ")})` : "from the start"} ` +
+              `${m.upTo ? `up to (${m.upTo.join(", ")})` : "to the end"}: source ${m.sourceRows} row(s), target ${m.targetRows}`,
+          );
+        }
+      }
+      lines.push(matched ? "All tables match." : `Mismatch in ${results.filter((r) => !r.match).map((r) => r.table).join(", ")}.`);
+      return lines.join("\n");
+    });
+    if (!matched) setExitCode(EXIT.failure);
+  });
+  return cmd as unknown as Command;
+}
+
+function cleanupCommand(): Command {
+  const cmd = new Command("cleanup")
+    .description("drop the foreign server, user mapping and staging schema (with its checkpoints)")
+    .option("-y, --yes", "do not ask on a protected target");
+  withEnds(cmd, { mapping: false }).action(async (_opts, command) => {
+    const ctx = new CommandContext(command);
+    await using s = await openEnds(ctx);
+    await ctx.confirmDestructive(s.targetEnv, `Drop the foreign server, user mapping and schema ${s.staging}`);
+    const result = await cleanupForeignServer(s.target, s.staging);
+    ctx.out.result({ ok: true, command: "cleanup", ...result }, () =>
+      result.droppedServer || result.droppedSchema
+        ? `Dropped ${[result.droppedServer ? `foreign server ${result.server} and its user mapping` : "", result.droppedSchema ? `schema ${result.staging}` : ""].filter(Boolean).join(" and ")}.`
+        : "Nothing to clean up.");
+  });
+  return cmd as unknown as Command;
+}
