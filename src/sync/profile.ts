@@ -1,0 +1,177 @@
+/**
+ * The anonymization profile (`db/anonymization.yaml`): which strategy masks which column,
+ * and where the HMAC key comes from. Every problem in the file is reported at once.
+ *
+ * ```yaml
+ * key_env: CONFITURE_ANON_KEY        # the variable holding the secret (this is the default)
+ * rules:
+ *   public.tb_user.email: email
+ *   public.tb_user.first_name: { strategy: name, part: first }
+ *   tb_user.phone: { strategy: phone, format: "+1 555 ### ####" }   # schema defaults to public
+ * ```
+ *
+ * @module
+ */
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { ConfigError } from "../errors.ts";
+import { int, obj, oneOf, type Problem, record, required, type Spec, str } from "../config/validate.ts";
+import { type Rule, STRATEGY_NAMES, type StrategyName } from "./strategies.ts";
+
+/** The default environment variable holding the anonymization key. */
+export const DEFAULT_KEY_ENV = "CONFITURE_ANON_KEY";
+
+/** A validated profile. */
+export interface AnonymizationProfile {
+  /** The file read, as shown to users; undefined when no file was read. */
+  file?: string;
+  /** The environment variable that holds the HMAC key. */
+  keyEnv: string;
+  /** Rules by `schema.table.column`. */
+  rules: Map<string, Rule>;
+}
+
+const anything: Spec<unknown> = (v) => v;
+const anyList: Spec<unknown[]> = (v, path, ctx) => {
+  if (Array.isArray(v)) return v;
+  ctx.problems.push({ path, message: "expected a list", line: ctx.lineOf(path) });
+  return undefined;
+};
+
+const strategy = required(oneOf(STRATEGY_NAMES));
+const OPTIONS: Record<StrategyName, Spec<Record<string, unknown>>> = {
+  email: obj({ strategy, domain: str({ pattern: /^[a-zA-Z0-9.-]+$/, hint: "a domain name" }) }),
+  name: obj({ strategy, part: oneOf(["first", "last", "full"] as const) }),
+  phone: obj({ strategy, format: str({ pattern: /#/, hint: "use # for each generated digit" }) }),
+  address: obj({ strategy, part: oneOf(["full", "street", "city", "postcode"] as const) }),
+  hash: obj({ strategy, length: int({ min: 8, max: 64 }), prefix: str() }),
+  mask: obj({ strategy, keep_first: int({ min: 0 }), keep_last: int({ min: 0 }), char: str({ nonEmpty: true }) }),
+  redact: obj({ strategy, text: str() }),
+  null: obj({ strategy }),
+  fixed: obj({ strategy, value: required(str()) }),
+  date_shift: obj({ strategy, days: int({ min: 1, max: 36500 }) }),
+  ip: obj({ strategy }),
+  credit_card: obj({ strategy, keep_last: int({ min: 0, max: 4 }) }),
+  uuid: obj({ strategy }),
+  faker: obj({
+    strategy,
+    method: required(str({ pattern: /^[a-zA-Z]+(\.[a-zA-Z]+)+$/, hint: "a Faker method such as person.jobTitle" })),
+    args: anyList,
+  }),
+  keep: obj({ strategy }),
+};
+
+/** Validator for one rule: `strategy` or `{ strategy, ...options }`. */
+const ruleSpec: Spec<Omit<Rule, "origin">> = (v, path, ctx) => {
+  const input = typeof v === "string" ? { strategy: v } : v;
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    ctx.problems.push({
+      path,
+      message: "expected a strategy name or a mapping with strategy:",
+      line: ctx.lineOf(path),
+    });
+    return undefined;
+  }
+  const name = oneOf(STRATEGY_NAMES)((input as Record<string, unknown>).strategy, `${path}.strategy`, ctx);
+  if (name === undefined) return undefined;
+  const options = OPTIONS[name](input, path, ctx);
+  if (options === undefined) return undefined;
+  const { strategy: _, ...rest } = options;
+  return { strategy: name, options: Object.fromEntries(Object.entries(rest).filter(([, x]) => x !== undefined)) };
+};
+
+const profileSpec = obj({
+  version: int({ min: 1, max: 1 }),
+  key_env: str({ pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: "an environment variable name" }),
+  rules: record(ruleSpec),
+  columns: anything, // rejected below with a hint: an easy slip for `rules`
+});
+
+const COLUMN_KEY = /^[a-zA-Z_][a-zA-Z0-9_$]*(\.[a-zA-Z_][a-zA-Z0-9_$]*){1,2}$/;
+
+/** Normalise `table.column` to `public.table.column`; undefined when the shape is wrong. */
+export function qualifyColumn(key: string): string | undefined {
+  if (!COLUMN_KEY.test(key)) return undefined;
+  return key.split(".").length === 2 ? `public.${key}` : key;
+}
+
+/**
+ * Parse and validate a profile. Throws one ConfigError (exit 5) listing every problem as
+ * `file:line: key: message`.
+ */
+export function parseProfile(text: string, shownPath: string): AnonymizationProfile {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const pos = counter.linePos(e.pos[0]);
+      return `${shownPath}:${pos.line}:${pos.col}: invalid YAML: ${e.message.split("\n")[0]}`;
+    });
+    throw new ConfigError(problems.join("\n"), { file: shownPath, problems, code: "PROFILE_INVALID" });
+  }
+  const lines = new Map<string, number>();
+  collectLines(doc.contents, "", lines, counter);
+  const problems: Problem[] = [];
+  const ctx = { problems, lineOf: (p: string) => lines.get(p) };
+  const raw = doc.toJS() ?? {};
+  const parsed = profileSpec(raw, "", ctx);
+  if (raw && typeof raw === "object" && "columns" in raw) {
+    problems.push({ path: "columns", message: 'unknown key (did you mean "rules"?)', line: lines.get("columns") });
+  }
+  const rules = new Map<string, Rule>();
+  const rawRules = (raw as { rules?: unknown }).rules;
+  if (rawRules && typeof rawRules === "object" && !Array.isArray(rawRules)) {
+    for (const key of Object.keys(rawRules)) {
+      const qualified = qualifyColumn(key);
+      const line = lines.get(`rules.${key}`);
+      if (!qualified) {
+        problems.push({ path: `rules.${key}`, message: "expected schema.table.column or table.column", line });
+      } else if (rules.has(qualified)) {
+        problems.push({ path: `rules.${key}`, message: `${qualified} already has a rule`, line });
+      } else if (parsed?.rules?.[key]) {
+        rules.set(qualified, { ...parsed.rules[key], origin: `${shownPath}${line ? `:${line}` : ""}` });
+      }
+    }
+  }
+  if (problems.length > 0 || !parsed) {
+    const rendered = problems.map((p) =>
+      `${shownPath}${p.line ? `:${p.line}` : ""}: ${p.path || "(root)"}: ${p.message}`
+    );
+    throw new ConfigError(
+      rendered.length === 1 ? rendered[0] : `${rendered.length} problems in ${shownPath}:\n  ${rendered.join("\n  ")}`,
+      { file: shownPath, line: problems[0]?.line, problems: rendered, code: "PROFILE_INVALID" },
+    );
+  }
+  return { file: shownPath, keyEnv: parsed.key_env ?? DEFAULT_KEY_ENV, rules };
+}
+
+/**
+ * Parse one `--anonymize table.column[:strategy]` flag. Without a strategy the column's
+ * PII category picks one at plan time (`hash` when none fits).
+ */
+export function parseAnonymizeFlag(spec: string): { column: string; strategy?: StrategyName } {
+  const colon = spec.indexOf(":");
+  const key = colon < 0 ? spec : spec.slice(0, colon);
+  const name = colon < 0 ? undefined : spec.slice(colon + 1);
+  const column = qualifyColumn(key);
+  if (!column) throw new ConfigError(`--anonymize ${spec}: expected table.column or schema.table.column`);
+  if (name !== undefined && !(STRATEGY_NAMES as readonly string[]).includes(name)) {
+    throw new ConfigError(`--anonymize ${spec}: unknown strategy "${name}"`, {
+      hint: `strategies: ${STRATEGY_NAMES.join(", ")}`,
+    });
+  }
+  return { column, strategy: name as StrategyName | undefined };
+}
+
+function collectLines(node: unknown, path: string, out: Map<string, number>, counter: LineCounter): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const p = path ? `${path}.${key}` : key;
+      const range = isScalar(pair.key) ? pair.key.range : undefined;
+      if (range) out.set(p, counter.linePos(range[0]).line);
+      collectLines(pair.value, p, out, counter);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => collectLines(item, `${path}[${i}]`, out, counter));
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * Copy data from one database into another with PII masked on the way. Each table streams
+ * `COPY … TO STDOUT` → row rewriting → `COPY … FROM STDIN`; nothing is held beyond a chunk
+ * and nothing touches the disk.
+ *
+ * @module
+ */
+import type { Database, Queryable, ReservedSession, Session } from "../db/database.ts";
+import { quoteIdent, quoteQualified } from "../db/quote.ts";
+import { ConfigError, ConfitureError, SchemaError } from "../errors.ts";
+import { type EventSink, silent } from "../events.ts";
+import { readSyncCatalog } from "./catalog.ts";
+import {
+  CHECKPOINT_TABLE,
+  clearCheckpoints,
+  ensureCheckpointTable,
+  readCheckpoints,
+  writeCheckpoint,
+} from "./checkpoint.ts";
+import { countCopyRows, type FieldRewriter, rewriteCopyRows } from "./copy_text.ts";
+import { HmacSha256 } from "./hmac_sha256.ts";
+import {
+  type LoadGroup,
+  type PiiFinding,
+  planSync,
+  type SyncPlan,
+  type SyncSelection,
+  type TablePlan,
+} from "./plan.ts";
+import { compileRule, needsKey, type Rule, type StrategyName } from "./strategies.ts";
+
+/** Options for {@link syncDatabases}. */
+export interface SyncOptions extends SyncSelection {
+  /** Masking rules by `schema.table.column` (usually from the profile). */
+  rules: ReadonlyMap<string, Rule>;
+  /** `--anonymize` flags. */
+  flagRules?: readonly { column: string; strategy?: StrategyName }[];
+  /** The HMAC key; required as soon as a rule derives values from the data. */
+  key?: Uint8Array;
+  /** Where the key comes from, for the message when it is missing. */
+  keySource?: string;
+  /** Skip tables whose load already committed (per the target's checkpoints). */
+  resume?: boolean;
+  /** Plan and check only; the target is not touched. */
+  dryRun?: boolean;
+  /** Copy PII-looking columns that have no rule instead of refusing. */
+  allowUnmasked?: boolean;
+  /** Bare table names never synced (Confiture's own tracking tables). */
+  ignoreTables?: readonly string[];
+  /** Receives `progress`, `info` and `warning` events. */
+  onEvent?: EventSink;
+  /** Rows between two progress events of a table (default 50,000). */
+  progressEvery?: number;
+}
+
+/** One loaded table in the report. */
+export interface SyncTableReport {
+  name: string;
+  rows: number;
+  duration_ms: number;
+  anonymized_columns: string[];
+}
+
+/** What a sync did (or, with `dryRun`, would do). */
+export interface SyncReport {
+  dry_run: boolean;
+  /** Load order, parents first. */
+  order: string[];
+  tables: SyncTableReport[];
+  /** Tables skipped by `--resume` because an earlier run finished them. */
+  skipped: { name: string; rows: number }[];
+  total_rows: number;
+  duration_ms: number;
+  rows_per_second: number;
+  warnings: string[];
+  /** PII-looking columns copied without a rule (only with `allowUnmasked`). */
+  unmasked_pii: PiiFinding[];
+}
+
+/** Source and target disagree on rows after a load (exit 1). */
+export class RowCountMismatchError extends ConfitureError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super("SYNC_ROW_COUNT_MISMATCH", 1, message, { details });
+  }
+}
+
+/**
+ * Read both catalogs and build the plan, throwing when data must not move: schema
+ * mismatches (SchemaError, exit 4), unusable rules or unmasked PII (ConfigError, exit 5).
+ */
+export async function checkSync(source: Queryable, target: Queryable, options: SyncOptions): Promise<SyncPlan> {
+  const ignoreTables = [CHECKPOINT_TABLE, ...(options.ignoreTables ?? [])];
+  const [src, dst] = await Promise.all([
+    readSyncCatalog(source, options.schemas),
+    readSyncCatalog(target, options.schemas),
+  ]);
+  const plan = planSync(src, dst, { ...options, ignoreTables });
+  if (plan.mismatches.length > 0) {
+    throw new SchemaError(
+      `The target does not match the source (${plan.mismatches.length} difference${plural(plan.mismatches)}):\n  ${
+        plan.mismatches.join("\n  ")
+      }`,
+      {
+        code: "SYNC_SCHEMA_MISMATCH",
+        hint: "Build the target from the same schema (confiture build --apply or migrate up), then sync again",
+        details: { mismatches: plan.mismatches },
+      },
+    );
+  }
+  if (plan.problems.length > 0) {
+    throw new ConfigError(
+      `${plan.problems.length} anonymization rule problem${plural(plan.problems)}:\n  ${plan.problems.join("\n  ")}`,
+      { problems: plan.problems, code: "SYNC_RULE_INVALID" },
+    );
+  }
+  if (plan.unmaskedPii.length > 0 && !options.allowUnmasked) {
+    const lines = plan.unmaskedPii.map((p) => `${p.column} (${p.type}) looks like ${p.kind}`);
+    throw new ConfigError(
+      `Refusing to copy ${lines.length} column${plural(lines)} that look like personal data without a rule:\n  ${
+        lines.join("\n  ")
+      }`,
+      {
+        code: "SYNC_UNMASKED_PII",
+        hint: "Add rules to the anonymization profile (strategy keep marks a column as not personal), " +
+          "or pass --allow-unmasked",
+        details: { columns: plan.unmaskedPii },
+        problems: lines,
+      },
+    );
+  }
+  const keyed = plan.groups.flatMap((g) => g.tables.flatMap((t) => t.masked)).filter((m) => needsKey(m.rule));
+  if (keyed.length > 0 && !options.key?.length) {
+    throw new ConfigError(
+      `${keyed.length} masked column${plural(keyed)} need the anonymization key, which is not set`,
+      {
+        code: "SYNC_NO_KEY",
+        hint: `Set ${options.keySource ?? "CONFITURE_ANON_KEY"} to a secret (at least 16 characters)`,
+      },
+    );
+  }
+  return plan;
+}
+
+/**
+ * Sync `source` into `target`. The target must already have the schema.
+ *
+ * @example
+ * ```ts
+ * const report = await syncDatabases(prod, local, {
+ *   rules: profile.rules,
+ *   key: new TextEncoder().encode(secret),
+ *   onEvent: console.error,
+ * });
+ * report.total_rows;
+ * ```
+ */
+export async function syncDatabases(source: Database, target: Database, options: SyncOptions): Promise<SyncReport> {
+  const started = performance.now();
+  const emit = options.onEvent ?? silent;
+  const plan = await checkSync(source, target, options);
+  const warnings = [...plan.warnings];
+  if (options.key && options.key.length < 16) warnings.push("the anonymization key is shorter than 16 bytes");
+  for (const p of plan.unmaskedPii) warnings.push(`${p.column} looks like ${p.kind} and is copied unmasked`);
+  for (const w of warnings) emit({ type: "warning", message: w });
+  const mac = options.key?.length ? new HmacSha256(options.key) : undefined;
+  const rewriters = new Map<string, Map<number, FieldRewriter>>();
+  for (const group of plan.groups) {
+    for (const t of group.tables) rewriters.set(t.key, await compileTable(t, mac));
+  }
+  const order = plan.groups.flatMap((g) => g.tables.map((t) => t.key));
+  const report: SyncReport = {
+    dry_run: Boolean(options.dryRun),
+    order,
+    tables: [],
+    skipped: [],
+    total_rows: 0,
+    duration_ms: 0,
+    rows_per_second: 0,
+    warnings,
+    unmasked_pii: plan.unmaskedPii,
+  };
+  if (options.dryRun) {
+    report.tables = plan.groups.flatMap((g) =>
+      g.tables.map((t) => ({
+        name: t.key,
+        rows: Math.max(0, Math.round(t.estimate ?? 0)),
+        duration_ms: 0,
+        anonymized_columns: t.masked.map((m) => m.column.qualified.slice(t.key.length + 1)),
+      }))
+    );
+    report.total_rows = report.tables.reduce((n, t) => n + t.rows, 0);
+    return finish(report, started);
+  }
+
+  const src = await source.reserve();
+  let tgt: ReservedSession | undefined;
+  try {
+    tgt = await target.reserve();
+    // One snapshot for every table, so counts and COPY agree and FKs line up across tables.
+    await src.exec(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; " +
+        "SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3",
+    );
+    await ensureCheckpointTable(tgt);
+    const done = new Map<string, number>();
+    if (options.resume) {
+      for (const c of await readCheckpoints(tgt)) {
+        if (c.source === source.label) done.set(c.table, c.rows);
+        else warnings.push(`checkpoint for ${c.table} came from another source (${c.source}); reloading it`);
+      }
+    }
+    const pending = order.filter((k) => !done.has(k));
+    // Empty every table still to load in one statement, without CASCADE: a referencing table
+    // outside the selection was already reported by the plan.
+    await tgt.transaction(async (tx) => {
+      if (options.resume) await clearCheckpoints(tx, pending);
+      else await clearCheckpoints(tx);
+      if (pending.length > 0) await tx.exec(`TRUNCATE ${pending.map(sqlName).join(", ")}`);
+    });
+    for (const group of plan.groups) {
+      const finished = group.tables.filter((t) => done.has(t.key));
+      if (finished.length === group.tables.length) {
+        for (const t of finished) report.skipped.push({ name: t.key, rows: done.get(t.key)! });
+        continue;
+      }
+      const loaded = await loadGroup(src, tgt, group, rewriters, source.label, options, emit);
+      report.tables.push(...loaded);
+    }
+    await src.exec("COMMIT");
+  } catch (e) {
+    await src.exec("ROLLBACK").catch(() => {});
+    throw e;
+  } finally {
+    await src.release();
+    await tgt?.release();
+  }
+  report.total_rows = report.tables.reduce((n, t) => n + t.rows, 0);
+  return finish(report, started);
+}
+
+function finish(report: SyncReport, started: number): SyncReport {
+  report.duration_ms = Math.round(performance.now() - started);
+  report.rows_per_second = report.duration_ms > 0 ? Math.round(report.total_rows / (report.duration_ms / 1000)) : 0;
+  return report;
+}
+
+async function compileTable(t: TablePlan, mac: HmacSha256 | undefined): Promise<Map<number, FieldRewriter>> {
+  const out = new Map<number, FieldRewriter>();
+  for (const m of t.masked) {
+    const masker = await compileRule(m.rule, m.column, mac);
+    out.set(m.index, (v) => v === null ? null : masker(v));
+  }
+  return out;
+}
+
+/** Load one group (a table, or a foreign-key cycle) in one target transaction. */
+async function loadGroup(
+  src: Session,
+  tgt: ReservedSession,
+  group: LoadGroup,
+  rewriters: Map<string, Map<number, FieldRewriter>>,
+  sourceLabel: string,
+  options: SyncOptions,
+  emit: EventSink,
+): Promise<SyncTableReport[]> {
+  const reports: SyncTableReport[] = [];
+  const withoutTriggers = group.cyclic && !group.deferrable;
+  await tgt.transaction(async (tx) => {
+    await tx.exec("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'");
+    if (group.cyclic && group.deferrable) await tx.exec("SET CONSTRAINTS ALL DEFERRED");
+    // Foreign keys inside a cycle of non-deferrable constraints cannot hold row by row: load
+    // with triggers off (superuser), then check every key explicitly before committing.
+    if (withoutTriggers) await tx.exec("SET LOCAL session_replication_role = replica");
+    for (const t of group.tables) {
+      const startedAt = performance.now();
+      const table = sqlName(t.key);
+      const columns = t.columns.map(quoteIdent).join(", ");
+      // Clear again inside this transaction: an interrupted earlier attempt left nothing
+      // committed, and a truncate here lets COPY FREEZE skip later hint-bit writes.
+      const freeze = !group.cyclic && !t.referenced && !t.targetPartitioned;
+      if (freeze) await tx.exec(`TRUNCATE ${table}`);
+      else await tx.exec(`DELETE FROM ${table}`);
+      if (t.userTriggers && !withoutTriggers) await tx.exec(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+      const [{ n: sourceRows }] = await src.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ${t.sourcePartitioned ? "" : "ONLY "}${table}`,
+      );
+      const expected = Number(sourceRows);
+      const total = t.estimate !== undefined && t.estimate > 0 ? Math.round(t.estimate) : expected;
+      let streamed = 0;
+      let reported = 0;
+      const every = options.progressEvery ?? 50_000;
+      emit({ type: "progress", task: t.key, done: 0, total, unit: "rows" });
+      const onRows = (n: number) => {
+        streamed += n;
+        if (streamed - reported >= every) {
+          reported = streamed;
+          emit({ type: "progress", task: t.key, done: streamed, total: Math.max(total, streamed), unit: "rows" });
+        }
+      };
+      const tableRewriters = rewriters.get(t.key)!;
+      const copyOut = t.sourcePartitioned
+        ? `COPY (SELECT ${columns} FROM ${table}) TO STDOUT`
+        : `COPY ${table} (${columns}) TO STDOUT`;
+      const transform = tableRewriters.size > 0 ? rewriteCopyRows(tableRewriters, onRows) : countCopyRows(onRows);
+      await tgt.copyIn(
+        `COPY ${table} (${columns}) FROM STDIN${freeze ? " WITH (FREEZE)" : ""}`,
+        src.copyOut(copyOut).pipeThrough(transform),
+      );
+      const [{ n: targetRows }] = await tx.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ${t.targetPartitioned ? "" : "ONLY "}${table}`,
+      );
+      if (Number(targetRows) !== expected || streamed !== expected) {
+        throw new RowCountMismatchError(
+          `Row count mismatch for ${t.key}: ${expected} in the source, ${targetRows} in the target`,
+          { table: t.key, source_rows: expected, target_rows: Number(targetRows), streamed_rows: streamed },
+        );
+      }
+      for (const s of t.sequences) {
+        await tx.query(
+          `SELECT setval($1::regclass, m) FROM (SELECT max(${quoteIdent(s.column)}) AS m FROM ${table}) x
+            WHERE m IS NOT NULL`,
+          [s.sequence],
+        );
+      }
+      if (t.userTriggers && !withoutTriggers) await tx.exec(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+      await writeCheckpoint(tx, t.key, sourceLabel, expected);
+      const duration = Math.round(performance.now() - startedAt);
+      emit({ type: "progress", task: t.key, done: expected, total: expected, unit: "rows" });
+      reports.push({
+        name: t.key,
+        rows: expected,
+        duration_ms: duration,
+        anonymized_columns: t.masked.map((m) => m.column.qualified.slice(t.key.length + 1)),
+      });
+    }
+    if (withoutTriggers) {
+      for (const fk of group.foreignKeys) await assertForeignKey(tx, fk);
+    }
+  });
+  return reports;
+}
+
+async function assertForeignKey(
+  tx: Queryable,
+  fk: { name: string; child: string; parent: string; childColumns: string[]; parentColumns: string[] },
+): Promise<void> {
+  const notNull = fk.childColumns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(" AND ");
+  const match = fk.childColumns.map((c, i) => `p.${quoteIdent(fk.parentColumns[i])} = c.${quoteIdent(c)}`).join(
+    " AND ",
+  );
+  const [{ n }] = await tx.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM ${sqlName(fk.child)} c
+      WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${sqlName(fk.parent)} p WHERE ${match})`,
+  );
+  if (Number(n) > 0) {
+    throw new SchemaError(`${n} rows of ${fk.child} violate foreign key ${fk.name} to ${fk.parent} after the load`, {
+      code: "SYNC_FK_VIOLATION",
+    });
+  }
+}
+
+function sqlName(key: string): string {
+  const dot = key.indexOf(".");
+  return quoteQualified(key.slice(0, dot), key.slice(dot + 1));
+}
+
+function plural(list: readonly unknown[]): string {
+  return list.length === 1 ? "" : "s";
+}
