@@ -23,6 +23,7 @@ import { buildCommand } from "./commands/build.ts";
 import { initCommand } from "./commands/init.ts";
 import { migrateCheckSchemaCommand } from "./commands/migrate_check_schema.ts";
 import { lintCommand } from "./commands/lint.ts";
+import { migrateVerifyReversibleCommand } from "./commands/migrate_verify_reversible.ts";
 
 /** Build the whole command tree. */
 export function buildProgram(): Command {
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   // Migrate subcommands of other mediums: one line each.
   migrate.addCommand(schemaToSchemaCommand());
   migrate.addCommand(migrateCheckSchemaCommand());
+  migrate.addCommand(migrateVerifyReversibleCommand());
   program.addCommand(migrate as unknown as Command);
   // Top-level commands of other mediums: one line each.
   program.addCommand(initCommand());
