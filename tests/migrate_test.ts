@@ -4,8 +4,8 @@
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_helpers/assert.ts";
 import { BACKENDS } from "./_helpers/db.ts";
-import { tempProject, type TempProject } from "./_helpers/project.ts";
-import { Migrator, MigrationRunError } from "../src/migrate/migrator.ts";
+import { type TempProject, tempProject } from "./_helpers/project.ts";
+import { MigrationRunError, Migrator } from "../src/migrate/migrator.ts";
 import { ConfigError, IrreversibleError } from "../src/errors.ts";
 import type { Database } from "../src/db/database.ts";
 
@@ -50,7 +50,9 @@ for (const backend of BACKENDS) {
       assertEquals(status.tracking_table, "public.tb_confiture");
       assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/.test(status.migrations[0].applied_at!));
 
-      const rows = await t.db.query<{ version: string; checksum: string; down_checksum: string; applied_by: string; slug: string }>(
+      const rows = await t.db.query<
+        { version: string; checksum: string; down_checksum: string; applied_by: string; slug: string }
+      >(
         "SELECT version, checksum, down_checksum, applied_by, slug FROM tb_confiture ORDER BY version",
       );
       assertEquals(rows.map((r) => r.version), ["001", "002"]);
@@ -64,7 +66,8 @@ for (const backend of BACKENDS) {
   });
 
   Deno.test({
-    name: `[${backend.name}] a failing migration rolls back alone; earlier ones stay; the error points at file:line:col`,
+    name:
+      `[${backend.name}] a failing migration rolls back alone; earlier ones stay; the error points at file:line:col`,
     ignore: backend.ignore,
     async fn() {
       await using p = await tempProject({
@@ -75,7 +78,10 @@ for (const backend of BACKENDS) {
       const m = migrator(t.db, p);
       const err = await assertRejects(() => m.up(), MigrationRunError);
       const e = err as MigrationRunError;
-      assertEquals(e.message, 'Cannot apply db/migrations/004_broken.up.sql:4:4: relation "nope_missing" does not exist');
+      assertEquals(
+        e.message,
+        'Cannot apply db/migrations/004_broken.up.sql:4:4: relation "nope_missing" does not exist',
+      );
       assertEquals([e.file, e.line, e.column, e.exitCode], ["db/migrations/004_broken.up.sql", 4, 4, 1]);
       assertEquals(e.result.errors[0].sqlstate, "42P01");
       assertEquals((e.result as { applied: string[] }).applied, ["001", "002", "003"]);
@@ -95,7 +101,9 @@ for (const backend of BACKENDS) {
       const down = await m.down({ steps: 2 });
       assertEquals(down.rolled_back, ["003", "002"]);
       assertEquals((await m.status()).applied, ["001"]);
-      const cols = await t.db.query("SELECT 1 FROM information_schema.columns WHERE table_name='tb_user' AND column_name='bio'");
+      const cols = await t.db.query(
+        "SELECT 1 FROM information_schema.columns WHERE table_name='tb_user' AND column_name='bio'",
+      );
       assertEquals(cols.length, 0);
 
       await m.up();
@@ -137,7 +145,11 @@ for (const backend of BACKENDS) {
       await Deno.writeTextFile(path, MIGRATIONS["db/migrations/001_create_tb_user.up.sql"].replaceAll("\n", "\r\n"));
       assertEquals((await m.verify()).ok, true);
       await Deno.writeTextFile(path, "CREATE TABLE tb_user (pk_user bigint PRIMARY KEY);\n");
-      const err = await assertRejects(() => m.up(), ConfigError, "db/migrations/001_create_tb_user.up.sql was edited after it was applied");
+      const err = await assertRejects(
+        () => m.up(),
+        ConfigError,
+        "db/migrations/001_create_tb_user.up.sql was edited after it was applied",
+      );
       assertEquals((err as ConfigError).exitCode, 5);
       assertEquals((await m.status()).pending, ["003"], "nothing applied after the mismatch");
       const v = await m.verify();
@@ -196,8 +208,10 @@ for (const backend of BACKENDS) {
       await using t = await backend.fresh();
       // The Python original's DDL and rows: raw-bytes SHA-256, no down_checksum column.
       const text = MIGRATIONS["db/migrations/001_create_tb_user.up.sql"];
-      const raw = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))), (b) =>
-        b.toString(16).padStart(2, "0")).join("");
+      const raw = Array.from(
+        new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))),
+        (b) => b.toString(16).padStart(2, "0"),
+      ).join("");
       await t.db.exec(`CREATE TABLE tb_confiture (
         id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
         pk_confiture BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,

@@ -35,7 +35,10 @@ Deno.test("${VAR} and ${VAR:-default} expand; an unset variable is an error with
   assertEquals(e.migration.trackingTable, { schema: "audit", name: "migrations" });
   assertEquals(e.migration.lockTimeoutMs, 120_000);
   assertEquals(e.secrets, ["pw"]);
-  const err = await assertRejects(() => loadEnvironment({ env: "staging", projectDir: p.dir, getEnv: env({}) }), ConfigError);
+  const err = await assertRejects(
+    () => loadEnvironment({ env: "staging", projectDir: p.dir, getEnv: env({}) }),
+    ConfigError,
+  );
   assertStringIncludes(err.message, "staging.yaml:1: database_url: environment variable DB_PASS is not set");
 });
 
@@ -51,7 +54,10 @@ Deno.test("every problem is reported at once, with key paths and lines", async (
       "  lock_timeout: soon",
     ].join("\n"),
   });
-  const err = await assertRejects(() => loadEnvironment({ env: "bad", projectDir: p.dir, getEnv: env({}) }), ConfigError);
+  const err = await assertRejects(
+    () => loadEnvironment({ env: "bad", projectDir: p.dir, getEnv: env({}) }),
+    ConfigError,
+  );
   assertStringIncludes(err.message, "4 problems");
   assertStringIncludes(err.message, "bad.yaml:2: protected: expected true or false");
   assertStringIncludes(err.message, 'bad.yaml:3: migratoin: unknown key (did you mean "migration"?)');
@@ -61,7 +67,10 @@ Deno.test("every problem is reported at once, with key paths and lines", async (
 
 Deno.test("malformed YAML and missing files name the file and line", async () => {
   await using p = await tempProject({ "db/environments/broken.yaml": "database_url: [unclosed\nname: x\n" });
-  const err = await assertRejects(() => loadEnvironment({ env: "broken", projectDir: p.dir, getEnv: env({}) }), ConfigError);
+  const err = await assertRejects(
+    () => loadEnvironment({ env: "broken", projectDir: p.dir, getEnv: env({}) }),
+    ConfigError,
+  );
   assertStringIncludes(err.message, "db/environments/broken.yaml:");
   assertStringIncludes(err.message, "invalid YAML");
   await assertRejects(
@@ -74,7 +83,8 @@ Deno.test("malformed YAML and missing files name the file and line", async () =>
 
 Deno.test("host/port/database parts build a connection when database_url is absent", async () => {
   await using p = await tempProject({
-    "db/environments/legacy.yaml": "database:\n  host: db1\n  port: 6543\n  name: shop\n  user: app\n  password: \"it's\"\n",
+    "db/environments/legacy.yaml":
+      'database:\n  host: db1\n  port: 6543\n  name: shop\n  user: app\n  password: "it\'s"\n',
   });
   const e = await loadEnvironment({ env: "legacy", projectDir: p.dir, getEnv: env({}) });
   assert(e.target.kind === "server");

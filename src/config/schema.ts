@@ -10,8 +10,6 @@ import { syncSection } from "./sections/sync.ts";
 import { schematoschemaSection } from "./sections/schema_to_schema.ts";
 import { lintSection } from "./sections/lint.ts";
 
-
-
 const RESERVED_TABLE_NAMES = new Set([
   "all",
   "analyse",
@@ -80,7 +78,11 @@ export const trackingTableSpec: Spec<string> = (v, path, ctx) => {
   const text = trackingTableText(v, path, ctx);
   if (text === undefined) return undefined;
   if (RESERVED_TABLE_NAMES.has(text.slice(text.indexOf(".") + 1).toLowerCase())) {
-    ctx.problems.push({ path, message: "is a reserved word in PostgreSQL; choose another name", line: ctx.lineOf(path) });
+    ctx.problems.push({
+      path,
+      message: "is a reserved word in PostgreSQL; choose another name",
+      line: ctx.lineOf(path),
+    });
     return undefined;
   }
   return text;

@@ -5,7 +5,10 @@ import { describeTarget, parseDatabaseUrl, redactUrl } from "./url.ts";
 const noEnv = () => undefined;
 
 Deno.test("postgres URLs are read as libpq reads them", () => {
-  const t = parseDatabaseUrl("postgresql://app:s%40cret@db.example:6432/shop?sslmode=require&application_name=x", noEnv);
+  const t = parseDatabaseUrl(
+    "postgresql://app:s%40cret@db.example:6432/shop?sslmode=require&application_name=x",
+    noEnv,
+  );
   assertEquals(t, {
     kind: "server",
     host: "db.example",
@@ -34,7 +37,10 @@ Deno.test("key=value strings and pglite targets", () => {
   const t = parseDatabaseUrl("host=localhost port=5433 dbname='my db' user=x password='a b'", noEnv);
   assertEquals(t.kind === "server" && [t.host, t.port, t.database, t.password], ["localhost", 5433, "my db", "a b"]);
   assertEquals(parseDatabaseUrl("pglite:memory", noEnv), { kind: "pglite" });
-  assertEquals(parseDatabaseUrl("pglite:./.confiture/x", noEnv, "/proj"), { kind: "pglite", dataDir: "/proj/.confiture/x" });
+  assertEquals(parseDatabaseUrl("pglite:./.confiture/x", noEnv, "/proj"), {
+    kind: "pglite",
+    dataDir: "/proj/.confiture/x",
+  });
 });
 
 Deno.test("bad URLs fail with ConfigError and never echo the password", () => {

@@ -1,60 +1,158 @@
 /**
- * Running one migration file: its SQL and its tracking-row change commit together or not at all.
+ * Running one prepared migration script. In transaction mode the SQL and the tracking-row
+ * change commit together or not at all. Outside a transaction, each finished statement (or
+ * each of the file's own transactions) is journaled, so a rerun resumes after the last one.
  *
  * @module
  */
-import type { Queryable, Session } from "../db/database.ts";
+import type { Queryable, ReservedSession } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
-import { MigrationError } from "../errors.ts";
+import { ConfigError, MigrationError } from "../errors.ts";
+import { transactionControl } from "../sql/classify.ts";
+import type { Statement } from "../sql/split.ts";
 import { lineColumnAt } from "./position.ts";
 import type { MigrationFailure } from "./results.ts";
+import { type MigrationScript, setStatements } from "./script.ts";
+import type { TrackingTable } from "./tracking_table.ts";
 
-/** Per-migration timeouts, in ms (0 = no limit). */
-export interface ApplySettings {
-  statementLockTimeoutMs: number;
-  statementTimeoutMs: number;
-}
-
-/** The SET LOCAL statements that open every migration transaction. */
-export function settingsSql(s: ApplySettings): string {
-  return `SET LOCAL lock_timeout = '${s.statementLockTimeoutMs}ms';\nSET LOCAL statement_timeout = '${s.statementTimeoutMs}ms';`;
-}
-
-/** What is being run, for error messages. */
+/** What is being run, for error messages and the journal. */
 export interface RunTarget {
   version: string;
   name: string;
   /** Path shown to users (relative to the project). */
   shownPath: string;
   direction: "up" | "down";
+  /** Checksum of the file's text, to refuse resuming an edited file. */
+  checksum: string;
+}
+
+/** Where a statement-by-statement run resumed, for the caller's events. */
+export interface RunOutcome {
+  resumedAt?: number;
 }
 
 /**
- * Run `sql` and `bookkeeping` in one transaction on `session`. A failure rolls both back and
- * throws a MigrationError pointing at file:line:col.
+ * Run a script and its bookkeeping (insert or delete the tracking row) on `session`.
+ * Throws MigrationError pointing at file:line:col on failure.
  */
-export async function runTransactional(
-  session: Session,
-  settings: ApplySettings,
+export async function runScript(
+  session: ReservedSession,
+  script: MigrationScript,
   target: RunTarget,
-  sql: string,
+  tracking: TrackingTable,
   bookkeeping: (tx: Queryable) => Promise<void>,
-): Promise<void> {
-  await session.transaction(async (tx) => {
-    await tx.exec(settingsSql(settings));
-    try {
-      await tx.exec(sql);
-    } catch (e) {
-      throw toMigrationError(e, target, sql);
-    }
-    await bookkeeping(tx);
-  });
+): Promise<RunOutcome> {
+  if (script.mode === "transaction") {
+    await session.transaction(async (tx) => {
+      for (const sql of setStatements(script.settings, true)) await tx.exec(sql);
+      for (const s of script.statements) await execStatement(tx, s, target, script.text);
+      await bookkeeping(tx);
+    });
+    return {};
+  }
+  return await runOutsideTransaction(session, script, target, tracking, bookkeeping);
 }
 
-/** Turn a database error raised by a migration's SQL into a MigrationError with its location. */
-export function toMigrationError(e: unknown, target: RunTarget, sql: string, offset = 0): unknown {
+async function runOutsideTransaction(
+  session: ReservedSession,
+  script: MigrationScript,
+  target: RunTarget,
+  tracking: TrackingTable,
+  bookkeeping: (tx: Queryable) => Promise<void>,
+): Promise<RunOutcome> {
+  await tracking.ensureProgress(session);
+  const journal = (await tracking.partialRuns(session)).find((p) =>
+    p.version === target.version && p.direction === target.direction
+  );
+  if (journal && journal.checksum !== target.checksum) {
+    throw new ConfigError(
+      `${target.shownPath} changed after a partial run stopped at statement ${
+        journal.statements_done + 1
+      } of ${journal.statements_total}`,
+      {
+        code: "PARTIAL_RUN_EDITED",
+        file: target.shownPath,
+        hint:
+          `Restore the file as it was, or clear the journal row in ${tracking.displayName}_progress after checking the database by hand`,
+      },
+    );
+  }
+  const start = journal?.statements_done ?? 0;
+  const statements = script.statements;
+  const progress = (done: number) => ({
+    version: target.version,
+    name: target.name,
+    direction: target.direction,
+    checksum: target.checksum,
+    statements_done: done,
+    statements_total: statements.length,
+    next_line: statements[done]?.line ?? null,
+  });
+  if (!journal) await tracking.saveProgress(session, progress(0));
+  for (const sql of setStatements(script.settings, false)) await session.exec(sql);
+  let inTransaction = false;
+  let finishedInside = false;
+  try {
+    for (let i = start; i < statements.length; i++) {
+      const s = statements[i];
+      const control = transactionControl(s);
+      const closesLast = (control === "commit") && i === statements.length - 1;
+      if (control === "commit" || control === "rollback") {
+        // Journal inside the file's own transaction, so the progress commits with it.
+        await tracking.saveProgress(session, progress(i + 1));
+        if (closesLast) {
+          await bookkeeping(session);
+          await tracking.clearProgress(session, target.version, target.direction);
+          finishedInside = true;
+        }
+      }
+      await execStatement(session, s, target, script.text);
+      if (control === "begin") inTransaction = true;
+      else if (control === "commit" || control === "rollback") inTransaction = false;
+      else if (!inTransaction) await tracking.saveProgress(session, progress(i + 1));
+    }
+    if (!finishedInside) {
+      await session.transaction(async (tx) => {
+        await bookkeeping(tx);
+        await tracking.clearProgress(tx, target.version, target.direction);
+      });
+    }
+  } catch (e) {
+    if (inTransaction) await session.exec("ROLLBACK").catch(() => {});
+    await tracking.saveProgressError(
+      session,
+      target.version,
+      target.direction,
+      e instanceof Error ? e.message : String(e),
+    )
+      .catch(() => {});
+    throw e;
+  } finally {
+    await session.exec("RESET lock_timeout; RESET statement_timeout").catch(() => {});
+  }
+  return { resumedAt: start > 0 ? start : undefined };
+}
+
+async function execStatement(q: Queryable, s: Statement, target: RunTarget, fileText: string): Promise<void> {
+  try {
+    await q.exec(s.text);
+  } catch (e) {
+    throw toMigrationError(e, target, fileText, s);
+  }
+}
+
+/** Turn a database error raised by a statement into a MigrationError with its file location. */
+export function toMigrationError(
+  e: unknown,
+  target: Pick<RunTarget, "shownPath" | "direction" | "version" | "name">,
+  fileText: string,
+  s?: Statement,
+): unknown {
   if (!(e instanceof DatabaseError)) return e;
-  const pos = e.position !== undefined ? lineColumnAt(sql, e.position + offset) : undefined;
+  let pos: { line: number; column: number } | undefined;
+  if (s && e.position !== undefined) pos = lineColumnAt(fileText, s.offset + e.position);
+  else if (s) pos = { line: s.line, column: s.column };
+  else if (e.position !== undefined) pos = lineColumnAt(fileText, e.position);
   const where = `${target.shownPath}${pos ? `:${pos.line}:${pos.column}` : ""}`;
   const verb = target.direction === "up" ? "apply" : "roll back";
   return new MigrationError(`Cannot ${verb} ${where}: ${e.message}`, {
@@ -70,7 +168,10 @@ export function toMigrationError(e: unknown, target: RunTarget, sql: string, off
 }
 
 /** The JSON description of a failed migration. */
-export function describeFailure(e: unknown, target: RunTarget): MigrationFailure {
+export function describeFailure(
+  e: unknown,
+  target: Pick<RunTarget, "version" | "name" | "shownPath">,
+): MigrationFailure {
   const err = e instanceof MigrationError ? e : undefined;
   const cause = err?.cause instanceof DatabaseError ? err.cause : e instanceof DatabaseError ? e : undefined;
   return {

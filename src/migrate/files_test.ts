@@ -39,7 +39,10 @@ Deno.test("duplicate versions, orphan downs and bad names are all reported", () 
     "notes.txt",
   ]);
   assertEquals(problems.length, 3);
-  assertEquals(problems.some((p) => p.includes("duplicate version") && p.includes("001_a.up.sql") && p.includes("1_b.up.sql")), true);
+  assertEquals(
+    problems.some((p) => p.includes("duplicate version") && p.includes("001_a.up.sql") && p.includes("1_b.up.sql")),
+    true,
+  );
   assertEquals(problems.some((p) => p.startsWith("002_c.down.sql")), true);
   assertEquals(problems.some((p) => p.startsWith("003_d.sql")), true);
   assertThrows(() => compareVersions("x", "1"));

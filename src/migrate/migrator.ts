@@ -22,7 +22,8 @@ import { ConfigError, MigrationError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { readBytes, readText } from "../platform/fs.ts";
 import { relative, resolve } from "../platform/path.ts";
-import { describeFailure, type RunTarget, runTransactional, settingsSql, toMigrationError } from "./apply.ts";
+import { describeFailure, runScript, type RunTarget, toMigrationError } from "./apply.ts";
+import { type MigrationScript, prepareScript, renderScript } from "./script.ts";
 import { checksumMatches, migrationChecksum } from "./checksum.ts";
 import { compareVersions, discoverMigrations, isVersion, type MigrationFile } from "./files.ts";
 import { withMigrationLock } from "./lock.ts";
@@ -216,6 +217,7 @@ export class Migrator implements AsyncDisposable {
       const applied = where.exists ? await this.tracking.applied(this.database) : [];
       await this.assertChecksums(files, applied);
       const plan = planUp(files, applied, { ...options, allowOutOfOrder });
+      const scripts = await this.prepareAll(plan.toApply.map((f) => ({ file: f, path: f.upPath })));
       return {
         applied: [],
         skipped: plan.skipped.map((f) => f.version),
@@ -223,7 +225,9 @@ export class Migrator implements AsyncDisposable {
         total_duration_ms: 0,
         migrations: [],
         dry_run: true,
-        plan: await Promise.all(plan.toApply.map((f) => this.describeUp(f))),
+        plan: plan.toApply.map((f, i) =>
+          this.describe(f, f.upPath, scripts[i], `INSERT INTO ${this.tracking.displayName} … -- record ${f.version}`)
+        ),
       };
     }
     return await this.locked(async (session) => {
@@ -231,6 +235,8 @@ export class Migrator implements AsyncDisposable {
       const applied = await this.tracking.applied(session);
       await this.assertChecksums(files, applied);
       const plan = planUp(files, applied, { ...options, allowOutOfOrder });
+      // Parse every file before running any, so a syntax error changes nothing.
+      const scripts = await this.prepareAll(plan.toApply.map((f) => ({ file: f, path: f.upPath })));
       const runs: MigrationRun[] = [];
       const result = (errors: MigrationFailure[]): UpResult => ({
         applied: runs.map((r) => r.version),
@@ -240,10 +246,10 @@ export class Migrator implements AsyncDisposable {
         migrations: runs,
         dry_run: false,
       });
-      for (const file of plan.toApply) {
-        const target = this.runTarget(file, "up");
+      for (const [i, file] of plan.toApply.entries()) {
+        const target = await this.runTarget(file, "up", scripts[i]);
         try {
-          runs.push(await this.applyOne(session, file, target));
+          runs.push(await this.applyOne(session, file, target, scripts[i]));
         } catch (e) {
           if (e instanceof MigrationError) throw new MigrationRunError(e, result([describeFailure(e, target)]));
           throw e;
@@ -261,6 +267,7 @@ export class Migrator implements AsyncDisposable {
       const where = await this.tracking.locate(this.database);
       const applied = where.exists ? await this.tracking.applied(this.database) : [];
       const steps = planDown(files, applied, options);
+      const scripts = await this.prepareAll(steps.map((s) => ({ file: s.file, path: s.downPath })));
       return {
         rolled_back: [],
         skipped: [],
@@ -268,13 +275,21 @@ export class Migrator implements AsyncDisposable {
         total_duration_ms: 0,
         migrations: [],
         dry_run: true,
-        plan: await Promise.all(steps.map((s) => this.describeDown(s.file, s.downPath))),
+        plan: steps.map((s, i) =>
+          this.describe(
+            s.file,
+            s.downPath,
+            scripts[i],
+            `DELETE FROM ${this.tracking.displayName} WHERE version = '${s.applied.version}';`,
+          )
+        ),
       };
     }
     return await this.locked(async (session) => {
       const where = await this.tracking.locate(session);
       const applied = where.exists ? await this.tracking.applied(session) : [];
       const steps = planDown(files, applied, options);
+      const scripts = await this.prepareAll(steps.map((s) => ({ file: s.file, path: s.downPath })));
       const runs: MigrationRun[] = [];
       const result = (errors: MigrationFailure[]): DownResult => ({
         rolled_back: runs.map((r) => r.version),
@@ -284,17 +299,16 @@ export class Migrator implements AsyncDisposable {
         migrations: runs,
         dry_run: false,
       });
-      for (const step of steps) {
-        const target = this.runTarget(step.file, "down");
+      for (const [i, step] of steps.entries()) {
+        const target = await this.runTarget(step.file, "down", scripts[i]);
         try {
-          const sql = await readText(step.downPath);
           this.#emit({ type: "migration.start", direction: "down", version: step.file.version, name: step.file.name });
           const t0 = performance.now();
-          await runTransactional(
+          await runScript(
             session,
-            this.settings,
+            scripts[i],
             target,
-            sql,
+            this.tracking,
             (tx) => this.tracking.remove(tx, step.applied.version),
           );
           const run = {
@@ -398,20 +412,32 @@ export class Migrator implements AsyncDisposable {
     }
   }
 
-  private async applyOne(session: ReservedSession, file: MigrationFile, target: RunTarget): Promise<MigrationRun> {
-    const sql = await readText(file.upPath);
+  private async applyOne(
+    session: ReservedSession,
+    file: MigrationFile,
+    target: RunTarget,
+    script: MigrationScript,
+  ): Promise<MigrationRun> {
     const record = await this.recordFor(file);
     this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
     for (let attempt = 0;; attempt++) {
       const t0 = performance.now();
       try {
-        await runTransactional(
+        const outcome = await runScript(
           session,
-          this.settings,
+          script,
           target,
-          sql,
+          this.tracking,
           (tx) => this.tracking.record(tx, { ...record, executionTimeMs: performance.now() - t0 }),
         );
+        if (outcome.resumedAt !== undefined) {
+          this.#emit({
+            type: "info",
+            message: `${file.version}_${file.name}: resumed at statement ${
+              outcome.resumedAt + 1
+            } of ${script.statements.length}`,
+          });
+        }
         const run = { version: file.version, name: file.name, duration_ms: Math.round(performance.now() - t0) };
         this.#emit({
           type: "migration.done",
@@ -422,7 +448,9 @@ export class Migrator implements AsyncDisposable {
         });
         return run;
       } catch (e) {
-        const lockTimeout = e instanceof MigrationError && e.code === "LOCK_TIMEOUT_IN_MIGRATION";
+        // Only a whole-transaction migration can be retried safely from the start.
+        const lockTimeout = e instanceof MigrationError && e.code === "LOCK_TIMEOUT_IN_MIGRATION" &&
+          script.mode === "transaction";
         if (!lockTimeout || attempt >= this.settings.lockRetries) throw e;
         const delayMs = Math.round(200 * 2 ** attempt * (0.5 + Math.random()));
         this.#emit({
@@ -436,6 +464,14 @@ export class Migrator implements AsyncDisposable {
         await new Promise((r) => setTimeout(r, delayMs));
       }
     }
+  }
+
+  private async prepareAll(items: { file: MigrationFile; path: string }[]): Promise<MigrationScript[]> {
+    const out: MigrationScript[] = [];
+    for (const { path } of items) {
+      out.push(await prepareScript(await readText(path), this.shown(path), this.settings));
+    }
+    return out;
   }
 
   private async recordFor(file: MigrationFile, slugSuffix?: string) {
@@ -514,32 +550,24 @@ export class Migrator implements AsyncDisposable {
     );
   }
 
-  private runTarget(file: MigrationFile, direction: "up" | "down"): RunTarget {
+  private async runTarget(file: MigrationFile, direction: "up" | "down", script: MigrationScript): Promise<RunTarget> {
     const path = direction === "up" ? file.upPath : file.downPath ?? file.upPath;
-    return { version: file.version, name: file.name, shownPath: this.shown(path), direction };
-  }
-
-  private async describeUp(file: MigrationFile): Promise<PlannedMigration> {
-    const sql = await readText(file.upPath);
     return {
       version: file.version,
       name: file.name,
-      file: this.shown(file.upPath),
-      sql: `BEGIN;\n${
-        settingsSql(this.settings)
-      }\n${sql.trimEnd()}\n-- record ${file.version} in ${this.tracking.displayName}\nCOMMIT;`,
+      shownPath: this.shown(path),
+      direction,
+      checksum: await migrationChecksum(script.text),
     };
   }
 
-  private async describeDown(file: MigrationFile, downPath: string): Promise<PlannedMigration> {
-    const sql = await readText(downPath);
+  private describe(file: MigrationFile, path: string, script: MigrationScript, bookkeeping: string): PlannedMigration {
     return {
       version: file.version,
       name: file.name,
-      file: this.shown(downPath),
-      sql: `BEGIN;\n${
-        settingsSql(this.settings)
-      }\n${sql.trimEnd()}\n-- delete ${file.version} from ${this.tracking.displayName}\nCOMMIT;`,
+      file: this.shown(path),
+      mode: script.mode,
+      sql: renderScript(script, bookkeeping),
     };
   }
 

@@ -12,6 +12,14 @@ export interface MigrationStatus {
   /** `missing`: applied, but its file is gone. `partial`: a non-transactional run stopped midway. */
   status: "applied" | "pending" | "missing" | "partial";
   applied_at: string | null;
+  /** Only for `partial`: where the statement-by-statement run stopped. */
+  stopped_at?: {
+    direction: "up" | "down";
+    statement: number;
+    of: number;
+    line: number | null;
+    error: string | null;
+  };
 }
 
 /** Result of `status()`: the seed's JSON shape. */
@@ -81,6 +89,8 @@ export interface PlannedMigration {
   version: string;
   name: string;
   file: string;
+  /** `transaction`, `no-transaction` or `explicit` (the file's own BEGIN/COMMIT). */
+  mode: "transaction" | "no-transaction" | "explicit";
   /** The exact SQL that would be sent, with transaction boundaries and SET statements. */
   sql: string;
 }

@@ -35,6 +35,19 @@ export interface RecordMigration {
   lintAllowed?: unknown;
 }
 
+/** Progress of a migration that runs outside one transaction and stopped midway. */
+export interface PartialRun {
+  version: string;
+  name: string;
+  direction: "up" | "down";
+  checksum: string;
+  statements_done: number;
+  statements_total: number;
+  /** 1-based line of the first statement not yet done. */
+  next_line: number | null;
+  last_error: string | null;
+}
+
 /** Operations on one tracking table. */
 export class TrackingTable {
   readonly table: TableName;
@@ -131,6 +144,73 @@ CREATE INDEX IF NOT EXISTS ${quoteIdent(`idx_${base}_applied_at`)} ON ${this.sql
   /** Delete the row of one version, in the caller's transaction. */
   async remove(q: Queryable, version: string): Promise<void> {
     await q.query(`DELETE FROM ${this.sqlName} WHERE version = $1`, [version]);
+  }
+
+  /** The journal of statement-by-statement runs: `<tracking table>_progress`, same schema. */
+  get progressSqlName(): string {
+    const name = `${this.table.name}_progress`;
+    return this.table.schema ? `${quoteIdent(this.table.schema)}.${quoteIdent(name)}` : quoteIdent(name);
+  }
+
+  /** Create the progress journal if missing. */
+  async ensureProgress(q: Queryable): Promise<void> {
+    await q.exec(`CREATE TABLE IF NOT EXISTS ${this.progressSqlName} (
+  version VARCHAR(255) NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),
+  name VARCHAR(255) NOT NULL,
+  checksum VARCHAR(64) NOT NULL,
+  statements_done INTEGER NOT NULL,
+  statements_total INTEGER NOT NULL,
+  next_line INTEGER,
+  last_error TEXT,
+  started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (version, direction)
+)`);
+  }
+
+  /** Partial runs recorded in the journal (empty when it does not exist). Read-only. */
+  async partialRuns(q: Queryable): Promise<PartialRun[]> {
+    const [{ exists }] = await q.query<{ exists: boolean }>(
+      `SELECT to_regclass(${quoteLiteral(this.progressSqlName)}) IS NOT NULL AS exists`,
+    );
+    if (!exists) return [];
+    const rows = await q.query<PartialRun>(
+      `SELECT version, name, direction, checksum, statements_done, statements_total, next_line, last_error
+         FROM ${this.progressSqlName}`,
+    );
+    return rows.map((r) => ({
+      ...r,
+      statements_done: Number(r.statements_done),
+      statements_total: Number(r.statements_total),
+      next_line: r.next_line === null ? null : Number(r.next_line),
+    }));
+  }
+
+  /** Record how far a statement-by-statement run got. */
+  async saveProgress(q: Queryable, p: Omit<PartialRun, "last_error">): Promise<void> {
+    await q.query(
+      `INSERT INTO ${this.progressSqlName}
+         (version, direction, name, checksum, statements_done, statements_total, next_line)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (version, direction) DO UPDATE
+         SET statements_done = EXCLUDED.statements_done, next_line = EXCLUDED.next_line,
+             checksum = EXCLUDED.checksum, last_error = NULL, updated_at = now()`,
+      [p.version, p.direction, p.name, p.checksum, p.statements_done, p.statements_total, p.next_line],
+    );
+  }
+
+  /** Remember why a statement-by-statement run stopped. */
+  async saveProgressError(q: Queryable, version: string, direction: "up" | "down", message: string): Promise<void> {
+    await q.query(
+      `UPDATE ${this.progressSqlName} SET last_error = $3, updated_at = now() WHERE version = $1 AND direction = $2`,
+      [version, direction, message],
+    );
+  }
+
+  /** Forget the journal entry of a finished run. */
+  async clearProgress(q: Queryable, version: string, direction: "up" | "down"): Promise<void> {
+    await q.query(`DELETE FROM ${this.progressSqlName} WHERE version = $1 AND direction = $2`, [version, direction]);
   }
 
   /** Delete every row (reinit), in the caller's transaction; returns how many were deleted. */

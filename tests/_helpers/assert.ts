@@ -13,7 +13,9 @@ export function assertEquals(actual: unknown, expected: unknown, message?: strin
 
 /** Inequality. */
 export function assertNotEquals(actual: unknown, expected: unknown, message?: string): void {
-  if (stable(actual) === stable(expected)) throw new Error(`${message ? message + ": " : ""}values are equal: ${stable(actual)}`);
+  if (stable(actual) === stable(expected)) {
+    throw new Error(`${message ? message + ": " : ""}values are equal: ${stable(actual)}`);
+  }
 }
 
 /** Truthiness. */
@@ -73,15 +75,22 @@ function checkError(e: unknown, type?: new (...args: any[]) => Error, includes?:
     throw new Error(`expected ${type.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
   }
   if (includes && !(e instanceof Error && e.message.includes(includes))) {
-    throw new Error(`expected error message to include ${JSON.stringify(includes)}, got: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `expected error message to include ${JSON.stringify(includes)}, got: ${
+        e instanceof Error ? e.message : String(e)
+      }`,
+    );
   }
 }
 
 function stable(v: unknown): string {
-  return JSON.stringify(v, (_k, x) =>
-    x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : typeof x === "bigint"
-      ? `${x}n`
-      : x) ?? "undefined";
+  return JSON.stringify(
+    v,
+    (_k, x) =>
+      x && typeof x === "object" && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : typeof x === "bigint"
+        ? `${x}n`
+        : x,
+  ) ?? "undefined";
 }

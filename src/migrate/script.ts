@@ -1,0 +1,182 @@
+/**
+ * A migration file prepared for running: its statements (split by the PostgreSQL parser), the
+ * transaction mode they need, and per-file settings from `-- confiture:` directives.
+ *
+ * @module
+ */
+import { ConfigError } from "../errors.ts";
+import { parseDuration } from "../config/validate.ts";
+import { nonTransactionalReason, transactionControl } from "../sql/classify.ts";
+import { splitStatements, type Statement } from "../sql/split.ts";
+
+/**
+ * How a file runs:
+ * - `transaction`: all statements and the tracking row in one transaction;
+ * - `no-transaction`: statement by statement in autocommit, each journaled so a rerun resumes;
+ * - `explicit`: the file's own BEGIN/COMMIT mark its transactions, honoured as written.
+ */
+export type ScriptMode = "transaction" | "no-transaction" | "explicit";
+
+/** Per-migration timeouts in ms (0 = none). */
+export interface ScriptSettings {
+  statementLockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+/** A parsed, classified migration file. */
+export interface MigrationScript {
+  text: string;
+  statements: Statement[];
+  mode: ScriptMode;
+  /** Why the file cannot run in one transaction (empty in transaction mode). */
+  reasons: string[];
+  settings: ScriptSettings;
+  /** Inline `-- confiture:allow RULE reason` directives, for the linter. */
+  allows: { rule: string; reason: string; line: number }[];
+}
+
+const DIRECTIVE = /^\s*--\s*confiture:\s*([a-z_-]+)\s*(?:=\s*(\S+)|\s+(.*))?$/i;
+
+/**
+ * Parse and classify a migration file. Syntax errors and bad directives throw (exit 4 / 5)
+ * before anything runs.
+ */
+export async function prepareScript(
+  text: string,
+  shownPath: string,
+  defaults: ScriptSettings,
+): Promise<MigrationScript> {
+  const statements = await splitStatements(text, shownPath);
+  const settings = { ...defaults };
+  let forced: "transaction" | "no-transaction" | undefined;
+  const allows: MigrationScript["allows"] = [];
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const firstCode = statements[0]?.line ?? lines.length + 1;
+  lines.forEach((line, i) => {
+    const m = DIRECTIVE.exec(line);
+    if (!m) return;
+    const key = m[1].toLowerCase().replaceAll("-", "_");
+    const where = `${shownPath}:${i + 1}`;
+    if (key === "allow") {
+      const [rule, ...reason] = (m[3] ?? m[2] ?? "").trim().split(/\s+/);
+      allows.push({ rule, reason: reason.join(" "), line: i + 1 });
+      return;
+    }
+    if (i + 1 > firstCode) {
+      throw new ConfigError(`${where}: the confiture:${m[1]} directive must come before the first statement`, {
+        file: shownPath,
+        line: i + 1,
+      });
+    }
+    if (key === "no_transaction" || key === "transaction") {
+      forced = key === "transaction" ? "transaction" : "no-transaction";
+    } else if (key === "lock_timeout" || key === "statement_timeout") {
+      const ms = parseDuration(m[2] ?? m[3]);
+      if (ms === undefined) {
+        throw new ConfigError(`${where}: invalid duration in confiture:${m[1]}`, { file: shownPath, line: i + 1 });
+      }
+      if (key === "lock_timeout") settings.statementLockTimeoutMs = ms;
+      else settings.statementTimeoutMs = ms;
+    } else {
+      throw new ConfigError(
+        `${where}: unknown directive confiture:${
+          m[1]
+        } (known: transaction, no-transaction, lock_timeout, statement_timeout, allow)`,
+        { file: shownPath, line: i + 1 },
+      );
+    }
+  });
+
+  const reasons = [...new Set(statements.map(nonTransactionalReason).filter((r): r is string => !!r))];
+  const hasControl = statements.some((s) => transactionControl(s) !== undefined);
+  let mode: ScriptMode;
+  if (hasControl) {
+    if (forced === "transaction") {
+      throw new ConfigError(`${shownPath}: confiture:transaction conflicts with the file's own BEGIN/COMMIT`, {
+        file: shownPath,
+      });
+    }
+    checkExplicitBlocks(statements, shownPath);
+    mode = "explicit";
+  } else if (forced) mode = forced;
+  else mode = reasons.length > 0 ? "no-transaction" : "transaction";
+  return { text, statements, mode, reasons: mode === "transaction" ? [] : reasons, settings, allows };
+}
+
+// The file's own transaction blocks must be well formed: no nesting, every BEGIN closed.
+function checkExplicitBlocks(statements: Statement[], shownPath: string): void {
+  let open: Statement | undefined;
+  for (const s of statements) {
+    const kind = transactionControl(s);
+    if (kind === "begin") {
+      if (open) {
+        throw new ConfigError(
+          `${shownPath}:${s.line}:${s.column}: BEGIN inside a transaction opened at line ${open.line}`,
+          {
+            file: shownPath,
+            line: s.line,
+            column: s.column,
+          },
+        );
+      }
+      open = s;
+    } else if (kind === "commit" || kind === "rollback") {
+      if (!open) {
+        throw new ConfigError(
+          `${shownPath}:${s.line}:${s.column}: ${s.text.split(/\s/)[0].toUpperCase()} without BEGIN`,
+          {
+            file: shownPath,
+            line: s.line,
+            column: s.column,
+          },
+        );
+      }
+      open = undefined;
+    } else if (kind === "other") {
+      throw new ConfigError(
+        `${shownPath}:${s.line}:${s.column}: ${s.text} is not supported in migrations (savepoints are fine inside DO blocks)`,
+        {
+          file: shownPath,
+          line: s.line,
+        },
+      );
+    } else if (open && nonTransactionalReason(s)) {
+      throw new ConfigError(
+        `${shownPath}:${s.line}:${s.column}: ${
+          nonTransactionalReason(s)
+        } cannot run inside the BEGIN at line ${open.line}`,
+        {
+          file: shownPath,
+          line: s.line,
+          column: s.column,
+        },
+      );
+    }
+  }
+  if (open) {
+    throw new ConfigError(`${shownPath}:${open.line}:${open.column}: BEGIN without COMMIT`, {
+      file: shownPath,
+      line: open.line,
+    });
+  }
+}
+
+/** The exact SQL a script sends, with transaction boundaries and SET statements, for dry runs. */
+export function renderScript(script: MigrationScript, bookkeeping: string): string {
+  const sets = setStatements(script.settings, script.mode === "transaction");
+  const body = script.statements.map((s) => `${s.text};`);
+  if (script.mode === "transaction") return ["BEGIN;", ...sets, ...body, bookkeeping, "COMMIT;"].join("\n");
+  const header = `-- runs statement by statement outside a transaction (${
+    script.mode === "explicit" ? "the file's own BEGIN/COMMIT" : script.reasons.join(", ")
+  })`;
+  return [header, ...sets, ...body, bookkeeping, "RESET lock_timeout;", "RESET statement_timeout;"].join("\n");
+}
+
+/** `SET [LOCAL] lock_timeout/statement_timeout` for the settings. */
+export function setStatements(s: ScriptSettings, local: boolean): string[] {
+  const scope = local ? "SET LOCAL" : "SET";
+  return [
+    `${scope} lock_timeout = '${s.statementLockTimeoutMs}ms';`,
+    `${scope} statement_timeout = '${s.statementTimeoutMs}ms';`,
+  ];
+}

@@ -1,0 +1,104 @@
+/**
+ * Split SQL into statements with the real PostgreSQL parser (libpg_query compiled to WASM),
+ * keeping each statement's exact text and where it starts in the file. Loaded lazily: only
+ * commands that run or inspect migrations pay for the parser.
+ *
+ * @module
+ */
+import { SchemaError } from "../errors.ts";
+import { lineColumnAtByte } from "../migrate/position.ts";
+
+/** One statement of a script. */
+export interface Statement {
+  /** The statement's text as written (without the trailing semicolon). */
+  text: string;
+  /** 0-based character offset of `text` in the script. */
+  offset: number;
+  /** 1-based line and column where it starts. */
+  line: number;
+  column: number;
+  /** The parse-tree node type, e.g. `CreateStmt`, `IndexStmt`, `TransactionStmt`. */
+  type: string;
+  /** The parse-tree node itself (libpg_query JSON). */
+  node: Record<string, unknown>;
+}
+
+type ParseResult = { stmts?: { stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }[] };
+type Parser = (sql: string) => Promise<ParseResult>;
+
+let parser: Promise<Parser> | undefined;
+
+function loadParser(): Promise<Parser> {
+  parser ??= import("libpg-query").then((m) => m.parse as Parser);
+  return parser;
+}
+
+/**
+ * Split a script into statements. A syntax error throws SchemaError (exit 4) naming
+ * `file:line:column` before anything runs.
+ */
+export async function splitStatements(sql: string, file: string): Promise<Statement[]> {
+  const parse = await loadParser();
+  let tree: ParseResult;
+  try {
+    tree = await parse(sql);
+  } catch (e) {
+    const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+    const msg = details?.message ?? (e instanceof Error ? e.message : String(e));
+    const pos = details?.cursorPosition !== undefined ? lineColumnAtByte(sql, details.cursorPosition) : undefined;
+    throw new SchemaError(`Cannot parse ${file}${pos ? `:${pos.line}:${pos.column}` : ""}: ${msg}`, {
+      code: "SQL_PARSE_ERROR",
+      file,
+      line: pos?.line,
+      column: pos?.column,
+    });
+  }
+  const bytes = new TextEncoder().encode(sql);
+  const decoder = new TextDecoder();
+  const out: Statement[] = [];
+  for (const s of tree.stmts ?? []) {
+    const start = s.stmt_location ?? 0;
+    const len = s.stmt_len ?? bytes.length - start;
+    const raw = decoder.decode(bytes.subarray(start, start + len));
+    // libpg_query's location includes leading whitespace and comments; point at the statement itself.
+    const lead = leadingTrivia(raw);
+    const text = raw.slice(lead).trimEnd();
+    const byteOffset = start + new TextEncoder().encode(raw.slice(0, lead)).length;
+    const { line, column } = lineColumnAtByte(sql, byteOffset);
+    const type = Object.keys(s.stmt)[0];
+    out.push({
+      text,
+      offset: decoder.decode(bytes.subarray(0, byteOffset)).length,
+      line,
+      column,
+      type,
+      node: (s.stmt[type] ?? {}) as Record<string, unknown>,
+    });
+  }
+  return out;
+}
+
+// Length of the whitespace and comments before the first token.
+function leadingTrivia(s: string): number {
+  let i = 0;
+  while (i < s.length) {
+    if (/\s/.test(s[i])) i++;
+    else if (s.startsWith("--", i)) {
+      const nl = s.indexOf("\n", i);
+      i = nl < 0 ? s.length : nl + 1;
+    } else if (s.startsWith("/*", i)) {
+      let depth = 0;
+      while (i < s.length) {
+        if (s.startsWith("/*", i)) {
+          depth++;
+          i += 2;
+        } else if (s.startsWith("*/", i)) {
+          depth--;
+          i += 2;
+          if (depth === 0) break;
+        } else i++;
+      }
+    } else break;
+  }
+  return i;
+}

@@ -1,0 +1,225 @@
+/**
+ * The migrate commands as users and scripts run them: stdout, stderr and exit codes.
+ */
+import { assert, assertEquals, assertNotIncludes, assertStringIncludes } from "./_helpers/assert.ts";
+import { runCli } from "./_helpers/cli.ts";
+import { freshServerDb, NO_SERVER } from "./_helpers/db.ts";
+import { tempProject } from "./_helpers/project.ts";
+
+const FILES: Record<string, string> = {
+  "db/migrations/001_initial_schema.up.sql": "CREATE TABLE tb_user (pk_user int PRIMARY KEY, name text);\n",
+  "db/migrations/001_initial_schema.down.sql": "DROP TABLE tb_user;\n",
+  "db/migrations/002_add_bio_to_users.up.sql": "ALTER TABLE tb_user ADD COLUMN bio TEXT;\n",
+  "db/migrations/002_add_bio_to_users.down.sql": "ALTER TABLE tb_user DROP COLUMN bio;\n",
+};
+
+function envFile(url: string, extra = ""): string {
+  return `name: test\ndatabase_url: ${url}\n${extra}`;
+}
+
+Deno.test({
+  name: "[server] status exit codes: 2 uninitialised, 1 pending, 0 up to date; JSON has the documented shape",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb();
+    await using p = await tempProject({ ...FILES, "db/environments/test.yaml": envFile(db.url) });
+    const run = (...args: string[]) => runCli(args, { cwd: p.dir });
+
+    const s0 = await run("migrate", "status", "--env", "test", "--format", "json");
+    assertEquals(s0.code, 2, s0.stderr);
+    assertEquals(s0.json().pending, ["001", "002"]);
+
+    const up1 = await run("migrate", "up", "--env", "test", "--steps", "1", "--format", "json");
+    assertEquals(up1.code, 0, up1.stderr);
+    const upJson = up1.json<Record<string, unknown>>();
+    assertEquals(Object.keys(upJson).sort(), [
+      "applied",
+      "dry_run",
+      "errors",
+      "migrations",
+      "skipped",
+      "total_duration_ms",
+    ]);
+    assertEquals([upJson.applied, upJson.skipped, upJson.errors], [["001"], ["002"], []]);
+    assertEquals(Object.keys((upJson.migrations as Record<string, unknown>[])[0]).sort(), [
+      "duration_ms",
+      "name",
+      "version",
+    ]);
+
+    const s1 = await run("migrate", "status", "--env", "test", "--format", "json");
+    assertEquals(s1.code, 1);
+    const st = s1.json<Record<string, unknown>>();
+    assertEquals(Object.keys(st), ["tracking_table", "applied", "pending", "migrations", "summary"]);
+    assertEquals(st.tracking_table, "public.tb_confiture");
+    assertEquals(st.summary, { applied: 1, pending: 1, total: 2 });
+    const first = (st.migrations as Record<string, unknown>[])[0];
+    assertEquals(Object.keys(first), ["version", "name", "status", "applied_at"]);
+    assertEquals([first.version, first.name, first.status], ["001", "initial_schema", "applied"]);
+    assert(/\+00:00$/.test(first.applied_at as string));
+    assertEquals((st.migrations as Record<string, unknown>[])[1].applied_at, null);
+
+    assertEquals((await run("migrate", "up", "--env", "test")).code, 0);
+    const s2 = await run("migrate", "status", "--env", "test");
+    assertEquals(s2.code, 0);
+    assertStringIncludes(s2.stdout, "Migration");
+    assertStringIncludes(s2.stdout, "002_add_bio_to_users   ✓ applied");
+
+    const down = await run("migrate", "down", "--env", "test", "--format", "json");
+    assertEquals([down.code, down.json().rolled_back], [0, ["002"]]);
+  },
+});
+
+Deno.test({
+  name: "[server] a failing migration: exit 1, one JSON object naming file:line:col, earlier migrations kept",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb();
+    await using p = await tempProject({
+      ...FILES,
+      "db/migrations/003_create_tb_comment.up.sql": "CREATE TABLE tb_comment (\n  fk_post int REFERENCES tb_post\n);\n",
+      "db/environments/test.yaml": envFile(db.url),
+    });
+    const r = await runCli(["migrate", "up", "--env", "test", "--format", "json"], { cwd: p.dir });
+    assertEquals(r.code, 1, r.stderr);
+    const out = r.json<{ ok: boolean; error: Record<string, unknown>; applied: string[]; errors: unknown[] }>();
+    assertEquals(out.ok, false);
+    assertEquals(
+      out.error.message,
+      'Cannot apply db/migrations/003_create_tb_comment.up.sql:1:1: relation "tb_post" does not exist',
+    );
+    assertEquals([out.error.file, out.error.line], ["db/migrations/003_create_tb_comment.up.sql", 1]);
+    assertEquals(out.applied, ["001", "002"]);
+    const rows = await db.db.query("SELECT version FROM tb_confiture");
+    assertEquals(rows.length, 2);
+    const text = await runCli(["migrate", "up", "--env", "test"], { cwd: p.dir });
+    assertEquals(text.code, 1);
+    assertStringIncludes(
+      text.stderr,
+      'error: Cannot apply db/migrations/003_create_tb_comment.up.sql:1:1: relation "tb_post" does not exist',
+    );
+    assertEquals(text.stdout, "");
+  },
+});
+
+Deno.test({
+  name: "[server] missing down file: exit 8 and nothing rolled back",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb();
+    await using p = await tempProject({ ...FILES, "db/environments/test.yaml": envFile(db.url) });
+    assertEquals((await runCli(["migrate", "up", "--env", "test"], { cwd: p.dir })).code, 0);
+    await Deno.remove(`${p.dir}/db/migrations/002_add_bio_to_users.down.sql`);
+    const r = await runCli(["migrate", "down", "--env", "test", "--format", "json"], { cwd: p.dir });
+    assertEquals(r.code, 8);
+    assertEquals(r.json<{ error: { code: string } }>().error.code, "IRREVERSIBLE");
+    assertEquals((await db.db.query("SELECT version FROM tb_confiture")).length, 2);
+  },
+});
+
+Deno.test("unreachable server: exit 3 with a clear message and no password anywhere", async () => {
+  await using p = await tempProject(FILES);
+  const url = "postgres://deployer:hunter2secret@127.0.0.1:1/app";
+  for (const format of ["text", "json"]) {
+    const r = await runCli(["migrate", "status", "--database-url", url, "--format", format], { cwd: p.dir });
+    assertEquals(r.code, 3);
+    assertStringIncludes(r.stdout + r.stderr, "Cannot connect to postgres://deployer@127.0.0.1:1/app");
+    assertNotIncludes(r.stdout + r.stderr, "hunter2secret");
+  }
+  const up = await runCli(["migrate", "up", "--dry-run"], { cwd: p.dir, env: { CONFITURE_DATABASE_URL: url } });
+  assertEquals(up.code, 3);
+  assertNotIncludes(up.stdout + up.stderr, "hunter2secret");
+});
+
+Deno.test("configuration errors exit 5 naming the file, line and key; passwords are never printed", async () => {
+  await using p = await tempProject({
+    ...FILES,
+    "db/environments/bad.yaml":
+      "database_url: postgres://u:hunter2secret@h/d\nprotectd: true\nmigration:\n  lock_timeout: never\n",
+    "db/environments/broken.yaml": "database_url: 'unterminated\n",
+  });
+  const bad = await runCli(["migrate", "status", "--env", "bad", "--format", "json"], { cwd: p.dir });
+  assertEquals(bad.code, 5);
+  const err = bad.json<{ ok: boolean; error: { message: string; file: string; line: number } }>();
+  assertEquals([err.ok, err.error.file, err.error.line], [false, "db/environments/bad.yaml", 2]);
+  assertStringIncludes(err.error.message, 'protectd: unknown key (did you mean "protected"?)');
+  assertStringIncludes(err.error.message, "bad.yaml:4: migration.lock_timeout");
+  assertNotIncludes(bad.stdout + bad.stderr, "hunter2secret");
+
+  const broken = await runCli(["migrate", "status", "--env", "broken"], { cwd: p.dir });
+  assertEquals(broken.code, 5);
+  assertStringIncludes(broken.stderr, "db/environments/broken.yaml:");
+  assertEquals(broken.stdout, "");
+
+  const missing = await runCli(["migrate", "up", "--env", "staging"], { cwd: p.dir });
+  assertEquals(missing.code, 5);
+  assertStringIncludes(missing.stderr, "Environment config not found: db/environments/staging.yaml");
+});
+
+Deno.test("usage errors exit 5 with the command's usage line, never 2", async () => {
+  const unknown = await runCli(["migrate", "status", "--bogus"]);
+  assertEquals(unknown.code, 5);
+  assertStringIncludes(unknown.stderr, "Unknown option '--bogus'");
+  assertStringIncludes(unknown.stderr, "usage: confiture migrate status [options]");
+  const missingArg = await runCli(["migrate", "generate", "--format", "json"]);
+  assertEquals(missingArg.code, 5);
+  assertEquals(missingArg.json<{ error: { code: string } }>().error.code, "USAGE");
+  const steps = await runCli(["migrate", "up", "--steps", "-1", "--database-url", "pglite:memory"]);
+  assertEquals(steps.code, 5);
+  const format = await runCli(["migrate", "status", "--format", "yaml"]);
+  assertEquals(format.code, 5);
+  assertStringIncludes(format.stderr, "Allowed choices are text, json");
+});
+
+Deno.test("generate numbers migrations, keeps the folder's width, and rejects bad names", async () => {
+  await using p = await tempProject(FILES);
+  const r = await runCli(["migrate", "generate", "create_tb_comment", "--format", "json"], { cwd: p.dir });
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(r.json(), {
+    version: "003",
+    name: "create_tb_comment",
+    up_file: "db/migrations/003_create_tb_comment.up.sql",
+    down_file: "db/migrations/003_create_tb_comment.down.sql",
+  });
+  assertStringIncludes(await p.read("db/migrations/003_create_tb_comment.up.sql"), "-- Migration 003");
+  const bad = await runCli(["migrate", "generate", "Add-Column"], { cwd: p.dir });
+  assertEquals(bad.code, 5);
+  assertStringIncludes(bad.stderr, 'Invalid migration name "Add-Column"');
+  const dup = await runCli(["migrate", "generate", "add_bio_to_users"], { cwd: p.dir });
+  assertEquals(dup.code, 5);
+});
+
+Deno.test("duplicate versions and orphan down files are errors naming the files", async () => {
+  await using p = await tempProject({
+    ...FILES,
+    "db/migrations/2_again.up.sql": "SELECT 1;",
+    "db/migrations/007_lonely.down.sql": "SELECT 1;",
+  });
+  const r = await runCli(["migrate", "status", "--database-url", "pglite:memory", "--format", "json"], { cwd: p.dir });
+  assertEquals(r.code, 5);
+  const msg = r.json<{ error: { message: string } }>().error.message;
+  assertStringIncludes(msg, "duplicate version 002: 002_add_bio_to_users.up.sql, 2_again.up.sql");
+  assertStringIncludes(msg, "007_lonely.down.sql: no matching .up.sql file");
+});
+
+Deno.test("PGlite end to end: up, status, down against pglite:./dir", async () => {
+  await using p = await tempProject({ ...FILES, "db/environments/local.yaml": envFile("pglite:./.confiture/db") });
+  const up = await runCli(["migrate", "up"], { cwd: p.dir });
+  assertEquals(up.code, 0, up.stderr);
+  assertStringIncludes(up.stderr, "✓ applied 001_initial_schema");
+  const st = await runCli(["migrate", "status", "--format", "json"], { cwd: p.dir });
+  assertEquals([st.code, st.json().applied], [0, ["001", "002"]]);
+  const down = await runCli(["migrate", "down", "--steps", "2"], { cwd: p.dir });
+  assertEquals(down.code, 0, down.stderr);
+  assertEquals((await runCli(["migrate", "status"], { cwd: p.dir })).code, 1);
+});
+
+Deno.test("--exit-codes prints the frozen table; --version prints the version", async () => {
+  const r = await runCli(["--exit-codes"]);
+  assertEquals(r.code, 0);
+  for (const code of ["0", "1", "2", "3", "4", "5", "6", "8"]) {
+    assert(r.stdout.split("\n").some((l) => l.startsWith(`${code} `)));
+  }
+  const v = await runCli(["--version"]);
+  assert(/^confiture \d+\.\d+\.\d+\n$/.test(v.stdout));
+});
