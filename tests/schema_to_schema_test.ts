@@ -1,7 +1,8 @@
 /**
  * Schema-to-schema engine against two real databases on the local server.
  */
-import { assert, assertEquals, assertRejects } from "./_helpers/assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_helpers/assert.ts";
+import { openDatabase } from "../src/db/open.ts";
 import { NO_SERVER } from "./_helpers/db.ts";
 import { parseDatabaseUrl, type ServerTarget } from "../src/db/url.ts";
 import { ConfigError, MigrationError } from "../src/errors.ts";
@@ -9,6 +10,7 @@ import type { ConfitureEvent } from "../src/events.ts";
 import {
   catchUpTable,
   cleanupForeignServer,
+  FdwError,
   migrateTable,
   parseMappingFile,
   planTables,
@@ -103,3 +105,177 @@ for (const strategy of ["fdw", "copy"] as const) {
     },
   });
 }
+
+for (const strategy of ["fdw", "copy"] as const) {
+  Deno.test({
+    name: `s2s ${strategy}: catch-up upserts rows changed since the copy and reports deleted ones`,
+    ignore: NO_SERVER,
+    async fn() {
+      await using pair = await freshPair();
+      await setup(pair);
+      const [plan] = await plansFor(pair, strategy);
+      const ends = { source: pair.source.db, target: pair.target.db };
+      await migrateTable(ends, plan, migrateOptions());
+      await pair.source.db.exec(`
+        UPDATE users SET email_address = 'changed' || id || '@example.test', updated_at = now() WHERE id IN (4, 5, 201);
+        INSERT INTO users (id, full_name, email_address, status) VALUES (251, 'New Person', 'new@example.test', 'active');
+        DELETE FROM users WHERE id IN (7, 8);
+        UPDATE users SET email_address = 'stale@example.test' WHERE id = 11; -- updated_at not bumped: not caught`);
+      const options = {
+        staging: STAGING,
+        sinceColumn: "updated_at",
+        overlapMs: 0,
+        batchSize: 2,
+        throttleMs: 0,
+        maxDeletedKeys: 10,
+        onEvent: () => {},
+      };
+      const r = await catchUpTable(ends, plan, options);
+      assertEquals([r.rows, r.deleted, r.deletedKeys], [4, 2, [["7"], ["8"]]]);
+      const rows = await pair.target.db.query<{ id: number; email: string }>(
+        "SELECT pk_user::int AS id, email FROM tb_user WHERE pk_user IN (4, 5, 11, 201, 251) ORDER BY 1",
+      );
+      assertEquals(rows.map((x) => x.email), [
+        "changed4@example.test",
+        "changed5@example.test",
+        "user11@example.test",
+        "changed201@example.test",
+        "new@example.test",
+      ]);
+      // The next catch-up starts where this one began: nothing changed since.
+      const again = await catchUpTable(ends, plan, options);
+      assertEquals([again.rows, again.deleted], [0, 2]);
+    },
+  });
+}
+
+Deno.test({
+  name: "s2s verify names the table and key range of a corrupted row and of a missing row",
+  ignore: NO_SERVER,
+  async fn() {
+    await using pair = await freshPair();
+    const plans = await plansFor(pair, "copy");
+    const ends = { source: pair.source.db, target: pair.target.db };
+    for (const plan of plans) await migrateTable(ends, plan, migrateOptions());
+    await pair.target.db.exec(`UPDATE tb_user SET family_name = 'Tampered' WHERE pk_user = 123;
+      DELETE FROM tb_order_line WHERE order_id = 40 AND line = 3`);
+    const options = { chunkSize: 50, maxMismatches: 10, onEvent: () => {} };
+    const users = await verifyTable(ends, plans[0], options);
+    assertEquals([users.match, users.sourceRows, users.targetRows, users.mismatchCount], [false, 225, 225, 1]);
+    // Chunks of 50 filtered rows: ids 1–55 hold 50 rows (5 deleted), so 123 falls in (111, 166].
+    assertEquals(users.mismatches, [{ after: ["111"], upTo: ["166"], sourceRows: 50, targetRows: 50 }]);
+    const lines = await verifyTable(ends, plans[1], options);
+    assertEquals([lines.match, lines.sourceRows, lines.targetRows], [false, 120, 119]);
+    assertEquals(lines.mismatches, [{ after: ["34", "1"], upTo: null, sourceRows: 20, targetRows: 19 }]);
+  },
+});
+
+Deno.test({
+  name: "s2s plan reports every mapping problem at once: columns on both sides, types, keys, where",
+  ignore: NO_SERVER,
+  async fn() {
+    await using pair = await freshPair();
+    await pair.target.db.exec(`CREATE TABLE tb_nokey (id integer, label text);
+      CREATE TABLE tb_typed (id integer PRIMARY KEY, n integer NOT NULL, extra text NOT NULL)`);
+    const mapping = `tables:
+  tb_user:
+    source: users
+    columns:
+      pk_user: id
+      given_nam: full_name
+      family_name: surname
+      email: email_address
+      is_active: "no_such_column = 1"
+    where: "deleted = true"
+  tb_nokey:
+    source: users
+    columns: { id: id, label: full_name }
+  tb_typed:
+    source: users
+    columns: { id: id, n: full_name }
+  tb_missing:
+    source: nowhere
+`;
+    const e = await assertRejects(() => plansFor(pair, "fdw", mapping), ConfigError) as ConfigError;
+    const at = (line: number, table: string) => `db/schema_to_schema.yaml:${line}: public.${table}: `;
+    assertEquals(e.problems, [
+      at(2, "tb_user") + 'unknown target column "given_nam" (did you mean "given_name"?)',
+      at(2, "tb_user") + 'unknown source column "surname" for "family_name"',
+      at(2, "tb_user") + 'expression for "is_active" fails on the source: column "no_such_column" does not exist',
+      at(2, "tb_user") + 'target column "given_name" is NOT NULL without a default but is not mapped',
+      at(2, "tb_user") + 'where fails on the source: column "deleted" does not exist',
+      at(11, "tb_nokey") + "no key for batching: public.tb_nokey has no primary key; set key: to a unique column",
+      at(14, "tb_typed") +
+      'type mismatch for "n": source text cannot be stored in target integer; cast it in the mapping, e.g. n: "full_name::integer"',
+      at(14, "tb_typed") + 'target column "extra" is NOT NULL without a default but is not mapped',
+      at(17, "tb_missing") + "target table public.tb_missing does not exist in the target database",
+      at(17, "tb_missing") + "source table public.nowhere does not exist in the source database",
+    ]);
+  },
+});
+
+Deno.test({
+  name: "s2s migrate refuses a started table without --resume and a non-empty target without --restart",
+  ignore: NO_SERVER,
+  async fn() {
+    await using pair = await freshPair();
+    const [plan] = await plansFor(pair, "copy");
+    const ends = { source: pair.source.db, target: pair.target.db };
+    await migrateTable(ends, plan, migrateOptions());
+    await assertRejects(() => migrateTable(ends, plan, migrateOptions()), MigrationError, "already copied (225 rows)");
+    const resumed = await migrateTable(ends, plan, { ...migrateOptions(), resume: true });
+    assertEquals([resumed.skipped, resumed.rows, resumed.totalRows], [true, 0, 225]);
+    await pair.target.db.exec("DROP SCHEMA confiture_source CASCADE");
+    await assertRejects(() => migrateTable(ends, plan, migrateOptions()), MigrationError, "already has rows");
+    const again = await migrateTable(ends, plan, { ...migrateOptions(), restart: true });
+    assertEquals([again.rows, again.totalRows], [225, 225]);
+  },
+});
+
+Deno.test({
+  name: "s2s setup without privilege says what to grant; setup is idempotent; cleanup removes everything",
+  ignore: NO_SERVER,
+  async fn() {
+    await using pair = await freshPair();
+    const role = `cft_s2s_weak_${crypto.randomUUID().slice(0, 8)}`;
+    await pair.target.db.exec(`CREATE ROLE ${role} LOGIN`);
+    try {
+      const url = new URL(pair.target.url);
+      url.username = role;
+      const weak = await openDatabase(parseDatabaseUrl(url.toString(), () => undefined));
+      try {
+        const e = await assertRejects(
+          () =>
+            setupForeignServer(
+              weak,
+              { user: role, database: pair.target.name },
+              pair.source.db,
+              serverTarget(pair.source.url),
+              {
+                staging: STAGING,
+                schemas: ["public"],
+              },
+            ),
+          FdwError,
+        ) as FdwError;
+        assertStringIncludes(e.message, "Permission denied");
+        assertStringIncludes(e.hint!, `GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO ${role}`);
+      } finally {
+        await weak.close();
+      }
+    } finally {
+      await pair.target.db.exec(`DROP ROLE ${role}`);
+    }
+    const first = await setup(pair);
+    const second = await setup(pair);
+    assertEquals([first.updated, second.updated, second.foreignTables], [false, true, 2]);
+    const cleaned = await cleanupForeignServer(pair.target.db, STAGING);
+    assertEquals([cleaned.droppedServer, cleaned.droppedSchema], [true, true]);
+    const [left] = await pair.target.db.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM pg_foreign_server) + (SELECT count(*) FROM pg_user_mappings)
+            + (SELECT count(*) FROM pg_namespace WHERE nspname = 'confiture_source') AS n`,
+    );
+    assertEquals(Number(left.n), 0);
+    assertEquals((await cleanupForeignServer(pair.target.db, STAGING)).droppedServer, false);
+  },
+});

@@ -146,6 +146,7 @@ export function parseMappingFile(text: string, shownPath: string): MappingFile {
     }
   }
   if (problems.length > 0) {
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     const rendered = problems.map((p) =>
       `${shownPath}${p.line ? `:${p.line}` : ""}: ${p.path || "(root)"}: ${p.message}`
     );

@@ -10,7 +10,14 @@ import type { Database, Queryable, Session } from "../db/database.ts";
 import { quoteIdent } from "../db/quote.ts";
 import { MigrationError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
-import { advanceCheckpoint, type Checkpoint, finishCheckpoint, readCheckpoint, startCheckpoint } from "./checkpoint.ts";
+import {
+  advanceCheckpoint,
+  type Checkpoint,
+  ensureCheckpointTable,
+  finishCheckpoint,
+  readCheckpoint,
+  startCheckpoint,
+} from "./checkpoint.ts";
 import { CopyRowTap, decodeCopyRow } from "./copy_text.ts";
 import { showName } from "./mapping.ts";
 import { qualified, type Strategy, type TablePlan } from "./plan.ts";
@@ -70,6 +77,7 @@ export async function migrateTable(
   const started = performance.now();
   const name = showName(plan.target);
   const { source, target } = ends;
+  await ensureCheckpointTable(target, options.staging);
   let checkpoint = await readCheckpoint(target, options.staging, plan.target);
   if (options.restart) {
     await target.exec(`TRUNCATE ${qualified(plan.target)}`);

@@ -39,7 +39,9 @@ type AnyCommand = Command<any, any, any>;
 /** Build the `schema-to-schema` command group (registered under `migrate`). */
 export function schemaToSchemaCommand(): Command {
   const group = new Command("schema-to-schema")
-    .description("rebuild large tables in a new database from a live one: setup → migrate → catch-up → verify → cleanup");
+    .description(
+      "rebuild large tables in a new database from a live one: setup → migrate → catch-up → verify → cleanup",
+    );
   group.addCommand(setupCommand());
   group.addCommand(analyzeCommand());
   group.addCommand(migrateCommand());
@@ -124,17 +126,21 @@ async function plansFor(ctx: CommandContext, s: Session, strategy?: Strategy): P
   });
 }
 
-/** Progress lines on stderr: the first batch, then at most one a second per table, then the end. */
+/**
+ * Progress lines on stderr, per table: the start, the first batch, then at most one a second,
+ * then the end.
+ */
 function progressRenderer(ctx: CommandContext): (e: ConfitureEvent) => void {
-  const last = new Map<string, number>();
+  const last = new Map<string, { at: number; done: number }>();
   return (e) => {
     if (e.type !== "progress") return ctx.out.event(e);
     const now = performance.now();
     const seen = last.get(e.task);
     const finished = e.total !== undefined && e.done >= e.total;
-    if (seen !== undefined && now - seen < 1000 && !finished && e.done > 0) return;
-    if (seen !== undefined && e.done === 0) return;
-    last.set(e.task, now);
+    const firstBatch = seen !== undefined && seen.done === 0 && e.done > 0;
+    if (seen !== undefined && !firstBatch && !finished && now - seen.at < 1000) return;
+    if (seen !== undefined && seen.done === e.done) return;
+    last.set(e.task, { at: now, done: e.done });
     const pct = e.total ? ` (${Math.floor((e.done / Math.max(e.total, 1)) * 100)}%)` : "";
     ctx.out.info(`${e.task}: ${e.done}${e.total !== undefined ? `/${e.total}` : ""} ${e.unit ?? ""}${pct}`);
   };
@@ -166,10 +172,15 @@ function setupCommand(): Command {
       s.sourceEnv.target as ServerTarget,
       { staging: s.staging, schemas, address: { host: opts.fdwHost, port: opts.fdwPort } },
     );
-    ctx.out.result({ ok: true, command: "setup", ...result }, () =>
-      `${result.updated ? "Updated" : "Created"} foreign server ${result.server} → ${result.source} as ${result.user}` +
-      ` (${result.passwordSet ? "password set" : "no password"}); imported ${result.foreignTables} table(s) from ` +
-      `${result.schemas.join(", ")} into ${result.staging}.`);
+    ctx.out.result(
+      { ok: true, command: "setup", ...result },
+      () =>
+        `${
+          result.updated ? "Updated" : "Created"
+        } foreign server ${result.server} → ${result.source} as ${result.user}` +
+        ` (${result.passwordSet ? "password set" : "no password"}); imported ${result.foreignTables} table(s) from ` +
+        `${result.schemas.join(", ")} into ${result.staging}.`,
+    );
   });
   return cmd as unknown as Command;
 }
@@ -247,13 +258,16 @@ function migrateCommand(): Command {
       );
     }
     const rows = results.reduce((n, r) => n + r.rows, 0);
-    ctx.out.result({ command: "migrate", rows, tables: results }, () =>
-      results.map((r) =>
-        r.skipped
-          ? `• ${r.table}: already copied (${r.totalRows} rows)`
-          : `• ${r.table}: ${r.rows} rows in ${r.batches} batch(es) via ${r.strategy}, ${r.durationMs} ms` +
-            (r.resumedFrom ? ` (resumed after key ${r.resumedFrom.join(", ")})` : "")
-      ).join("\n") + `\nCopied ${rows} row(s) into ${results.length} table(s).`);
+    ctx.out.result(
+      { command: "migrate", rows, tables: results },
+      () =>
+        results.map((r) =>
+          r.skipped
+            ? `• ${r.table}: already copied (${r.totalRows} rows)`
+            : `• ${r.table}: ${r.rows} rows in ${r.batches} batch(es) via ${r.strategy}, ${r.durationMs} ms` +
+              (r.resumedFrom ? ` (resumed after key ${r.resumedFrom.join(", ")})` : "")
+        ).join("\n") + `\nCopied ${rows} row(s) into ${results.length} table(s).`,
+    );
   });
   return cmd as unknown as Command;
 }
@@ -304,13 +318,18 @@ function catchUpCommand(): Command {
       if (r.deleted > 0) {
         ctx.out.warn(
           `${r.table}: ${r.deleted} row(s) deleted in the source are still in the target` +
-            ` (keys: ${r.deletedKeys.map((k) => k.join(",")).join("; ")}${r.deleted > r.deletedKeys.length ? "; …" : ""})`,
+            ` (keys: ${r.deletedKeys.map((k) => k.join(",")).join("; ")}${
+              r.deleted > r.deletedKeys.length ? "; …" : ""
+            })`,
         );
       }
     }
-    ctx.out.result({ command: "catch-up", sinceColumn: opts.sinceColumn, deleted, tables: results }, () =>
-      results.map((r) => `• ${r.table}: ${r.rows} changed row(s) upserted since ${r.since}; ${r.deleted} deleted`)
-        .join("\n"));
+    ctx.out.result(
+      { command: "catch-up", sinceColumn: opts.sinceColumn, deleted, tables: results },
+      () =>
+        results.map((r) => `• ${r.table}: ${r.rows} changed row(s) upserted since ${r.since}; ${r.deleted} deleted`)
+          .join("\n"),
+    );
   });
   return cmd as unknown as Command;
 }
@@ -339,11 +358,17 @@ function verifyCommand(): Command {
         for (const m of r.mismatches) {
           lines.push(
             `  ${r.table}: keys ${m.after ? `after (${m.after.join(", ")})` : "from the start"} ` +
-              `${m.upTo ? `up to (${m.upTo.join(", ")})` : "to the end"}: source ${m.sourceRows} row(s), target ${m.targetRows}`,
+              `${
+                m.upTo ? `up to (${m.upTo.join(", ")})` : "to the end"
+              }: source ${m.sourceRows} row(s), target ${m.targetRows}`,
           );
         }
       }
-      lines.push(matched ? "All tables match." : `Mismatch in ${results.filter((r) => !r.match).map((r) => r.table).join(", ")}.`);
+      lines.push(
+        matched
+          ? "All tables match."
+          : `Mismatch in ${results.filter((r) => !r.match).map((r) => r.table).join(", ")}.`,
+      );
       return lines.join("\n");
     });
     if (!matched) setExitCode(EXIT.failure);
@@ -360,10 +385,18 @@ function cleanupCommand(): Command {
     await using s = await openEnds(ctx);
     await ctx.confirmDestructive(s.targetEnv, `Drop the foreign server, user mapping and schema ${s.staging}`);
     const result = await cleanupForeignServer(s.target, s.staging);
-    ctx.out.result({ ok: true, command: "cleanup", ...result }, () =>
-      result.droppedServer || result.droppedSchema
-        ? `Dropped ${[result.droppedServer ? `foreign server ${result.server} and its user mapping` : "", result.droppedSchema ? `schema ${result.staging}` : ""].filter(Boolean).join(" and ")}.`
-        : "Nothing to clean up.");
+    ctx.out.result(
+      { ok: true, command: "cleanup", ...result },
+      () =>
+        result.droppedServer || result.droppedSchema
+          ? `Dropped ${
+            [
+              result.droppedServer ? `foreign server ${result.server} and its user mapping` : "",
+              result.droppedSchema ? `schema ${result.staging}` : "",
+            ].filter(Boolean).join(" and ")
+          }.`
+          : "Nothing to clean up.",
+    );
   });
   return cmd as unknown as Command;
 }
