@@ -24,6 +24,7 @@ import { initCommand } from "./commands/init.ts";
 import { migrateCheckSchemaCommand } from "./commands/migrate_check_schema.ts";
 import { lintCommand } from "./commands/lint.ts";
 import { migrateVerifyReversibleCommand } from "./commands/migrate_verify_reversible.ts";
+import { syncCommand } from "./commands/sync.ts";
 
 /** Build the whole command tree. */
 export function buildProgram(): Command {
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   program.addCommand(initCommand());
   program.addCommand(buildCommand());
   program.addCommand(lintCommand());
+  program.addCommand(syncCommand());
 
   configureTree(program as unknown as Command);
   return program as unknown as Command;

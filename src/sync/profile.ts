@@ -14,6 +14,7 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "../errors.ts";
+import { readTextIfExists } from "../platform/fs.ts";
 import { int, obj, oneOf, type Problem, record, required, type Spec, str } from "../config/validate.ts";
 import { type Rule, STRATEGY_NAMES, type StrategyName } from "./strategies.ts";
 
@@ -142,6 +143,19 @@ export function parseProfile(text: string, shownPath: string): AnonymizationProf
     );
   }
   return { file: shownPath, keyEnv: parsed.key_env ?? DEFAULT_KEY_ENV, rules };
+}
+
+/**
+ * Read a profile file. A missing file is an empty profile unless `required` (an explicit
+ * `--profile`), when it is a ConfigError.
+ */
+export async function loadProfile(path: string, shownPath: string, required: boolean): Promise<AnonymizationProfile> {
+  const text = await readTextIfExists(path);
+  if (text === undefined) {
+    if (required) throw new ConfigError(`Anonymization profile not found: ${shownPath}`, { file: shownPath });
+    return { keyEnv: DEFAULT_KEY_ENV, rules: new Map() };
+  }
+  return parseProfile(text, shownPath);
 }
 
 /**

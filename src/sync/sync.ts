@@ -289,12 +289,19 @@ async function loadGroup(
       let streamed = 0;
       let reported = 0;
       const every = options.progressEvery ?? 50_000;
-      emit({ type: "progress", task: t.key, done: 0, total, unit: "rows" });
+      emit({ type: "progress", task: t.key, done: 0, total: total > 0 ? total : undefined, unit: "rows" });
       const onRows = (n: number) => {
         streamed += n;
         if (streamed - reported >= every) {
           reported = streamed;
-          emit({ type: "progress", task: t.key, done: streamed, total: Math.max(total, streamed), unit: "rows" });
+          // Past the estimate the total is unknown; done === total marks the table finished.
+          emit({
+            type: "progress",
+            task: t.key,
+            done: streamed,
+            total: total > streamed ? total : undefined,
+            unit: "rows",
+          });
         }
       };
       const tableRewriters = rewriters.get(t.key)!;

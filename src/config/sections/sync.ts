@@ -1,12 +1,24 @@
 /**
- * The `sync:` section of an environment file. Owned by the sync medium; empty until it needs keys.
+ * The `sync:` section of an environment file, read from the `--from` environment: defaults for
+ * `confiture sync` that belong to the source database.
+ *
+ * ```yaml
+ * sync:
+ *   profile: db/anonymization.yaml   # the anonymization profile (this is the default)
+ *   schemas: [public, app]           # schemas to copy (default: every user schema)
+ *   exclude: ["audit_*"]             # table globs never copied
+ * ```
  *
  * @module
  */
-import { obj } from "../validate.ts";
+import { list, obj, str } from "../validate.ts";
 
 /** Validator for the `sync:` section. */
-export const syncSection = obj({});
+export const syncSection = obj({
+  profile: str({ nonEmpty: true }),
+  schemas: list(str({ nonEmpty: true }), { acceptScalar: true }),
+  exclude: list(str({ nonEmpty: true }), { acceptScalar: true }),
+});
 
 /** The validated `sync:` section. */
 export type SyncSection = NonNullable<ReturnType<typeof syncSection>>;

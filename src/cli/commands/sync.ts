@@ -1,0 +1,199 @@
+/**
+ * `confiture sync`: copy data from one environment into another with PII masked on the way,
+ * and `confiture sync check`: list PII-looking columns that have no rule.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
+import { ProgressRenderer } from "../progress.ts";
+import { ConfigError, EXIT, UsageError } from "../../errors.ts";
+import type { Environment } from "../../config/environment.ts";
+import { getEnv } from "../../platform/env.ts";
+import { isTerminal, writeStderr } from "../../platform/stdio.ts";
+import { relative, resolve } from "../../platform/path.ts";
+import { checkPii, type PiiCheckReport } from "../../sync/check.ts";
+import { type AnonymizationProfile, loadProfile, parseAnonymizeFlag } from "../../sync/profile.ts";
+import { syncDatabases, type SyncReport } from "../../sync/sync.ts";
+import type { SyncSelection } from "../../sync/plan.ts";
+
+const DEFAULT_PROFILE = "db/anonymization.yaml";
+
+function csv(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Build the `sync` command with its `check` subcommand. */
+export function syncCommand(): Command {
+  const cmd = new Command("sync")
+    .description("copy data between environments, anonymizing PII on the way (the target keeps its schema)")
+    .option("--from <env>", "source environment (db/environments/<env>.yaml)")
+    .option("--to <env>", "target environment; never a protected one")
+    .option("--schemas <list>", "comma-separated schemas to copy (default: every user schema)", csv)
+    .option("--tables <globs>", "comma-separated table globs to copy, e.g. 'tb_*,app.orders'", csv)
+    .option("--exclude <globs>", "comma-separated table globs to skip", csv)
+    .option("--profile <file>", `anonymization profile (default: ${DEFAULT_PROFILE})`)
+    .option("--anonymize <table.column[:strategy]>", "mask a column (repeatable); overrides the profile", collect)
+    .option("--resume", "skip tables an interrupted run already finished")
+    .option("--dry-run", "check and show the plan; change nothing")
+    .option("--allow-unmasked", "copy PII-looking columns that have no rule")
+    .option("--project-dir <dir>", "project root that relative paths start from (default: .)");
+  withFormatOption(cmd).action(async (opts, command) => {
+    const ctx = new CommandContext(command);
+    if (!opts.from || !opts.to) throw new UsageError("sync needs --from <env> and --to <env>");
+    const from = await ctx.namedEnvironment(opts.from);
+    const to = await ctx.namedEnvironment(opts.to);
+    if (to.protected) {
+      throw new ConfigError(`Refusing to sync into protected environment "${to.name}"`, {
+        code: "SYNC_PROTECTED_TARGET",
+        hint: "A protected environment is never a sync target; choose another --to",
+      });
+    }
+    if (from.databaseUrl === to.databaseUrl) throw new UsageError("--from and --to are the same database");
+    const profile = await profileFor(from, opts.profile);
+    const selection = selectionFor(from, opts);
+    const key = getEnv(profile.keyEnv);
+    const progress = new ProgressRenderer({
+      tty: isTerminal("stderr") && getEnv("TERM") !== "dumb",
+      verbose: ctx.out.options.verbose,
+      quiet: ctx.out.options.quiet,
+      write: writeStderr,
+    });
+    await using source = await ctx.database(from);
+    await using target = await ctx.database(to);
+    let report: SyncReport;
+    try {
+      report = await syncDatabases(source, target, {
+        ...selection,
+        rules: profile.rules,
+        flagRules: (opts.anonymize ?? []).map(parseAnonymizeFlag),
+        key: key ? new TextEncoder().encode(key) : undefined,
+        keySource: profile.keyEnv,
+        resume: opts.resume,
+        dryRun: opts.dryRun,
+        allowUnmasked: opts.allowUnmasked,
+        ignoreTables: [from.migration.trackingTable.name, to.migration.trackingTable.name],
+        onEvent: (e) => {
+          if (!progress.event(e)) {
+            progress.close();
+            ctx.out.event(e);
+          }
+        },
+      });
+    } finally {
+      progress.close();
+    }
+    ctx.out.result(
+      { ok: true, command: "sync", from: from.name, to: to.name, ...report },
+      () => render(report, from, to),
+    );
+  });
+
+  const check = new Command("check")
+    .description("list columns that look like PII and have no anonymization rule (exit 5 when any)")
+    .option("--from <env>", "environment to inspect (default: --env or local)")
+    .option("-e, --env <name>", "environment to inspect when --from is not given")
+    .option("--schemas <list>", "comma-separated schemas (default: every user schema)", csv)
+    .option("--tables <globs>", "comma-separated table globs", csv)
+    .option("--exclude <globs>", "comma-separated table globs to skip", csv)
+    .option("--profile <file>", `anonymization profile (default: ${DEFAULT_PROFILE})`)
+    .option("--anonymize <table.column[:strategy]>", "count a column as masked (repeatable)", collect)
+    .option("--project-dir <dir>", "project root that relative paths start from (default: .)");
+  withFormatOption(check).action(async (opts, command) => {
+    const ctx = new CommandContext(command);
+    const env = opts.from ? await ctx.namedEnvironment(opts.from) : await ctx.environment();
+    const profile = await profileFor(env, opts.profile);
+    const rules = new Map(profile.rules);
+    for (const flag of (opts.anonymize ?? []).map(parseAnonymizeFlag)) {
+      rules.set(flag.column, { strategy: flag.strategy ?? "hash", options: {}, origin: "--anonymize" });
+    }
+    await using db = await ctx.database(env);
+    const report = await checkPii(db, {
+      ...selectionFor(env, opts),
+      rules,
+      ignoreTables: [env.migration.trackingTable.name],
+    });
+    if (!report.ok) setExitCode(EXIT.config);
+    ctx.out.result({ command: "sync check", env: env.name, ...report }, () => renderCheck(report, profile));
+  });
+  cmd.addCommand(check);
+  return cmd as unknown as Command;
+}
+
+async function profileFor(env: Environment, flag: string | undefined): Promise<AnonymizationProfile> {
+  const configured = flag ?? env.file.sync.profile;
+  const path = resolve(configured ?? DEFAULT_PROFILE, env.projectDir);
+  const shown = relative(env.projectDir, path);
+  return await loadProfile(path, shown.startsWith("..") ? path : shown, configured !== undefined);
+}
+
+function selectionFor(
+  env: Environment,
+  opts: { schemas?: string[]; tables?: string[]; exclude?: string[] },
+): SyncSelection {
+  return {
+    schemas: opts.schemas ?? env.file.sync.schemas,
+    tables: opts.tables,
+    exclude: [...(env.file.sync.exclude ?? []), ...(opts.exclude ?? [])],
+  };
+}
+
+function render(r: SyncReport, from: Environment, to: Environment): string {
+  const width = Math.max(0, ...r.tables.map((t) => t.name.length), ...r.skipped.map((t) => t.name.length));
+  const lines: string[] = [];
+  if (r.dry_run) {
+    lines.push(`Dry run: ${r.tables.length} table(s) would be copied from ${from.name} to ${to.name}, in this order:`);
+    for (const t of r.tables) {
+      const masked = t.anonymized_columns.length > 0 ? `  masked: ${t.anonymized_columns.join(", ")}` : "";
+      lines.push(`  ${t.name.padEnd(width)}  ~${t.rows.toLocaleString("en-US")} rows${masked}`);
+    }
+    return lines.join("\n");
+  }
+  for (const t of r.tables) {
+    const masked = t.anonymized_columns.length > 0 ? `  masked: ${t.anonymized_columns.join(", ")}` : "";
+    lines.push(
+      `  ${t.name.padEnd(width)}  ${t.rows.toLocaleString("en-US").padStart(12)} rows  ${t.duration_ms} ms${masked}`,
+    );
+  }
+  for (const t of r.skipped) lines.push(`  ${t.name.padEnd(width)}  skipped: finished by an earlier run`);
+  lines.push(
+    `Synced ${r.tables.length} table(s), ${
+      r.total_rows.toLocaleString("en-US")
+    } rows from ${from.name} to ${to.name} ` +
+      `in ${(r.duration_ms / 1000).toFixed(1)} s (${r.rows_per_second.toLocaleString("en-US")} rows/s)`,
+  );
+  return lines.join("\n");
+}
+
+function renderCheck(r: PiiCheckReport, profile: AnonymizationProfile): string {
+  const source = profile.file ?? "no profile";
+  if (r.ok) return `No unmasked PII: ${r.tables} table(s) checked, ${r.covered} column rule(s) in ${source}.`;
+  const width = Math.max(...r.unmasked.map((u) => u.column.length));
+  return [
+    `${r.unmasked.length} column(s) look like personal data and have no rule in ${source}:`,
+    ...r.unmasked.map((u) => `  ${u.column.padEnd(width)}  ${u.kind} (${u.type})`),
+    `Add rules (strategy keep marks a column as not personal), e.g.:`,
+    ...r.unmasked.slice(0, 3).map((u) => `  ${u.column}: ${suggest(u.kind)}`),
+  ].join("\n");
+}
+
+function suggest(kind: string): string {
+  switch (kind) {
+    case "email":
+    case "phone":
+    case "name":
+    case "address":
+    case "ip":
+      return kind;
+    case "birth_date":
+      return "{ strategy: date_shift, days: 30 }";
+    case "card":
+      return "credit_card";
+    default:
+      return "hash";
+  }
+}
