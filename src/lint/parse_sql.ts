@@ -59,11 +59,13 @@ export async function parseSql(file: string, sql: string): Promise<ParsedSql> {
   const source = new SourceText(sql);
   // deno-lint-ignore no-explicit-any
   let tree: any;
+  // The parser rejects an empty string; a file of only whitespace has no statements.
+  if (sql.trim() === "") return { file, source, statements: [], comments: [] };
   try {
     tree = await parse(sql);
   } catch (e) {
     const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
-    const at = details?.cursorPosition !== undefined ? source.positionAt(details.cursorPosition) : undefined;
+    const at = details?.cursorPosition !== undefined ? source.positionAtChar(details.cursorPosition) : undefined;
     const message = details?.message ?? (e instanceof Error ? e.message : String(e));
     throw new SchemaError(`Cannot parse ${file}${at ? `:${at.line}:${at.column}` : ""}: ${message}`, {
       code: "SQL_PARSE_ERROR",

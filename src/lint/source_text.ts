@@ -51,6 +51,23 @@ export class SourceText {
     return { line: lo + 1, column };
   }
 
+  /**
+   * The line and column of a 0-based character (code point) offset: parse errors report
+   * `cursorPosition` that way, unlike node locations.
+   */
+  positionAtChar(charOffset: number): LineColumn {
+    let line = 1;
+    let column = 1;
+    let n = 0;
+    for (const ch of this.text) {
+      if (n >= charOffset) break;
+      if (ch === "\n") [line, column] = [line + 1, 1];
+      else column++;
+      n++;
+    }
+    return { line, column };
+  }
+
   /** The text between two byte offsets. */
   slice(startByte: number, endByte: number): string {
     return decoder.decode(this.bytes.subarray(startByte, endByte));
