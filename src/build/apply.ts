@@ -14,7 +14,8 @@ import { migrationChecksum } from "../migrate/checksum.ts";
 import type { MigrationFile } from "../migrate/files.ts";
 import { TrackingTable } from "../migrate/tracking_table.ts";
 import { readText } from "../platform/fs.ts";
-import { lineColumnAtOffset, locateInSchema, type Segment } from "./assemble.ts";
+import { codePoints, lineColumnAtOffset, locateInSchema, type Segment } from "./assemble.ts";
+import { splitStatements } from "./sql_scan.ts";
 
 /** What {@link applySchemaBuild} needs from a build. */
 export interface ApplicableBuild {
@@ -84,34 +85,39 @@ export async function applySchemaBuild(
 
 /** Turn a DatabaseError from the script into one that names the source file. */
 async function explainFailure(db: Database, build: ApplicableBuild, e: DatabaseError): Promise<SchemaError> {
-  let where: { file: string; line?: number; column?: number } | undefined = e.position !== undefined
+  let where: Where | undefined = e.position !== undefined
     ? locateInSchema(build, build.sources, e.position)
     : undefined;
   // Errors raised while executing (not parsing) often carry no position: find the file by
   // replaying file by file in a transaction that is always rolled back.
-  if (!where && e.position === undefined && build.segments.length > 0) where = await replayToFind(db, build);
+  if (!where && e.position === undefined && build.segments.length > 0) where = await replayToFind(db, build, e);
   return sqlError("Cannot apply", e, where);
 }
 
 const ROLLBACK = Symbol("rollback");
 
-async function replayToFind(
-  db: Database,
-  build: ApplicableBuild,
-): Promise<{ file: string; line?: number; column?: number } | undefined> {
-  let found: { file: string; line?: number; column?: number } | undefined;
+type Where = { file: string; line?: number; column?: number };
+
+async function replayToFind(db: Database, build: ApplicableBuild, original: DatabaseError): Promise<Where | undefined> {
+  let found: Where | undefined;
   try {
     await db.transaction(async (tx) => {
       for (const s of build.segments) {
         const content = build.sources.get(s.relativePath) ?? "";
+        await tx.exec("SAVEPOINT confiture_file");
         try {
           await tx.exec(content);
         } catch (err) {
           if (!(err instanceof DatabaseError)) throw err;
           found = { file: s.relativePath };
           if (err.position !== undefined) Object.assign(found, lineColumnAtOffset(content, err.position - 1));
+          else {
+            await tx.exec("ROLLBACK TO SAVEPOINT confiture_file");
+            Object.assign(found, await findStatement(tx, content, original));
+          }
           throw ROLLBACK;
         }
+        await tx.exec("RELEASE SAVEPOINT confiture_file");
       }
       throw ROLLBACK;
     });
@@ -119,6 +125,24 @@ async function replayToFind(
     if (err !== ROLLBACK && !(err instanceof DatabaseError)) throw err;
   }
   return found;
+}
+
+// Within the failing file, run statement by statement to point at the one that fails the
+// same way; a split that does not reproduce the error points at no line rather than a wrong one.
+async function findStatement(
+  tx: Queryable,
+  content: string,
+  original: DatabaseError,
+): Promise<{ line?: number; column?: number }> {
+  for (const stmt of splitStatements(content)) {
+    try {
+      await tx.exec(stmt.text);
+    } catch (err) {
+      if (!(err instanceof DatabaseError) || err.sqlstate !== original.sqlstate) return {};
+      return lineColumnAtOffset(content, codePoints(content.slice(0, stmt.start)));
+    }
+  }
+  return {};
 }
 
 function sqlError(
@@ -158,12 +182,18 @@ export async function applySeeds(
   await db.transaction(async (tx: Queryable) => {
     for (const s of seeds) {
       onEvent({ type: "info", message: `Seeding ${s.relativePath}` });
+      await tx.exec("SAVEPOINT confiture_seed");
       try {
         await tx.exec(s.content);
       } catch (e) {
         if (!(e instanceof DatabaseError)) throw e;
-        const at = e.position !== undefined ? lineColumnAtOffset(s.content, e.position - 1) : undefined;
-        const loc = `${s.relativePath}${at ? `:${at.line}:${at.column}` : ""}`;
+        let at: { line?: number; column?: number } | undefined;
+        if (e.position !== undefined) at = lineColumnAtOffset(s.content, e.position - 1);
+        else {
+          await tx.exec("ROLLBACK TO SAVEPOINT confiture_seed");
+          at = await findStatement(tx, s.content, e);
+        }
+        const loc = `${s.relativePath}${at?.line ? `:${at.line}:${at.column}` : ""}`;
         throw new ConfitureError("SEED_FAILED", EXIT.failure, `Cannot seed ${loc}: ${e.message}`, {
           file: s.relativePath,
           line: at?.line,

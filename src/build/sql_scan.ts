@@ -26,11 +26,53 @@ const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
  * ```
  */
 export function findUnterminated(sql: string): Unterminated | null {
+  return scanSql(sql);
+}
+
+/** A top-level statement of a script: its text and the offset of its first significant character. */
+export interface StatementRange {
+  /** 0-based UTF-16 offset in the script of the statement's first character that is not blank or comment. */
+  start: number;
+  /** The statement, without its terminating semicolon. */
+  text: string;
+}
+
+/**
+ * Split a script on top-level semicolons (not inside comments, strings or dollar quotes).
+ * Good enough to point at a statement; `BEGIN ATOMIC … END` bodies are split too.
+ */
+export function splitStatements(sql: string): StatementRange[] {
+  const out: StatementRange[] = [];
+  let start = -1;
+  scanSql(sql, {
+    code(i) {
+      if (start < 0) start = i;
+    },
+    semicolon(i) {
+      if (start >= 0) out.push({ start, text: sql.slice(start, i) });
+      start = -1;
+    },
+  });
+  if (start >= 0 && sql.slice(start).trim() !== "") out.push({ start, text: sql.slice(start) });
+  return out;
+}
+
+interface ScanHooks {
+  /** Called at the first character of anything that is not blank or a comment. */
+  code(i: number): void;
+  semicolon(i: number): void;
+}
+
+function scanSql(sql: string, hooks?: ScanHooks): Unterminated | null {
   let i = 0;
   const n = sql.length;
   while (i < n) {
     const ch = sql[i];
     const next = sql[i + 1];
+    if (hooks && !(ch === "-" && next === "-") && !(ch === "/" && next === "*") && !/\s/.test(ch)) {
+      if (ch === ";") hooks.semicolon(i);
+      else hooks.code(i);
+    }
     if (ch === "-" && next === "-") {
       const eol = sql.indexOf("\n", i);
       if (eol < 0) return null;

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { findUnterminated } from "./sql_scan.ts";
+import { findUnterminated, splitStatements } from "./sql_scan.ts";
 
 const closed = [
   "CREATE TABLE t (id int);",
@@ -33,3 +33,16 @@ for (const [sql, want] of open) {
     assertEquals(findUnterminated(sql), want);
   });
 }
+
+Deno.test("splitStatements: top-level semicolons only, starts after comments and blanks", () => {
+  const sql =
+    "-- head\nCREATE TABLE a (x text DEFAULT ';');\n\n/* c; */ CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nSELECT 2";
+  const parts = splitStatements(sql);
+  assertEquals(parts.map((p) => p.text), [
+    "CREATE TABLE a (x text DEFAULT ';')",
+    "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql",
+    "SELECT 2",
+  ]);
+  assertEquals(parts.map((p) => sql.slice(p.start, p.start + 6)), ["CREATE", "CREATE", "SELECT"]);
+  assertEquals(splitStatements("  ;\n-- only comments\n"), []);
+});
