@@ -1,0 +1,66 @@
+/**
+ * Lint with a database connection: severity follows live table size, and column types,
+ * validated checks and function volatility come from the catalog. Runs on PGlite and the server.
+ */
+import { assertEquals } from "./_helpers/assert.ts";
+import { BACKENDS } from "./_helpers/db.ts";
+import { lintMigrations } from "../src/lint/lint_migrations.ts";
+
+const SETUP = `
+CREATE TABLE big (id int, email varchar(10), name text, n int);
+INSERT INTO big SELECT g, 'e' || g, 'n', g FROM generate_series(1, 500) g;
+CREATE TABLE tiny (id int);
+INSERT INTO tiny VALUES (1), (2), (3);
+CREATE TABLE never_analyzed (id int);
+CREATE TABLE chk (email text);
+ALTER TABLE chk ADD CONSTRAINT chk_email_nn CHECK (email IS NOT NULL);
+ANALYZE big; ANALYZE tiny; ANALYZE chk;
+CREATE FUNCTION stable_fn() RETURNS int LANGUAGE sql STABLE AS 'select 1';
+CREATE FUNCTION vol_fn() RETURNS int LANGUAGE sql VOLATILE AS 'select 1';
+`;
+
+const UP = `CREATE INDEX i1 ON big (email);
+CREATE INDEX i2 ON tiny (id);
+CREATE INDEX i3 ON never_analyzed (id);
+ALTER TABLE big ALTER COLUMN email TYPE varchar(20);
+ALTER TABLE big ALTER COLUMN n TYPE bigint;
+ALTER TABLE chk ALTER COLUMN email SET NOT NULL;
+ALTER TABLE big ALTER COLUMN name SET NOT NULL;
+ALTER TABLE big ADD COLUMN a int DEFAULT stable_fn();
+ALTER TABLE big ADD COLUMN b int DEFAULT vol_fn();
+CREATE INDEX i4 ON not_in_database (x);
+`;
+
+for (const backend of BACKENDS) {
+  Deno.test({
+    name: `[${backend.name}] lint with a connection weighs findings by live rows and reads types from the catalog`,
+    ignore: backend.ignore,
+    async fn() {
+      await using t = await backend.fresh();
+      await t.db.exec(SETUP);
+      const result = await lintMigrations(
+        [{ version: "007", name: "x", upFile: "007_x.up.sql", upSql: UP, downFile: "007_x.down.sql", downSql: "" }],
+        { db: t.db, settings: { smallTableRows: 100 } },
+      );
+      const got = result.findings
+        .filter((f) => f.rule !== "down-incomplete")
+        .map((f) => `${f.line} ${f.rule} ${f.severity} ${f.rows}`);
+      assertEquals(got, [
+        "1 create-index-non-concurrent error 500",
+        "2 create-index-non-concurrent warning 3",
+        // Never analyzed but empty on disk: 0 rows.
+        "3 create-index-non-concurrent warning 0",
+        // varchar(10) → varchar(20) is binary-coercible: no finding on line 4.
+        "5 alter-column-type-rewrite error 500",
+        // Line 6 is covered by the validated CHECK (email IS NOT NULL).
+        "7 set-not-null-scan error 500",
+        // stable_fn() is STABLE in pg_proc: no rewrite on line 8.
+        "9 add-column-volatile-default error 500",
+        // A table the database does not have keeps the rule's default severity.
+        "10 create-index-non-concurrent error null",
+      ]);
+      const typeChange = result.findings.find((f) => f.rule === "alter-column-type-rewrite")!;
+      assertEquals(typeChange.message, "ALTER COLUMN n TYPE int4 → int8 rewrites big (~500 rows)");
+    },
+  });
+}
