@@ -18,7 +18,7 @@ export type ReversibilityStatus =
   | "reversible"
   /** The down ran but the schema differs from before the up. */
   | "irreversible"
-  /** The up or down failed, or the up failed when re-applied after the down. */
+  /** The up or the down failed, or the up failed when re-applied after a down that restored the schema. */
   | "failed"
   /** No .down.sql: nothing to check (lint reports it as `missing-down`). */
   | "no-down"
@@ -149,8 +149,11 @@ export async function verifyReversible(
         try {
           await run(upSql);
         } catch (e) {
-          // Typically "already exists": the down left something behind. The state is now unknown.
+          // Typically "already exists" after a down that left something behind: keep that verdict,
+          // record why the replay stops here.
+          const verdict = check.status;
           fail("up again", e, up, upSql);
+          if (verdict === "irreversible") check.status = verdict;
           broken = true;
         }
       } catch (e) {

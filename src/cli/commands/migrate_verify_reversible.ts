@@ -59,15 +59,13 @@ function render(r: VerifyReversibleResult): string {
     if (m.status === "reversible") lines.push(`✓ ${id}: down restores the schema`);
     else if (m.status === "no-down") lines.push(`- ${id}: no .down.sql (not checked)`);
     else if (m.status === "not-checked") lines.push(`- ${id}: not checked (an earlier migration failed)`);
-    else if (m.status === "irreversible") {
-      lines.push(`✗ ${id}: down does not restore the schema`);
-      lines.push(...m.diff!.split("\n").map((l) => `    ${l}`));
-    }
-    if (m.status === "failed") {
-      const e = m.error!;
+    else if (m.status === "irreversible") lines.push(`✗ ${id}: down does not restore the schema`);
+    if (m.diff) lines.push(...m.diff.split("\n").map((l) => `    ${l}`));
+    if (m.error) {
+      const e = m.error;
       const where = `${e.file}${e.line !== null ? `:${e.line}:${e.column}` : ""}`;
-      lines.push(`✗ ${id}: ${m.step} failed: ${where}: ${e.message}`);
-      if (m.diff) lines.push(...m.diff.split("\n").map((l) => `    ${l}`));
+      const failed = `${m.step} failed: ${where}: ${e.message}`;
+      lines.push(m.status === "failed" ? `✗ ${id}: ${failed}` : `    then ${failed}; replay stops here`);
     }
   }
   const s = r.summary;
