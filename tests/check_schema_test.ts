@@ -113,3 +113,16 @@ Deno.test("the example project's db/schema/ matches its migrations", async () =>
   assert(r.ok, JSON.stringify(r.differences, null, 2));
   assert(r.schemaFiles >= 4 && r.migrations >= 5);
 });
+
+Deno.test("check-schema on PGlite: a DDL needing an extension PGlite lacks fails with exit 4 and points to --against", async () => {
+  await using p = await tempProject({
+    "db/environments/local.yaml": "name: local\n",
+    "db/schema/00_common/ext.sql": "CREATE EXTENSION IF NOT EXISTS postgis;\n",
+    "db/migrations/001_ext.up.sql": "CREATE EXTENSION IF NOT EXISTS postgis;\n",
+  });
+  const r = await runCli(["migrate", "check-schema", "--format", "json"], { cwd: p.dir });
+  assertEquals(r.code, 4, r.stdout + r.stderr);
+  const err = r.json<{ error: { file: string; hint: string; message: string } }>().error;
+  assertEquals(err.file, "db/schema/00_common/ext.sql");
+  assertStringIncludes(err.hint, "--against");
+});

@@ -10,7 +10,7 @@ import type { Database } from "../db/database.ts";
 import { openDatabase } from "../db/open.ts";
 import { quoteIdent } from "../db/quote.ts";
 import { parseDatabaseUrl, type ServerTarget } from "../db/url.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, SchemaError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { Migrator } from "../migrate/migrator.ts";
 import { type CatalogDifference, diffCatalogs } from "../catalog/diff.ts";
@@ -56,7 +56,11 @@ export async function checkSchema(env: Environment, options: CheckSchemaOptions 
   let migrations = 0;
   const fromDdl = await scratch.use("ddl", async (db) => {
     emit({ type: "info", message: `Building ${build.files.length} schema files into a scratch database…` });
-    await applySchemaBuild(db, build);
+    try {
+      await applySchemaBuild(db, build);
+    } catch (e) {
+      throw options.against ? e : withExtensionHint(e);
+    }
     return await snapshotCatalog(db, exclude);
   });
   const fromMigrations = await scratch.use("migrations", async (db) => {
@@ -79,6 +83,21 @@ export async function checkSchema(env: Environment, options: CheckSchemaOptions 
     migrations,
     differences,
   };
+}
+
+// PGlite ships few extensions; a DDL that needs one can still be checked on a server.
+function withExtensionHint(e: unknown): unknown {
+  if (!(e instanceof SchemaError) || !/extension/i.test(e.message)) return e;
+  return new SchemaError(e.message, {
+    code: e.code,
+    file: e.file,
+    line: e.line,
+    column: e.column,
+    detail: e.detail,
+    hint: "The embedded engine lacks this extension: run `confiture migrate check-schema --against postgres://…`",
+    details: e.details,
+    cause: e,
+  });
 }
 
 interface Scratch {

@@ -33,11 +33,17 @@ export function migrateCheckSchemaCommand(): Command {
       },
       () =>
         result.ok
-          ? `No drift: ${ddl} (${result.schemaFiles} files) and ${migrations} (${result.migrations} migrations) build the same schema.`
+          ? `No drift: ${ddl} (${plural(result.schemaFiles, "file")}) and ${migrations} (${
+            plural(result.migrations, "migration")
+          }) build the same schema.`
           : `Drift between ${ddl} and ${migrations} (${result.differences.length} difference(s)):\n\n${
             formatCatalogDiff(result.differences, { expected: ddl, actual: migrations })
           }`,
     );
   });
   return cmd as unknown as Command;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
