@@ -6,7 +6,6 @@ import { assert, assertEquals, assertStringIncludes } from "./_helpers/assert.ts
 import { runCli } from "./_helpers/cli.ts";
 import { freshPglite, NO_SERVER, SERVER_URL } from "./_helpers/db.ts";
 import { tempProject } from "./_helpers/project.ts";
-import { discoverMigrations } from "../src/migrate/files.ts";
 import { verifyReversible, type VerifyReversibleResult } from "../src/lint/verify_reversible.ts";
 import { openDatabase } from "../src/db/open.ts";
 import { parseDatabaseUrl } from "../src/db/url.ts";
@@ -27,7 +26,7 @@ Deno.test("[pglite] verifyReversible: a down that forgets an index is irreversib
   await using p = await tempProject(FORGETS_INDEX);
   const db = await freshPglite();
   try {
-    const r = await verifyReversible(db, await discoverMigrations(`${p.dir}/${M}`), { projectDir: p.dir });
+    const r = await verifyReversible(db, { migrationsDir: `${p.dir}/${M}`, projectDir: p.dir });
     assertEquals(r.migrations.map((m) => [m.version, m.status]), [
       ["001", "reversible"],
       ["002", "irreversible"],
@@ -45,19 +44,20 @@ Deno.test("[pglite] verifyReversible: a down that forgets an index is irreversib
   }
 });
 
-Deno.test("[pglite] verifyReversible: a failing down is reported at file:line:col and the replay goes on", async () => {
+Deno.test("[pglite] verifyReversible: a failing down is reported at file:line:col; replay goes on, CONCURRENTLY included", async () => {
   await using p = await tempProject({
     [`${M}/001_t.up.sql`]: "CREATE TABLE t (a int);\n",
     [`${M}/001_t.down.sql`]: "DROP TABLE t;\n",
     [`${M}/002_c.up.sql`]: "ALTER TABLE t ADD COLUMN c int;\n",
     [`${M}/002_c.down.sql`]: "-- wrong column\nUPDATE t SET a = missing_col;\n",
-    [`${M}/003_idx.up.sql`]: "CREATE INDEX idx_t_c ON t (c);\n",
-    [`${M}/003_idx.down.sql`]: "DROP INDEX idx_t_c;\n",
+    // Runs outside a transaction, as the migration runner does for CONCURRENTLY.
+    [`${M}/003_idx.up.sql`]: "CREATE INDEX CONCURRENTLY idx_t_c ON t (c);\n",
+    [`${M}/003_idx.down.sql`]: "DROP INDEX CONCURRENTLY idx_t_c;\n",
     [`${M}/004_seed.up.sql`]: "INSERT INTO t VALUES (1, 2);\n",
   });
   const db = await freshPglite();
   try {
-    const r = await verifyReversible(db, await discoverMigrations(`${p.dir}/${M}`), { projectDir: p.dir });
+    const r = await verifyReversible(db, { migrationsDir: `${p.dir}/${M}`, projectDir: p.dir });
     assertEquals(r.migrations.map((m) => m.status), ["reversible", "failed", "reversible", "no-down"]);
     const e = r.migrations[1].error!;
     assertEquals([r.migrations[1].step, e.file, e.line, e.column, e.sqlstate], [

@@ -114,5 +114,6 @@ export function constantText(node: Node | undefined): string | undefined {
   if (c.sval) return c.sval.sval ?? "";
   if (c.ival) return String(c.ival.ival ?? 0);
   if (c.fval) return c.fval.fval;
+  if (c.boolval) return String(c.boolval.boolval ?? false);
   return undefined;
 }

@@ -15,7 +15,7 @@ export interface BatchConstraint {
   /** The column of a `CHECK (column IS NOT NULL)`. */
   column?: string;
   valid: boolean;
-  /** Migration version that added it NOT VALID, and the one that validated it. */
+  /** The transaction (`version#segment`) that added it, and the one that validated it. */
   addedIn: string;
   validatedIn?: string;
 }
@@ -56,8 +56,8 @@ export class BatchState {
     return this.#functions.get(fn);
   }
 
-  /** Take note of what `stmt` (in migration `version`) creates, alters or drops. */
-  record(stmt: Statement, version: string): void {
+  /** Take note of what `stmt` creates, alters or drops; `where` names its transaction (`version#segment`). */
+  record(stmt: Statement, where: string): void {
     const n = stmt.node;
     switch (stmt.type) {
       case "CreateStmt": {
@@ -66,7 +66,7 @@ export class BatchState {
         this.#newTables.push(rel);
         for (const elt of n.tableElts ?? []) {
           if (elt.ColumnDef) this.#addColumn(rel, elt.ColumnDef);
-          if (elt.Constraint) this.#addConstraint(rel, elt.Constraint, version);
+          if (elt.Constraint) this.#addConstraint(rel, elt.Constraint, where);
         }
         return;
       }
@@ -86,11 +86,11 @@ export class BatchState {
             if (type) this.#columns.push({ rel, column: cmd.name, type });
           }
           if (cmd.subtype === "AT_AddConstraint" && cmd.def?.Constraint) {
-            this.#addConstraint(rel, cmd.def.Constraint, version);
+            this.#addConstraint(rel, cmd.def.Constraint, where);
           }
           if (cmd.subtype === "AT_ValidateConstraint") {
             const c = this.constraint(rel, cmd.name);
-            if (c) [c.valid, c.validatedIn] = [true, version];
+            if (c) [c.valid, c.validatedIn] = [true, where];
           }
         }
         return;
@@ -115,10 +115,10 @@ export class BatchState {
     if (type && def.colname) this.#columns.push({ rel, column: def.colname, type });
   }
 
-  #addConstraint(rel: RelName, c: Node, version: string): void {
+  #addConstraint(rel: RelName, c: Node, where: string): void {
     if (c.contype !== "CONSTR_CHECK" && c.contype !== "CONSTR_FOREIGN") return;
     const test = c.contype === "CONSTR_CHECK" ? c.raw_expr?.NullTest : undefined;
     const column = test?.nulltesttype === "IS_NOT_NULL" ? nameList(test.arg?.ColumnRef?.fields)[0] : undefined;
-    this.#checks.push({ rel, name: c.conname, column, valid: !c.skip_validation, addedIn: version });
+    this.#checks.push({ rel, name: c.conname, column, valid: !c.skip_validation, addedIn: where });
   }
 }

@@ -15,6 +15,7 @@ import { checkBreakingRules } from "./rules_breaking.ts";
 import { type RuleId, ruleInfo, type Severity } from "./rules_catalog.ts";
 import { checkReversibility } from "./rules_down.ts";
 import { checkLockRules, lockTimeoutChange } from "./rules_lock.ts";
+import { runModeOf } from "./run_mode.ts";
 
 /** One migration to lint: its texts and the paths to show. */
 export interface LintMigration {
@@ -117,12 +118,15 @@ export async function lintMigrations(
   const findings: LintFinding[] = [];
   for (const { m, up, down } of parsed) {
     const raw: RawFinding[] = [];
-    let lockTimeoutActive = runnerTimeout;
+    const run = runModeOf(up);
+    // A `-- confiture:lock_timeout` directive replaces the runner's value for this file.
+    let lockTimeoutActive = run.lockTimeoutMs !== undefined ? run.lockTimeoutMs > 0 : runnerTimeout;
     for (const stmt of up.statements) {
-      const ctx = { version: m.version, batch, facts, lockTimeoutActive };
+      const where = `${m.version}#${run.segment[stmt.index]}`;
+      const ctx = { version: m.version, where, batch, facts, lockTimeoutActive };
       raw.push(...checkLockRules(stmt, ctx), ...checkBreakingRules(stmt, ctx));
-      lockTimeoutActive = lockTimeoutChange(stmt) ?? lockTimeoutActive;
-      batch.record(stmt, m.version);
+      lockTimeoutActive = lockTimeoutChange(stmt, run.inTransaction[stmt.index]) ?? lockTimeoutActive;
+      batch.record(stmt, where);
     }
     raw.push(...checkReversibility(up, down));
 

@@ -133,6 +133,37 @@ const cases: {
   },
   {
     rule: "missing-lock-timeout",
+    // The file's directive replaces the runner's value, either way.
+    fires: batch("-- confiture:lock_timeout 0\nALTER TABLE users ADD COLUMN bio text;"),
+    quiet: batch("-- confiture:lock_timeout=3s\nALTER TABLE users ADD COLUMN bio text;"),
+    options: { statementLockTimeoutMs: 0 },
+  },
+  {
+    rule: "missing-lock-timeout",
+    // Statement by statement (no-transaction), SET LOCAL does nothing; a session SET does.
+    options: { statementLockTimeoutMs: 0 },
+    fires: batch("-- confiture:no-transaction\nSET LOCAL lock_timeout = '2s';\nALTER TABLE users ADD COLUMN bio text;"),
+    quiet: batch("-- confiture:no-transaction\nSET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN bio text;"),
+  },
+  {
+    rule: "constraint-without-not-valid",
+    // A file that runs statement by statement commits the NOT VALID constraint before validating it.
+    fires: batch(
+      "BEGIN;\nALTER TABLE t ADD CONSTRAINT c CHECK (n > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT c;\nCOMMIT;",
+    ),
+    quiet: batch(
+      "-- confiture:no-transaction\nALTER TABLE t ADD CONSTRAINT c CHECK (n > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT c;",
+    ),
+  },
+  {
+    rule: "constraint-without-not-valid",
+    fires: batch("ALTER TABLE t ADD CONSTRAINT c CHECK (n > 0) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT c;"),
+    quiet: batch(
+      "BEGIN;\nALTER TABLE t ADD CONSTRAINT c CHECK (n > 0) NOT VALID;\nCOMMIT;\nBEGIN;\nALTER TABLE t VALIDATE CONSTRAINT c;\nCOMMIT;",
+    ),
+  },
+  {
+    rule: "missing-lock-timeout",
     // The runner's own SET LOCAL lock_timeout (default 5 s) covers the file; setting 0 undoes it.
     fires: batch("SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN bio text;"),
     quiet: batch("ALTER TABLE users ADD COLUMN bio text;"),

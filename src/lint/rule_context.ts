@@ -13,6 +13,8 @@ import type { RuleId, Severity } from "./rules_catalog.ts";
 export interface RuleContext {
   /** Version of the migration being checked. */
   version: string;
+  /** The transaction the statement runs in: `version#segment` (see run_mode.ts). */
+  where: string;
   /** What earlier statements of the batch created. */
   batch: BatchState;
   /** The connected database's facts, when linting with a connection. */

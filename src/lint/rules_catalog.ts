@@ -26,7 +26,8 @@ const rules = [
     sizeAware: true,
     summary: "CREATE INDEX without CONCURRENTLY on an existing table",
     why: "CREATE INDEX takes a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on the table waits.",
-    fix: "Use CREATE INDEX CONCURRENTLY in a migration of its own (it cannot run inside a transaction block).",
+    fix: "Use CREATE INDEX CONCURRENTLY, in a migration of its own: Confiture runs a file containing it outside a " +
+      "transaction, statement by statement. If it fails, drop the INVALID index it leaves before retrying.",
   },
   {
     id: "add-column-volatile-default",
@@ -62,8 +63,8 @@ const rules = [
     sizeAware: true,
     summary: "ADD CONSTRAINT FOREIGN KEY / CHECK validated while holding the table lock",
     why: "Adding a FOREIGN KEY or CHECK constraint checks every row while holding a lock that blocks writes " +
-      "(ACCESS EXCLUSIVE for CHECK, SHARE ROW EXCLUSIVE on both tables for a FOREIGN KEY). VALIDATE in the same " +
-      "migration runs in the same transaction, so the lock is still held.",
+      "(ACCESS EXCLUSIVE for CHECK, SHARE ROW EXCLUSIVE on both tables for a FOREIGN KEY). A VALIDATE in the same " +
+      "transaction (the same migration, unless it runs statement by statement) still holds that lock.",
     fix: "ADD CONSTRAINT … NOT VALID in one migration, then ALTER TABLE … VALIDATE CONSTRAINT … in a later one " +
       "(it takes only a SHARE UPDATE EXCLUSIVE lock).",
   },
@@ -73,8 +74,8 @@ const rules = [
     sizeAware: true,
     summary: "ADD PRIMARY KEY / UNIQUE / EXCLUDE that builds its index under the lock",
     why: "The constraint's index is built while the table is locked against writes for the whole build.",
-    fix: "CREATE UNIQUE INDEX CONCURRENTLY in its own migration, then ADD CONSTRAINT … UNIQUE USING INDEX (or " +
-      "PRIMARY KEY USING INDEX).",
+    fix: "CREATE UNIQUE INDEX CONCURRENTLY in a migration of its own, then ADD CONSTRAINT … UNIQUE USING INDEX " +
+      "(or PRIMARY KEY USING INDEX) in the next one.",
   },
   {
     id: "rename-breaks-code",
@@ -101,8 +102,10 @@ const rules = [
     summary: "ACCESS EXCLUSIVE lock with no lock_timeout",
     why: "A statement waiting for an ACCESS EXCLUSIVE lock queues every later query on the table behind it, so " +
       "one long transaction turns into an outage. Confiture's runner sets lock_timeout per migration " +
-      "(migration.statement_lock_timeout); this fires only when that is 0 and the file sets none.",
-    fix: "SET LOCAL lock_timeout = '5s'; at the top of the migration, or set migration.statement_lock_timeout.",
+      "(migration.statement_lock_timeout, default 5s); this fires only when that, or the file's " +
+      "`-- confiture:lock_timeout` directive, is 0 and the file sets none itself.",
+    fix: "Put `-- confiture:lock_timeout 5s` at the top of the migration (or SET lock_timeout before the statement), " +
+      "or set migration.statement_lock_timeout.",
   },
   {
     id: "missing-down",

@@ -228,13 +228,13 @@ function checkAlterCmd(stmt: Statement, cmd: Node, rel: RelName, ctx: RuleContex
     }
     case "AT_ValidateConstraint": {
       const added = ctx.batch.constraint(rel, cmd.name);
-      if (added && !added.valid && added.addedIn === ctx.version) {
+      if (added && !added.valid && added.addedIn === ctx.where) {
         return [{
           rule: "constraint-without-not-valid",
           stmt,
           table: rel,
-          message: `VALIDATE CONSTRAINT ${cmd.name} runs in the same migration (one transaction) that added it ` +
-            `NOT VALID, so ${table} stays locked while every row is checked`,
+          message: `VALIDATE CONSTRAINT ${cmd.name} runs in the same transaction that added it NOT VALID, so ` +
+            `${table} stays locked while every row is checked`,
         }];
       }
       return [];
@@ -330,9 +330,11 @@ export function accessExclusiveTarget(stmt: Statement): { rel: RelName; what: st
  * The lock_timeout state after `stmt`: `true` when it sets a non-zero value, `false` when it
  * sets 0 or resets it, `undefined` when it does not touch lock_timeout.
  */
-export function lockTimeoutChange(stmt: Statement): boolean | undefined {
+export function lockTimeoutChange(stmt: Statement, inTransaction = true): boolean | undefined {
   const n = stmt.node;
   if (stmt.type === "VariableSetStmt" && n.name === "lock_timeout") {
+    // SET LOCAL outside a transaction block only raises a warning and changes nothing.
+    if (n.is_local && !inTransaction) return undefined;
     if (n.kind !== "VAR_SET_VALUE") return false;
     return nonZero(constantText(n.args?.[0]));
   }
@@ -344,6 +346,7 @@ export function lockTimeoutChange(stmt: Statement): boolean | undefined {
       const call = t.ResTarget?.val?.FuncCall;
       if (nameList(call?.funcname).at(-1) !== "set_config") continue;
       if (constantText(call.args?.[0]) !== "lock_timeout") continue;
+      if (constantText(call.args?.[2]) === "true" && !inTransaction) continue;
       change = nonZero(constantText(call.args?.[1]));
     }
   }

@@ -8,8 +8,12 @@ import type { Database } from "../db/database.ts";
 import { type CatalogDifference, diffCatalogs, formatCatalogDiff } from "../catalog/diff.ts";
 import { snapshotCatalog } from "../catalog/snapshot.ts";
 import { type EventSink, silent } from "../events.ts";
+import type { TableName } from "../config/environment.ts";
 import { DatabaseError } from "../db/errors.ts";
-import type { MigrationFile } from "../migrate/files.ts";
+import { ConfitureError } from "../errors.ts";
+import { Migrator } from "../migrate/migrator.ts";
+import { parseSql } from "./parse_sql.ts";
+import { runModeOf } from "./run_mode.ts";
 import { readText } from "../platform/fs.ts";
 import { relative, resolve } from "../platform/path.ts";
 
@@ -51,12 +55,6 @@ export interface StepFailure {
   hint: string | null;
 }
 
-interface RunTarget {
-  version: string;
-  name: string;
-  shownPath: string;
-}
-
 /** Result of {@link verifyReversible}. */
 export interface VerifyReversibleResult {
   ok: boolean;
@@ -75,34 +73,48 @@ export interface VerifyReversibleResult {
 
 /** Options for {@link verifyReversible}. */
 export interface VerifyReversibleOptions {
+  /** The migrations folder. */
+  migrationsDir: string;
   /** Paths in results are shown relative to this directory (default: the working directory). */
   projectDir?: string;
+  /** Tracking table to use on the scratch database (default `tb_confiture`); never compared. */
+  trackingTable?: TableName;
   /** Receives one `progress` event per migration checked. */
   onEvent?: EventSink;
-  /** Tables never compared besides Confiture's own (e.g. a custom tracking table name). */
-  excludeTables?: string[];
 }
 
 /**
- * Replay `files` on `db` (a scratch database: it is changed) and check every down.
+ * Replay the migrations of `options.migrationsDir` on `db` (a scratch database: it is changed)
+ * with the migration runner itself, and check every down.
  *
  * @example
  * ```ts
  * await using scratch = await openScratchDatabase();
- * const result = await verifyReversible(scratch.db, await discoverMigrations("db/migrations"));
+ * const result = await verifyReversible(scratch.db, { migrationsDir: "db/migrations" });
  * result.migrations.filter((m) => m.status === "irreversible"); // downs that leave something behind
  * ```
  */
 export async function verifyReversible(
   db: Database,
-  files: readonly MigrationFile[],
-  options: VerifyReversibleOptions = {},
+  options: VerifyReversibleOptions,
 ): Promise<VerifyReversibleResult> {
   const emit = options.onEvent ?? silent;
   const base = resolve(options.projectDir ?? ".");
   const shown = (p: string) => relative(base, resolve(p));
-  const snap = () => snapshotCatalog(db, { excludeTables: options.excludeTables });
-  const run = (sql: string) => db.transaction((tx) => tx.exec(sql));
+  const tracking = options.trackingTable ?? { name: "tb_confiture" };
+  const qualified = (n: string) => tracking.schema ? `${tracking.schema}.${n}` : n;
+  // The runner's own bookkeeping (tracking table and its progress journal) is not schema.
+  const snap = () =>
+    snapshotCatalog(db, { excludeTables: [qualified(tracking.name), qualified(`${tracking.name}_progress`)] });
+  const runner = Migrator.fromDatabase(db, {
+    migrationsDir: options.migrationsDir,
+    projectDir: base,
+    trackingTable: tracking,
+    // A private scratch database: nothing else holds locks, so no lock waits to bound.
+    statementLockTimeoutMs: 0,
+    lockRetries: 0,
+  });
+  const files = await runner.files();
   const migrations: ReversibilityCheck[] = [];
   // Set once the database is in a state later migrations cannot be replayed on.
   let broken = false;
@@ -119,46 +131,43 @@ export async function verifyReversible(
     };
     migrations.push(check);
     if (broken) continue;
-    const up: RunTarget = { version: f.version, name: f.name, shownPath: shown(f.upPath) };
-    const upSql = await readText(f.upPath);
-    const fail = (step: NonNullable<ReversibilityCheck["step"]>, e: unknown, target: RunTarget, sql: string) => {
+    const fail = (step: NonNullable<ReversibilityCheck["step"]>, e: unknown, file: string) => {
       check.status = "failed";
       check.step = step;
-      check.error = describeFailure(e, target, sql);
+      check.error = describeFailure(e, shown(file));
     };
     const before = await snap();
     try {
-      await run(upSql);
+      await runner.up({ steps: 1 });
     } catch (e) {
-      fail("up", e, up, upSql);
+      fail("up", e, f.upPath);
       broken = true;
       continue;
     }
     if (!f.downPath) {
       check.status = "no-down";
     } else {
-      const down: RunTarget = { ...up, shownPath: shown(f.downPath) };
-      const downSql = await readText(f.downPath);
       try {
-        await run(downSql);
+        await runner.down({ steps: 1 });
         check.differences = diffCatalogs(before, await snap());
         check.diff = check.differences.length
           ? formatCatalogDiff(check.differences, { expected: "before up", actual: "after down" })
           : null;
         check.status = check.differences.length ? "irreversible" : "reversible";
         try {
-          await run(upSql);
+          await runner.up({ steps: 1 });
         } catch (e) {
           // Typically "already exists" after a down that left something behind: keep that verdict,
           // record why the replay stops here.
           const verdict = check.status;
-          fail("up again", e, up, upSql);
+          fail("up again", e, f.upPath);
           if (verdict === "irreversible") check.status = verdict;
           broken = true;
         }
       } catch (e) {
-        // The failed down rolled back, so the database is as the up left it and replay goes on.
-        fail("down", e, down, downSql);
+        fail("down", e, f.downPath);
+        // A down run in one transaction rolled back: the database is as the up left it and replay goes on.
+        broken = !(await runsInOneTransaction(f.downPath));
       }
     }
     emit({
@@ -180,24 +189,27 @@ export async function verifyReversible(
   return { ok: summary.irreversible === 0 && summary.failed === 0, database: db.label, migrations, summary };
 }
 
-/** A failure of one step: the database error with its position mapped to file:line:col. */
-function describeFailure(e: unknown, target: RunTarget, sql: string): StepFailure {
-  const db = e instanceof DatabaseError ? e : undefined;
-  const at = db?.position !== undefined ? lineColumnOf(sql, db.position) : undefined;
+/** A failure of one step, with the position the runner mapped to file:line:col. */
+function describeFailure(e: unknown, file: string): StepFailure {
+  const err = e instanceof ConfitureError ? e : undefined;
+  let cause: unknown = e;
+  while (cause instanceof Error && !(cause instanceof DatabaseError) && cause.cause) cause = cause.cause;
+  const db = cause instanceof DatabaseError ? cause : undefined;
   return {
     message: e instanceof Error ? e.message : String(e),
-    file: target.shownPath,
-    line: at?.line ?? null,
-    column: at?.column ?? null,
+    file: err?.file ?? file,
+    line: err?.line ?? null,
+    column: err?.column ?? null,
     sqlstate: db?.sqlstate ?? null,
-    detail: db?.detail ?? null,
-    hint: db?.hint ?? null,
+    detail: db?.detail ?? err?.detail ?? null,
+    hint: db?.hint ?? err?.hint ?? null,
   };
 }
 
-/** 1-based line and column of the server's 1-based character position. */
-function lineColumnOf(sql: string, position: number): { line: number; column: number } {
-  const before = [...sql].slice(0, position - 1).join("");
-  const lines = before.split("\n");
-  return { line: lines.length, column: [...lines[lines.length - 1]].length + 1 };
+async function runsInOneTransaction(path: string): Promise<boolean> {
+  try {
+    return runModeOf(await parseSql(path, await readText(path))).mode === "transaction";
+  } catch {
+    return false;
+  }
 }

@@ -11,9 +11,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { EXIT, UsageError } from "../../errors.ts";
 import { parseDatabaseUrl } from "../../db/url.ts";
-import { discoverMigrations } from "../../migrate/files.ts";
 import { getEnv } from "../../platform/env.ts";
-import { relative } from "../../platform/path.ts";
 import { openScratchDatabase } from "../../lint/scratch_database.ts";
 import { verifyReversible, type VerifyReversibleResult } from "../../lint/verify_reversible.ts";
 import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
@@ -37,13 +35,12 @@ export function migrateVerifyReversibleCommand(): Command {
       if (target.password) ctx.out.addSecrets([target.password]);
     }
     const env = await ctx.environment({ offline: true });
-    const files = await discoverMigrations(env.migrationsDir, relative(env.projectDir, env.migrationsDir));
-    const tracking = env.migration.trackingTable;
     await using scratch = await openScratchDatabase(target);
-    ctx.out.info(`Replaying ${files.length} migration(s) on ${scratch.label}…`);
-    const result = await verifyReversible(scratch.db, files, {
+    ctx.out.info(`Replaying migrations up, down, up on ${scratch.label}…`);
+    const result = await verifyReversible(scratch.db, {
+      migrationsDir: env.migrationsDir,
       projectDir: env.projectDir,
-      excludeTables: [tracking.schema ? `${tracking.schema}.${tracking.name}` : tracking.name],
+      trackingTable: env.migration.trackingTable,
       onEvent: (e) => ctx.out.event(e),
     });
     ctx.out.result(result, () => render(result));
