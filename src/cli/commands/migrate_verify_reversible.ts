@@ -61,7 +61,7 @@ function render(r: VerifyReversibleResult): string {
     if (m.error) {
       const e = m.error;
       const where = `${e.file}${e.line !== null ? `:${e.line}:${e.column}` : ""}`;
-      const failed = `${m.step} failed: ${where}: ${e.message}`;
+      const failed = `${m.step} failed: ${e.message.includes(where) ? "" : `${where}: `}${e.message}`;
       lines.push(m.status === "failed" ? `✗ ${id}: ${failed}` : `    then ${failed}; replay stops here`);
     }
   }
