@@ -106,16 +106,47 @@ for (const backend of BACKENDS) {
   });
 }
 
+// Constructs whose deparsed form changed between PostgreSQL 15 and 18, or could have.
+const MORE_DDL = `
+CREATE TABLE t (id int PRIMARY KEY, status text CHECK (status IN ('a','b')), n numeric DEFAULT 1.50,
+  d date DEFAULT current_date, ts timestamp DEFAULT (now() AT TIME ZONE 'utc'), iv interval DEFAULT '1 day',
+  j jsonb DEFAULT '{}'::jsonb, arr int[] DEFAULT ARRAY[1,2], b boolean DEFAULT false, c char(3), bits bit(4),
+  r int4range, e text COLLATE "C" DEFAULT 'x' || 'y');
+CREATE TABLE u (id int REFERENCES t ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED, k text, UNIQUE NULLS NOT DISTINCT (k));
+CREATE INDEX t_gin ON t USING gin (j jsonb_path_ops);
+CREATE INDEX t_incl ON t (status) INCLUDE (n) WHERE status IS NOT NULL;
+CREATE VIEW v1 AS SELECT t.id, CASE WHEN t.status = 'a' THEN 'A' ELSE upper(t.status) END AS s,
+   (SELECT count(*) FROM u WHERE u.id = t.id) AS cnt, t.n::int AS ni, coalesce(t.j->>'x', 'none') AS jx,
+   row_number() OVER (PARTITION BY t.status ORDER BY t.id DESC) AS rn
+  FROM t LEFT JOIN u USING (id) WHERE t.id > 0 AND t.status = ANY (ARRAY['a','b']) ORDER BY t.id LIMIT 10;
+CREATE VIEW v2 AS SELECT id FROM t UNION ALL SELECT id FROM u;
+CREATE VIEW v3 AS SELECT id, status FROM t WHERE id > 0 WITH CASCADED CHECK OPTION;
+CREATE FUNCTION f(a int, b text DEFAULT 'x', VARIADIC rest int[] DEFAULT '{}') RETURNS TABLE(x int, y text)
+  LANGUAGE sql STABLE PARALLEL SAFE AS 'SELECT a, b';
+CREATE PROCEDURE p(INOUT a int) LANGUAGE plpgsql AS $$ BEGIN a := a + 1; END $$;
+CREATE FUNCTION g(int) RETURNS int LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT $1 * 2; END;
+CREATE TABLE parted (id int, created date) PARTITION BY RANGE (created);
+CREATE TABLE parted_2024 PARTITION OF parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE INDEX parted_id ON parted (id);
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+`;
+
 Deno.test({
   name: "the same DDL reads identically on PostgreSQL 15 and PGlite 18",
   ignore: NO_SERVER,
   async fn() {
     await using server = await freshServerDb();
     await using lite = await freshPglite();
-    await server.db.exec(DDL);
-    await lite.exec(DDL);
-    const diffs = diffCatalogs(await snapshotCatalog(server.db), await snapshotCatalog(lite));
+    await server.db.exec(DDL + MORE_DDL);
+    await lite.exec(DDL + MORE_DDL);
+    const fromServer = await snapshotCatalog(server.db);
+    const diffs = diffCatalogs(fromServer, await snapshotCatalog(lite));
     assertEquals(diffs, [], formatCatalogDiff(diffs, { expected: "server", actual: "pglite" }));
+    assertEquals(fromServer.tables["public.parted"].partitionKey, "RANGE (created)");
+    assertEquals(fromServer.tables["public.parted_2024"].partitionOf, {
+      parent: "public.parted",
+      bound: "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+    });
   },
 });
 

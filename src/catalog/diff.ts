@@ -64,6 +64,12 @@ export function diffCatalogs(
     if (e.rowSecurity !== a.rowSecurity) {
       out.push(changed("table", name, "row security", e.rowSecurity, a.rowSecurity));
     }
+    if (e.partitionKey !== a.partitionKey) {
+      out.push(changed("table", name, "partition key", e.partitionKey, a.partitionKey));
+    }
+    if (JSON.stringify(e.partitionOf) !== JSON.stringify(a.partitionOf)) {
+      out.push(changed("table", name, "partition of", e.partitionOf, a.partitionOf));
+    }
     diffKeyed(out, "column", e.columns, a.columns, name, (col, ec, ac) => diffColumn(out, col, name, ec, ac, options));
     diffKeyed(out, "constraint", e.constraints, a.constraints, name, (c, ek, ak) => {
       if (ek.type !== ak.type) out.push(changed("constraint", c, "type", ek.type, ak.type, name));
@@ -82,7 +88,9 @@ export function diffCatalogs(
 
   diffKeyed(out, "view", expected.views, actual.views, undefined, (name, e, a) => {
     if (e.kind !== a.kind) out.push(changed("view", name, "kind", e.kind, a.kind));
-    if (e.definition !== a.definition) out.push(changed("view", name, "definition", e.definition, a.definition));
+    if (!sameViewDefinition(e.definition, a.definition)) {
+      out.push(changed("view", name, "definition", e.definition, a.definition));
+    }
     diffIndexes(out, name, e.indexes, a.indexes);
   });
 
@@ -109,6 +117,22 @@ export function diffCatalogs(
     if (e.checks.join("\n") !== a.checks.join("\n")) out.push(changed("domain", name, "checks", e.checks, a.checks));
   });
   return out;
+}
+
+/**
+ * Whether two deparsed view bodies say the same thing. PostgreSQL 16+ stops qualifying column
+ * names when a query level reads one relation (`SELECT id FROM t` where 15 prints
+ * `SELECT t.id FROM t`), so bodies that differ only in qualifiers count as equal.
+ */
+export function sameViewDefinition(a: string, b: string): boolean {
+  return a === b || dequalify(a) === dequalify(b);
+}
+
+// Drop `name.` prefixes outside string literals.
+function dequalify(sql: string): string {
+  return sql.split(/('(?:[^']|'')*')/).map((part, i) =>
+    i % 2 === 1 ? part : part.replace(/(?:\b[a-z_][a-z0-9_$]*|"(?:[^"]|"")+")\.(?=[a-z_"])/gi, "")
+  ).join("");
 }
 
 function diffColumn(

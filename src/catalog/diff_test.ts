@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { type CatalogDifference, diffCatalogs, formatCatalogDiff } from "./diff.ts";
+import { type CatalogDifference, diffCatalogs, formatCatalogDiff, sameViewDefinition } from "./diff.ts";
 import type { CatalogSnapshot, ColumnSnapshot, TableSnapshot } from "./snapshot.ts";
 
 const col = (type: string, extra: Partial<ColumnSnapshot> = {}): ColumnSnapshot => ({
@@ -20,6 +20,8 @@ const table = (columns: Record<string, ColumnSnapshot>, extra: Partial<TableSnap
   indexes: {},
   triggers: {},
   rowSecurity: false,
+  partitionKey: null,
+  partitionOf: null,
   ...extra,
 });
 
@@ -147,4 +149,14 @@ Deno.test("formatCatalogDiff groups by table and names both sides", () => {
     ].join("\n"),
   );
   assertEquals(formatCatalogDiff([]), "No differences.");
+});
+
+Deno.test("sameViewDefinition: qualifier-only differences (PostgreSQL 15 vs 16+) are equal; real ones are not", () => {
+  assertEquals(
+    sameViewDefinition("SELECT t.id, t.status FROM t WHERE t.id > 0", "SELECT id, status FROM t WHERE id > 0"),
+    true,
+  );
+  assertEquals(sameViewDefinition("SELECT t.id FROM t WHERE t.s = 'a.b'", "SELECT id FROM t WHERE s = 'a.b'"), true);
+  assertEquals(sameViewDefinition("SELECT id FROM t WHERE s = 'a.b'", "SELECT id FROM t WHERE s = 'ab'"), false);
+  assertEquals(sameViewDefinition("SELECT t.id FROM t", "SELECT t.name FROM t"), false);
 });

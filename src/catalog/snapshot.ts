@@ -37,6 +37,10 @@ export interface TableSnapshot {
   /** Keyed by trigger name; internal (constraint) triggers excluded. */
   triggers: Record<string, { definition: string; enabled: string }>;
   rowSecurity: boolean;
+  /** `pg_get_partkeydef` of a partitioned table (`RANGE (created)`), else null. */
+  partitionKey: string | null;
+  /** For a partition: its parent (`schema.table`) and bound (`FOR VALUES FROM … TO …`), else null. */
+  partitionOf: { parent: string; bound: string } | null;
 }
 
 /** A view or materialized view. */
@@ -161,9 +165,22 @@ const NOT_EXTENSION_MEMBER = (catalog: string, oid: string) =>
      AND dep.objid = ${oid} AND dep.deptype = 'e')`;
 
 async function readRelations(db: Queryable, params: unknown[], snap: CatalogSnapshot, keep: Keep): Promise<void> {
-  const rows = await db.query<{ schema: string; name: string; kind: string; rls: boolean; viewdef: string | null }>(
+  const rows = await db.query<{
+    schema: string;
+    name: string;
+    kind: string;
+    rls: boolean;
+    viewdef: string | null;
+    partkey: string | null;
+    parent: string | null;
+    bound: string | null;
+  }>(
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.relrowsecurity AS rls,
-            CASE WHEN c.relkind IN ('v','m') THEN pg_get_viewdef(c.oid, true) END AS viewdef
+            CASE WHEN c.relkind IN ('v','m') THEN pg_get_viewdef(c.oid, true) END AS viewdef,
+            CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
+            (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+               JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND c.relispartition) AS parent,
+            CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r','p','v','m')
         AND ${NOT_EXTENSION_MEMBER("pg_class", "c.oid")}
@@ -187,6 +204,8 @@ async function readRelations(db: Queryable, params: unknown[], snap: CatalogSnap
         indexes: {},
         triggers: {},
         rowSecurity: r.rls === true,
+        partitionKey: r.partkey,
+        partitionOf: r.parent ? { parent: r.parent, bound: r.bound ?? "" } : null,
       };
     }
   }
