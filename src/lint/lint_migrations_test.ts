@@ -206,6 +206,19 @@ Deno.test("down-incomplete names each object the down leaves behind", async () =
   const complete =
     "DROP FUNCTION f();\nALTER TABLE users DROP COLUMN bio;\nDROP INDEX idx_users_email;\nDROP TABLE tags;";
   assertEquals(await fired(batch({ up, down: complete }), {}, "down-incomplete"), []);
+  // Renames in the up are followed: the down drops the new names.
+  assertEquals(
+    await fired(
+      batch({
+        up:
+          "CREATE TABLE a (x int);\nCREATE INDEX a_x ON a (x);\nALTER TABLE a RENAME TO b;\nALTER INDEX a_x RENAME TO b_x;",
+        down: "DROP INDEX b_x;\nDROP TABLE b;",
+      }),
+      {},
+      "down-incomplete",
+    ),
+    [],
+  );
   // Dropping a table takes its indexes with it; dropping a schema takes what was created in it.
   assertEquals(
     await fired(

@@ -176,6 +176,33 @@ function toRel(names: string[]): RelName {
   return names.length > 1 ? { schema: names.at(-2), name } : { name };
 }
 
+const RENAMED_KINDS: Record<string, ObjectKind> = {
+  OBJECT_TABLE: "table",
+  OBJECT_INDEX: "index",
+  OBJECT_VIEW: "view",
+  OBJECT_MATVIEW: "materialized view",
+  OBJECT_SEQUENCE: "sequence",
+  OBJECT_COLUMN: "column",
+  OBJECT_TABCONSTRAINT: "constraint",
+  OBJECT_TRIGGER: "trigger",
+};
+
+/** Follow renames in the up file, so the down is expected to drop the new name. */
+function applyRenames(objects: CreatedObject[], stmt: Statement): CreatedObject[] {
+  const n = stmt.node;
+  const kind = stmt.type === "RenameStmt" ? RENAMED_KINDS[n.renameType] : undefined;
+  const rel = rangeVarName(n.relation);
+  if (!kind || !rel || !n.newname) return objects;
+  return objects.map((o) => {
+    const onTable = o.on && sameRel(o.on, rel);
+    if (kind === "table" && onTable) return { ...o, on: { ...o.on!, name: n.newname } };
+    if (["column", "constraint", "trigger"].includes(kind)) {
+      return o.kind === kind && onTable && o.rel.name === n.subname ? { ...o, rel: { ...o.rel, name: n.newname } } : o;
+    }
+    return o.kind === kind && sameRel(o.rel, rel) ? { ...o, rel: { ...o.rel, name: n.newname } } : o;
+  });
+}
+
 // Statements whose effect cannot be read statically (they may drop anything).
 const OPAQUE = new Set(["DoStmt", "CallStmt", "ExecuteStmt", "SelectStmt"]);
 
@@ -183,7 +210,7 @@ const OPAQUE = new Set(["DoStmt", "CallStmt", "ExecuteStmt", "SelectStmt"]);
 export function checkReversibility(up: ParsedSql, down: ParsedSql | undefined): RawFinding[] {
   if (!down) return [{ rule: "missing-down", stmt: up.statements[0], message: `${up.file} has no .down.sql` }];
   let objects: CreatedObject[] = [];
-  for (const stmt of up.statements) objects = [...applyDrops(objects, stmt), ...createdBy(stmt)];
+  for (const stmt of up.statements) objects = [...applyRenames(applyDrops(objects, stmt), stmt), ...createdBy(stmt)];
   for (const stmt of down.statements) objects = applyDrops(objects, stmt);
   const opaque = down.statements.some((s) => OPAQUE.has(s.type));
   return objects.map((o) => ({
