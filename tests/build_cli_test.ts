@@ -101,6 +101,10 @@ Deno.test({
       again.stderr,
       'Cannot apply db/schema/10_tables/1_tb_user.sql:1:1: relation "tb_user" already exists',
     );
+    assertStringIncludes(
+      again.stderr,
+      "hint: The database already holds this schema: rebuild it with `confiture build --apply --fresh`",
+    );
   },
 });
 

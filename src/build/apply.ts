@@ -157,11 +157,16 @@ function sqlError(
     line: where?.line,
     column: where?.column,
     detail: e.detail,
-    hint: e.hint,
+    hint: e.hint ?? (DUPLICATE_OBJECT.has(e.sqlstate) ? ALREADY_BUILT_HINT : undefined),
     details: { sqlstate: e.sqlstate },
     cause: e,
   });
 }
+
+// duplicate_table, duplicate_object, duplicate_function, duplicate_schema
+const DUPLICATE_OBJECT = new Set(["42P07", "42710", "42723", "42P06"]);
+const ALREADY_BUILT_HINT =
+  "The database already holds this schema: rebuild it with `confiture build --apply --fresh`, or evolve it with `confiture migrate up`";
 
 /** A seed file and its text. */
 export interface SeedFile {
