@@ -4,8 +4,9 @@
  *
  * @module
  */
+import type { Environment } from "../config/environment.ts";
 import { locate, MigrationError } from "../errors.ts";
-import type { LintFinding, LintResult } from "./lint_migrations.ts";
+import type { LintFinding, LintOptions, LintResult } from "./lint_migrations.ts";
 
 /** An allowed finding as stored in the tracking row (`lint_allowed jsonb`). */
 export interface AllowedFinding {
@@ -57,4 +58,16 @@ export function allowedFindings(result: LintResult, version: string): AllowedFin
       message: f.message,
       reason: f.reason ?? "",
     }));
+}
+
+/**
+ * The lint options an environment implies: the runner's lock_timeout and the `lint:` section.
+ * Add `db` and `allow` (from `--allow`, see `parseAllowFlags`) before calling.
+ */
+export function lintOptionsFor(env: Environment): LintOptions & { projectDir: string } {
+  return {
+    statementLockTimeoutMs: env.migration.statementLockTimeoutMs,
+    settings: { smallTableRows: env.file.lint.small_table_rows, rules: env.file.lint.rules },
+    projectDir: env.projectDir,
+  };
 }

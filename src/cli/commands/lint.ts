@@ -18,6 +18,7 @@ import { basename, dirname, relative, resolve } from "../../platform/path.ts";
 import { parseAllowFlags } from "../../lint/allow.ts";
 import type { LintFinding, LintResult } from "../../lint/lint_migrations.ts";
 import { lintMigrationFiles } from "../../lint/read_migrations.ts";
+import { lintOptionsFor } from "../../lint/lint_gate.ts";
 import { RULES } from "../../lint/rules_catalog.ts";
 import type { Database } from "../../db/database.ts";
 import type { Environment } from "../../config/environment.ts";
@@ -49,13 +50,7 @@ export function lintCommand(): Command {
     }
     const connect = ["env", "config", "databaseUrl"].some((k) => ctx.opts[k] !== undefined);
     const env = await ctx.environment({ offline: !connect });
-    const lint = env.file.lint;
-    const base = {
-      allow,
-      statementLockTimeoutMs: env.migration.statementLockTimeoutMs,
-      settings: { smallTableRows: lint.small_table_rows, rules: lint.rules },
-      projectDir: env.projectDir,
-    };
+    const base = { ...lintOptionsFor(env), allow };
     let db: Database | undefined;
     try {
       if (connect) db = await ctx.database(env);
