@@ -134,13 +134,15 @@ export async function lintMigrations(
     for (const p of problems) {
       raw.push({ rule: "invalid-allow", message: p.message, at: { line: p.line, column: p.column } });
     }
+    const mine: LintFinding[] = [];
     for (const r of raw) {
       const f = resolve(r, m, up, facts, settings, options.allow);
       if (!f) continue;
       const inline = r.stmt && allows.find((a) => a.statement === r.stmt!.index && a.rules.includes(r.rule));
       if (inline && r.rule !== "invalid-allow") [f.allowed, f.reason] = [true, inline.reason];
-      findings.push(f);
+      mine.push(f);
     }
+    findings.push(...mine.sort((a, b) => a.line - b.line || a.column - b.column));
   }
   const summary: LintSummary = {
     errors: findings.filter((f) => !f.allowed && f.severity === "error").length,
