@@ -9,91 +9,17 @@
  */
 import type { Queryable } from "../db/database.ts";
 
-/** One column of a table, view-independent. */
-export interface ColumnSnapshot {
-  /** 1-based position among live columns (dropped columns do not count). */
-  position: number;
-  /** `format_type` output, e.g. `character varying(255)`, `timestamp with time zone`. */
-  type: string;
-  nullable: boolean;
-  /** `pg_get_expr` of the default; null when none. For generated columns: null. */
-  default: string | null;
-  /** `always` / `by default` for identity columns, null otherwise. */
-  identity: "always" | "by default" | null;
-  /** The generation expression of a generated column (`stored` or `virtual`), null otherwise. */
-  generated: { kind: "stored" | "virtual"; expression: string } | null;
-  /** Collation when it differs from the type's default, else null. */
-  collation: string | null;
-}
+import type { CatalogSnapshot } from "./types.ts";
+import { type Keep, NOT_EXTENSION_MEMBER, readFunctions, readSequences, readTypes } from "./_objects.ts";
 
-/** A table or partitioned table with what hangs off it. */
-export interface TableSnapshot {
-  kind: "table" | "partitioned table";
-  columns: Record<string, ColumnSnapshot>;
-  /** Keyed by constraint name; NOT NULL markers are column facts, not listed here. */
-  constraints: Record<string, { type: string; definition: string }>;
-  /** Keyed by index name; indexes that back a primary key, unique or exclusion constraint are left to the constraint. */
-  indexes: Record<string, { definition: string }>;
-  /** Keyed by trigger name; internal (constraint) triggers excluded. */
-  triggers: Record<string, { definition: string; enabled: string }>;
-  rowSecurity: boolean;
-  /** `pg_get_partkeydef` of a partitioned table (`RANGE (created)`), else null. */
-  partitionKey: string | null;
-  /** For a partition: its parent (`schema.table`) and bound (`FOR VALUES FROM … TO …`), else null. */
-  partitionOf: { parent: string; bound: string } | null;
-}
-
-/** A view or materialized view. */
-export interface ViewSnapshot {
-  kind: "view" | "materialized view";
-  /** `pg_get_viewdef(oid, true)` with runs of whitespace collapsed. */
-  definition: string;
-  /** Materialized views can carry indexes. */
-  indexes: Record<string, { definition: string }>;
-}
-
-/** A function or procedure, keyed by `schema.name(identity arguments)`. */
-export interface FunctionSnapshot {
-  kind: "function" | "procedure" | "aggregate" | "window";
-  returns: string | null;
-  language: string;
-  volatility: "immutable" | "stable" | "volatile";
-  strict: boolean;
-  securityDefiner: boolean;
-  /** The body as written (trimmed), or the deparsed SQL-standard body. */
-  body: string;
-}
-
-/** A sequence that is not the hidden sequence of an identity column. */
-export interface SequenceSnapshot {
-  type: string;
-  start: string;
-  increment: string;
-  min: string;
-  max: string;
-  cache: string;
-  cycle: boolean;
-  /** `table.column` when the sequence is OWNED BY a column (serial), else null. */
-  ownedBy: string | null;
-}
-
-/** Everything Confiture compares between two databases. Plain JSON: safe to store or print. */
-export interface CatalogSnapshot {
-  schemas: string[];
-  extensions: string[];
-  /** Keyed by `schema.table`. */
-  tables: Record<string, TableSnapshot>;
-  /** Keyed by `schema.view`. */
-  views: Record<string, ViewSnapshot>;
-  /** Keyed by `schema.name(args)`. */
-  functions: Record<string, FunctionSnapshot>;
-  /** Keyed by `schema.sequence`. */
-  sequences: Record<string, SequenceSnapshot>;
-  /** Keyed by `schema.type`; labels in sort order. */
-  enums: Record<string, string[]>;
-  /** Keyed by `schema.domain`. */
-  domains: Record<string, { type: string; nullable: boolean; default: string | null; checks: string[] }>;
-}
+export type {
+  CatalogSnapshot,
+  ColumnSnapshot,
+  FunctionSnapshot,
+  SequenceSnapshot,
+  TableSnapshot,
+  ViewSnapshot,
+} from "./types.ts";
 
 /** Options for {@link snapshotCatalog}. */
 export interface SnapshotOptions {
@@ -156,13 +82,6 @@ export async function snapshotCatalog(db: Queryable, options: SnapshotOptions = 
   await readTypes(db, params, snap);
   return snap;
 }
-
-type Keep = (schema: string, name: string) => boolean;
-
-// Objects created by an extension belong to it, not to the schema under comparison.
-const NOT_EXTENSION_MEMBER = (catalog: string, oid: string) =>
-  `NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '${catalog}'::regclass
-     AND dep.objid = ${oid} AND dep.deptype = 'e')`;
 
 async function readRelations(db: Queryable, params: unknown[], snap: CatalogSnapshot, keep: Keep): Promise<void> {
   const rows = await db.query<{
@@ -324,124 +243,6 @@ async function readTriggers(db: Queryable, params: unknown[], snap: CatalogSnaps
         enabled: { O: "origin", D: "disabled", R: "replica", A: "always" }[r.enabled] ?? r.enabled,
       };
     }
-  }
-}
-
-async function readFunctions(db: Queryable, params: unknown[], snap: CatalogSnapshot): Promise<void> {
-  const rows = await db.query<{
-    schema: string;
-    name: string;
-    args: string;
-    kind: string;
-    returns: string | null;
-    language: string;
-    volatility: string;
-    strict: boolean;
-    secdef: boolean;
-    src: string | null;
-    sqlbody: string | null;
-  }>(
-    `SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS args,
-            p.prokind::text AS kind,
-            CASE WHEN p.prokind IN ('f','w') THEN pg_get_function_result(p.oid) END AS returns,
-            l.lanname AS language, p.provolatile::text AS volatility, p.proisstrict AS strict,
-            p.prosecdef AS secdef, p.prosrc AS src,
-            CASE WHEN p.prosqlbody IS NOT NULL THEN pg_get_function_sqlbody(p.oid) END AS sqlbody
-       FROM pg_proc p
-       JOIN pg_namespace n ON n.oid = p.pronamespace
-       JOIN pg_language l ON l.oid = p.prolang
-      WHERE n.nspname = ANY($1::text[]) AND ${NOT_EXTENSION_MEMBER("pg_proc", "p.oid")}
-      ORDER BY 1, 2, 3`,
-    params,
-  );
-  for (const r of rows) {
-    snap.functions[`${r.schema}.${r.name}(${r.args})`] = {
-      kind: ({ f: "function", p: "procedure", a: "aggregate", w: "window" } as const)[r.kind as "f"] ?? "function",
-      returns: r.returns,
-      language: r.language,
-      volatility: r.volatility === "i" ? "immutable" : r.volatility === "s" ? "stable" : "volatile",
-      strict: r.strict === true,
-      securityDefiner: r.secdef === true,
-      body: (r.sqlbody ?? r.src ?? "").trim(),
-    };
-  }
-}
-
-async function readSequences(db: Queryable, params: unknown[], snap: CatalogSnapshot, keep: Keep): Promise<void> {
-  // Identity columns own a hidden sequence (deptype 'i'); the column's identity already says it all.
-  const rows = await db.query<{
-    schema: string;
-    name: string;
-    type: string;
-    start: string;
-    inc: string;
-    min: string;
-    max: string;
-    cache: string;
-    cycle: boolean;
-    owner_schema: string | null;
-    owner_table: string | null;
-    owner_column: string | null;
-  }>(
-    `SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS type,
-            s.seqstart::text AS start, s.seqincrement::text AS inc, s.seqmin::text AS min, s.seqmax::text AS max,
-            s.seqcache::text AS cache, s.seqcycle AS cycle,
-            tn.nspname AS owner_schema, tc.relname AS owner_table, a.attname AS owner_column
-       FROM pg_sequence s
-       JOIN pg_class c ON c.oid = s.seqrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
-            AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a','i')
-       LEFT JOIN pg_class tc ON tc.oid = d.refobjid
-       LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace
-       LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-      WHERE n.nspname = ANY($1::text[])
-        AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_class'::regclass AND i.objid = c.oid
-                          AND i.deptype = 'i')
-        AND ${NOT_EXTENSION_MEMBER("pg_class", "c.oid")}
-      ORDER BY 1, 2`,
-    params,
-  );
-  for (const r of rows) {
-    if (!keep(r.schema, r.name)) continue;
-    if (r.owner_table && !keep(r.owner_schema!, r.owner_table)) continue;
-    snap.sequences[`${r.schema}.${r.name}`] = {
-      type: r.type,
-      start: r.start,
-      increment: r.inc,
-      min: r.min,
-      max: r.max,
-      cache: r.cache,
-      cycle: r.cycle === true,
-      ownedBy: r.owner_table ? `${r.owner_schema}.${r.owner_table}.${r.owner_column}` : null,
-    };
-  }
-}
-
-async function readTypes(db: Queryable, params: unknown[], snap: CatalogSnapshot): Promise<void> {
-  const labels = await db.query<{ type: string; label: string }>(
-    `SELECT n.nspname || '.' || t.typname AS type, e.enumlabel AS label
-       FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace
-      WHERE n.nspname = ANY($1::text[]) AND ${NOT_EXTENSION_MEMBER("pg_type", "t.oid")}
-      ORDER BY 1, e.enumsortorder`,
-    params,
-  );
-  for (const r of labels) (snap.enums[r.type] ??= []).push(r.label);
-
-  const domains = await db.query<
-    { name: string; type: string; notnull: boolean; def: string | null; check: string | null }
-  >(
-    `SELECT n.nspname || '.' || t.typname AS name, format_type(t.typbasetype, t.typtypmod) AS type,
-            t.typnotnull AS notnull, t.typdefault AS def, pg_get_constraintdef(k.oid, true) AS check
-       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-       LEFT JOIN pg_constraint k ON k.contypid = t.oid AND k.contype = 'c'
-      WHERE t.typtype = 'd' AND n.nspname = ANY($1::text[]) AND ${NOT_EXTENSION_MEMBER("pg_type", "t.oid")}
-      ORDER BY 1, k.conname`,
-    params,
-  );
-  for (const r of domains) {
-    const d = snap.domains[r.name] ??= { type: r.type, nullable: !r.notnull, default: r.def, checks: [] };
-    if (r.check) d.checks.push(r.check);
   }
 }
 
