@@ -14,7 +14,8 @@ import type { RawFinding } from "./rule_context.ts";
 import { checkBreakingRules } from "./rules_breaking.ts";
 import { type RuleId, ruleInfo, type Severity } from "./rules_catalog.ts";
 import { checkReversibility } from "./rules_down.ts";
-import { checkLockRules, lockTimeoutChange } from "./rules_lock.ts";
+import { checkLockRules } from "./rules_lock.ts";
+import { lockTimeoutChange } from "./lock_levels.ts";
 import { runModeOf } from "./run_mode.ts";
 
 /** One migration to lint: its texts and the paths to show. */
