@@ -155,3 +155,24 @@ Deno.test("build --apply on a PGlite directory; --fresh removes it first; protec
   assertEquals((await db.query("SELECT count(*)::int AS n FROM tb_user"))[0].n, 1);
   assert(true);
 });
+
+Deno.test({
+  name: "[server] --fresh with a role that cannot create databases fails before dropping anything",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb();
+    const role = `${db.name}_owner`;
+    await db.db.exec(`CREATE ROLE ${role} LOGIN; ALTER DATABASE ${db.name} OWNER TO ${role};`);
+    try {
+      const url = db.url.replace(/\/\/[^@]+@/, `//${role}@`);
+      await using p = await tempProject({ ...SCHEMA, "db/environments/dev.yaml": `name: dev\ndatabase_url: ${url}\n` });
+      const r = await runCli(["build", "--env", "dev", "--apply", "--fresh", "--yes"], { cwd: p.dir });
+      assertEquals(r.code, 1, r.stderr);
+      assertStringIncludes(r.stderr, `may not create databases`);
+      assertEquals((await db.db.query("SELECT current_database() AS d"))[0].d, db.name);
+    } finally {
+      await db.db.exec(`ALTER DATABASE ${db.name} OWNER TO CURRENT_USER`);
+      await db.db.exec(`DROP ROLE ${role}`);
+    }
+  },
+});

@@ -18,6 +18,7 @@ import { type CatalogSnapshot, snapshotCatalog } from "../catalog/snapshot.ts";
 import { getEnv } from "../platform/env.ts";
 import { applySchemaBuild } from "./apply.ts";
 import { buildSchema } from "./build.ts";
+import { adminExec } from "./fresh.ts";
 
 /** Options for {@link checkSchema}. */
 export interface CheckSchemaOptions {
@@ -133,7 +134,7 @@ function serverScratch(url: string): Scratch {
       const name = `confiture_check_${run}_${role === "ddl" ? "ddl" : "mig"}`;
       const admin = await openDatabase(server, { max: 1 });
       try {
-        await admin.exec(`CREATE DATABASE ${quoteIdent(name)}`);
+        await adminExec(admin, `CREATE DATABASE ${quoteIdent(name)}`, `create scratch database "${name}"`);
       } finally {
         await admin.close();
       }
@@ -147,7 +148,11 @@ function serverScratch(url: string): Scratch {
       } finally {
         const dropper = await openDatabase(server, { max: 1 });
         try {
-          await dropper.exec(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+          await adminExec(
+            dropper,
+            `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`,
+            `drop scratch database "${name}"`,
+          );
         } finally {
           await dropper.close();
         }

@@ -6,7 +6,9 @@
 import { openDatabase } from "../db/open.ts";
 import { quoteIdent } from "../db/quote.ts";
 import type { DatabaseTarget } from "../db/url.ts";
-import { UsageError } from "../errors.ts";
+import { ConfitureError, EXIT, UsageError } from "../errors.ts";
+import type { Queryable } from "../db/database.ts";
+import { DatabaseError } from "../db/errors.ts";
 import { removePath } from "../platform/fs.ts";
 
 /** The database a server connection uses for DROP/CREATE DATABASE. */
@@ -30,9 +32,36 @@ export async function recreateDatabase(target: DatabaseTarget): Promise<void> {
   const admin = await openDatabase({ ...target, database: MAINTENANCE_DATABASE }, { max: 1 });
   try {
     const name = quoteIdent(target.database);
-    await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.exec(`CREATE DATABASE ${name}`);
+    // Check before dropping: a role that may drop (owner) but not create would lose the database.
+    const [role] = await admin.query<{ ok: boolean }>(
+      "SELECT rolcreatedb OR rolsuper AS ok FROM pg_roles WHERE rolname = current_user",
+    );
+    if (!role?.ok) {
+      throw new ConfitureError(
+        "DATABASE_ADMIN_FAILED",
+        EXIT.failure,
+        `Cannot recreate database "${target.database}": role "${target.user}" may not create databases`,
+        { hint: "Grant CREATEDB to the role, or recreate the database yourself and run build --apply without --fresh" },
+      );
+    }
+    await adminExec(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `drop database "${target.database}"`);
+    await adminExec(admin, `CREATE DATABASE ${name}`, `create database "${target.database}"`);
   } finally {
     await admin.close();
+  }
+}
+
+/** Run DROP/CREATE DATABASE; a refusal (no CREATEDB right, in use) becomes an error that says what failed. */
+export async function adminExec(admin: Queryable, sql: string, what: string): Promise<void> {
+  try {
+    await admin.exec(sql);
+  } catch (e) {
+    if (!(e instanceof DatabaseError)) throw e;
+    throw new ConfitureError("DATABASE_ADMIN_FAILED", EXIT.failure, `Cannot ${what}: ${e.message}`, {
+      detail: e.detail,
+      hint: e.hint ?? (e.sqlstate === "42501" ? "The role needs the CREATEDB privilege" : undefined),
+      details: { sqlstate: e.sqlstate },
+      cause: e,
+    });
   }
 }
