@@ -207,6 +207,14 @@ for (const backend of BACKENDS) {
   });
 }
 
+Deno.test("apply with an empty migrations folder still creates the tracking table", async () => {
+  const { freshPglite } = await import("./_helpers/db.ts");
+  await using db = await freshPglite();
+  const b = await built({ "db/schema/1_a.sql": "CREATE TABLE a (id int);" });
+  assertEquals((await applySchemaBuild(db, b, { migrations: [] })).migrationsRecorded, []);
+  assertEquals(await db.query("SELECT count(*)::int AS n FROM tb_confiture"), [{ n: 0 }]);
+});
+
 Deno.test("a failing seed names the seed file and keeps no seed rows", async () => {
   const { freshPglite } = await import("./_helpers/db.ts");
   await using db = await freshPglite();

@@ -100,6 +100,16 @@ Deno.test({
     const fixed = await run();
     assertEquals(fixed.code, 0, fixed.stdout + fixed.stderr);
     assertStringIncludes(fixed.stdout, "No drift");
+
+    // email was appended by ALTER TABLE, third in the DDL: only --column-order reports it.
+    await p.write(
+      "db/schema/10_tables/1_tb_user.sql",
+      "CREATE TABLE tb_user (pk_user int PRIMARY KEY, email text NOT NULL, name text NOT NULL);\n",
+    );
+    assertEquals((await run()).code, 0);
+    const ordered = await run("--column-order");
+    assertEquals(ordered.code, 1);
+    assertStringIncludes(ordered.stdout, "~ column email position: 2 (db/schema) ≠ 3 (db/migrations)");
   },
 });
 

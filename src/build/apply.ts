@@ -64,7 +64,8 @@ export async function applySchemaBuild(
     await db.transaction(async (tx) => {
       emit({ type: "info", message: `Applying ${build.segments.length} schema files in one transaction…` });
       await tx.exec(build.text);
-      if (rows.length > 0) {
+      // Created even with no migrations, so `migrate status` reads an initialised database.
+      if (options.migrations) {
         const tracking = new TrackingTable(options.trackingTable ?? { name: "tb_confiture" });
         await tracking.ensure(tx);
         const already = new Set((await tracking.applied(tx)).map((r) => BigInt(r.version).toString()));

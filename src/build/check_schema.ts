@@ -24,6 +24,8 @@ import { adminExec } from "./fresh.ts";
 export interface CheckSchemaOptions {
   /** A server URL on which to create (and drop) two scratch databases instead of using PGlite. */
   against?: string;
+  /** Also report columns whose position differs (ADD COLUMN appends, so off by default). */
+  columnOrder?: boolean;
   onEvent?: EventSink;
 }
 
@@ -76,7 +78,7 @@ export async function checkSchema(env: Environment, options: CheckSchemaOptions 
     await migrator.up({ allowOutOfOrder: true });
     return await snapshotCatalog(db, exclude);
   });
-  const differences = diffCatalogs(fromDdl, fromMigrations);
+  const differences = diffCatalogs(fromDdl, fromMigrations, { columnOrder: options.columnOrder });
   return {
     ok: differences.length === 0,
     engine: scratch.engine,

@@ -15,11 +15,16 @@ import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from ".
 export function migrateCheckSchemaCommand(): Command {
   const cmd = new Command("check-schema")
     .description("prove db/schema/ and the migrations build the same database (exit 1 on drift)")
-    .option("--against <url>", "use two scratch databases on this server instead of embedded PGlite");
+    .option("--against <url>", "use two scratch databases on this server instead of embedded PGlite")
+    .option("--column-order", "also report columns whose position differs");
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     const env = await ctx.environment({ offline: true });
-    const result = await checkSchema(env, { against: opts.against, onEvent: (e) => ctx.out.event(e) });
+    const result = await checkSchema(env, {
+      against: opts.against,
+      columnOrder: opts.columnOrder,
+      onEvent: (e) => ctx.out.event(e),
+    });
     if (!result.ok) setExitCode(EXIT.failure);
     const ddl = env.includeDirs.map((d) => shownPath(d, env.projectDir)).join(", ");
     const migrations = shownPath(env.migrationsDir, env.projectDir);
