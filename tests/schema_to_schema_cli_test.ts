@@ -29,7 +29,9 @@ Deno.test({
   async fn() {
     await using pair = await freshPair();
     await using p = await project(pair);
-    const analyzed = await runCli([...ends("analyze", "--batch-size", "20"), "-f", "json"], { cwd: p.dir });
+    const analyzed = await runCli([...ends("analyze", "--batch-size", "20", "--strategy", "copy"), "-f", "json"], {
+      cwd: p.dir,
+    });
     assertEquals(analyzed.code, 0, analyzed.stderr);
     const plan = analyzed.json<
       { tables: { table: string; sourceRows: number; strategy: string; batches: number }[] }
@@ -41,7 +43,13 @@ Deno.test({
 
     // The long throttle parks the run after its first batch, where we kill it.
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", MAIN, ...ends("migrate", "--batch-size", "20", "--throttle-ms", "600000")],
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        MAIN,
+        ...ends("migrate", "--strategy", "copy", "--batch-size", "20", "--throttle-ms", "600000"),
+      ],
       cwd: p.dir,
       env: { NO_COLOR: "1" },
       stdout: "null",
@@ -60,12 +68,16 @@ Deno.test({
     const [{ n }] = await pair.target.db.query<{ n: number }>("SELECT count(*)::int AS n FROM tb_user");
     assertEquals(n, 20, "exactly the committed batch is in the target");
 
-    const refused = await runCli(ends("migrate"), { cwd: p.dir });
+    const refused = await runCli(ends("migrate", "--strategy", "copy"), { cwd: p.dir });
     assertEquals(refused.code, 1);
     assertStringIncludes(refused.stderr, "public.tb_user was already partly copied (20 rows)");
     assertStringIncludes(refused.stderr, "--resume");
 
-    const resumed = await runCli([...ends("migrate", "--resume", "--batch-size", "50"), "-f", "json"], { cwd: p.dir });
+    const resumed = await runCli([
+      ...ends("migrate", "--strategy", "copy", "--resume", "--batch-size", "50"),
+      "-f",
+      "json",
+    ], { cwd: p.dir });
     assertEquals(resumed.code, 0, resumed.stderr);
     const result = resumed.json<
       { tables: { table: string; rows: number; totalRows: number; resumedFrom: string[] }[] }
@@ -134,8 +146,8 @@ Deno.test({
         "SELECT umoptions AS options FROM pg_user_mappings WHERE srvname = 'confiture_source_server'",
       );
       assertEquals(mapping.options.sort(), [`password=${password}`, `user=${role}`]);
-      // The fdw strategy reads through the mapping, so the copy proves the credentials work.
-      await run([...ends("migrate", "--strategy", "fdw"), "-f", "json"], 0);
+      // The default fdw strategy reads through the mapping, so the copy proves the credentials work.
+      await run([...ends("migrate"), "-f", "json"], 0);
       await run(ends("analyze"), 0);
       await run(ends("catch-up", "--tables", "tb_user"), 0);
       await run([...ends("verify"), "-f", "json"], 0);

@@ -6,7 +6,7 @@ const BENCHES: Record<string, string> = {
   migrate: "./migrate.ts",
   build: "./build.ts",
   // sync: "./sync.ts",
-  // s2s: "./schema_to_schema.ts",
+  s2s: "./schema_to_schema.ts",
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

@@ -20,7 +20,7 @@ export const schematoschemaSection = obj({
   /** Pause between batches, to leave headroom for production traffic. */
   throttle: withDefault(duration(), 0),
   /** Default data path for every table. */
-  strategy: withDefault(oneOf(["fdw", "copy"] as const), "copy" as "fdw" | "copy"),
+  strategy: withDefault(oneOf(["fdw", "copy"] as const), "fdw" as "fdw" | "copy"),
 });
 
 /** The validated `schema_to_schema:` section. */
