@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a bench script reports on the terminal
 /**
  * Schema-to-schema benchmark: copy a 1M-row table from one database to another with the
  * batched `fdw` and `copy` strategies (10,000-row batches, a checkpoint per batch, progress
