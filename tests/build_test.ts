@@ -7,7 +7,8 @@ import { BACKENDS } from "./_helpers/db.ts";
 import { tempProject } from "./_helpers/project.ts";
 import { loadEnvironment } from "../src/config/load.ts";
 import { buildSchema } from "../src/build/build.ts";
-import { applySchemaBuild, applySeeds } from "../src/build/apply.ts";
+import { applySchemaBuild } from "../src/build/apply.ts";
+import { applySeeds } from "../src/build/apply_seeds.ts";
 import { discoverSeeds } from "../src/build/seeds.ts";
 import { discoverMigrations } from "../src/migrate/files.ts";
 import { Migrator } from "../src/migrate/migrator.ts";
@@ -203,6 +204,32 @@ for (const backend of BACKENDS) {
         const left = await t.db.query("SELECT relname FROM pg_class WHERE relname IN ('a', 'b', 'd')");
         assertEquals(left, [], "the failed build must leave nothing behind");
       }
+    },
+  });
+}
+
+for (const backend of BACKENDS) {
+  Deno.test({
+    name: `seeds with COPY … FROM stdin blocks load through COPY; a bad data line is named (${backend.name})`,
+    ignore: backend.ignore,
+    async fn() {
+      await using t = await backend.fresh();
+      await t.db.exec("CREATE TABLE t (id int PRIMARY KEY, name text)");
+      const seed =
+        "-- pg_dump style\nCOPY t (id, name) FROM stdin;\n1\talice\n2\t\\N\n\\.\nINSERT INTO t VALUES (3, 'c');\n";
+      assertEquals(await applySeeds(t.db, [{ relativePath: "db/seeds/common/1_t.sql", content: seed }]), 1);
+      assertEquals(await t.db.query("SELECT id, name FROM t ORDER BY id"), [
+        { id: 1, name: "alice" },
+        { id: 2, name: null },
+        { id: 3, name: "c" },
+      ]);
+      const bad = "\nCOPY t (id, name) FROM stdin;\n10\tok\nnot-a-number\tx\n\\.\n";
+      const err = await rejects(() => applySeeds(t.db, [{ relativePath: "db/seeds/common/2_bad.sql", content: bad }]));
+      assertStringIncludes(
+        err.message,
+        "Cannot seed db/seeds/common/2_bad.sql:4:1: invalid input syntax for type integer",
+      );
+      assertEquals((await t.db.query("SELECT count(*)::int AS n FROM t"))[0].n, 3);
     },
   });
 }

@@ -8,7 +8,7 @@
 import type { TableName } from "../config/environment.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
-import { ConfitureError, EXIT, SchemaError } from "../errors.ts";
+import { SchemaError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { migrationChecksum } from "../migrate/checksum.ts";
 import type { MigrationFile } from "../migrate/files.ts";
@@ -128,9 +128,11 @@ async function replayToFind(db: Database, build: ApplicableBuild, original: Data
   return found;
 }
 
-// Within the failing file, run statement by statement to point at the one that fails the
-// same way; a split that does not reproduce the error points at no line rather than a wrong one.
-async function findStatement(
+/**
+ * Within a failing script, run statement by statement to point at the one that fails the
+ * same way; a split that does not reproduce the error points at no line rather than a wrong one.
+ */
+export async function findStatement(
   tx: Queryable,
   content: string,
   original: DatabaseError,
@@ -168,49 +170,3 @@ function sqlError(
 const DUPLICATE_OBJECT = new Set(["42P07", "42710", "42723", "42P06"]);
 const ALREADY_BUILT_HINT =
   "The database already holds this schema: rebuild it with `confiture build --apply --fresh`, or evolve it with `confiture migrate up`";
-
-/** A seed file and its text. */
-export interface SeedFile {
-  relativePath: string;
-  content: string;
-}
-
-/**
- * Run seed files in order in one transaction. A failure throws (exit 1) naming the seed file,
- * line and column; no seed row is kept.
- */
-export async function applySeeds(
-  db: Database,
-  seeds: readonly SeedFile[],
-  onEvent: EventSink = silent,
-): Promise<number> {
-  if (seeds.length === 0) return 0;
-  await db.transaction(async (tx: Queryable) => {
-    for (const s of seeds) {
-      onEvent({ type: "info", message: `Seeding ${s.relativePath}` });
-      await tx.exec("SAVEPOINT confiture_seed");
-      try {
-        await tx.exec(s.content);
-      } catch (e) {
-        if (!(e instanceof DatabaseError)) throw e;
-        let at: { line?: number; column?: number } | undefined;
-        if (e.position !== undefined) at = lineColumnAtOffset(s.content, e.position - 1);
-        else {
-          await tx.exec("ROLLBACK TO SAVEPOINT confiture_seed");
-          at = await findStatement(tx, s.content, e);
-        }
-        const loc = `${s.relativePath}${at?.line ? `:${at.line}:${at.column}` : ""}`;
-        throw new ConfitureError("SEED_FAILED", EXIT.failure, `Cannot seed ${loc}: ${e.message}`, {
-          file: s.relativePath,
-          line: at?.line,
-          column: at?.column,
-          detail: e.detail,
-          hint: e.hint,
-          details: { sqlstate: e.sqlstate },
-          cause: e,
-        });
-      }
-    }
-  });
-  return seeds.length;
-}

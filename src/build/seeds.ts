@@ -6,7 +6,7 @@
  */
 import type { Environment } from "../config/environment.ts";
 import { readText } from "../platform/fs.ts";
-import type { SeedFile } from "./apply.ts";
+import type { SeedFile } from "./apply_seeds.ts";
 import { discoverSchemaFiles } from "./discover.ts";
 
 /** Read the seed files that apply to `env`, in the order they run. */

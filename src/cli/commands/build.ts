@@ -5,7 +5,8 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import { applySchemaBuild, applySeeds } from "../../build/apply.ts";
+import { applySchemaBuild } from "../../build/apply.ts";
+import { applySeeds } from "../../build/apply_seeds.ts";
 import { buildSchema, checkSchemaBuild, defaultOutputPath, shownPath, writeSchemaBuild } from "../../build/build.ts";
 import { recreateDatabase } from "../../build/fresh.ts";
 import { discoverSeeds } from "../../build/seeds.ts";
