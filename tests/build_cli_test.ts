@@ -176,3 +176,14 @@ Deno.test({
     }
   },
 });
+
+Deno.test("--fresh never deletes a directory that is not a PGlite data directory", async () => {
+  await using p = await tempProject({
+    ...SCHEMA,
+    "db/environments/local.yaml": "name: local\ndatabase_url: pglite:./db\n",
+  });
+  const r = await runCli(["build", "--apply", "--fresh", "--yes"], { cwd: p.dir });
+  assertEquals(r.code, 5, r.stderr);
+  assertStringIncludes(r.stderr, "it is not a PGlite data directory");
+  assertEquals(await p.read("db/migrations/001_user.up.sql"), SCHEMA["db/migrations/001_user.up.sql"]);
+});

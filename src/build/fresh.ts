@@ -9,7 +9,7 @@ import type { DatabaseTarget } from "../db/url.ts";
 import { ConfitureError, EXIT, UsageError } from "../errors.ts";
 import type { Queryable } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
-import { removePath } from "../platform/fs.ts";
+import { listDir, pathExists, removePath } from "../platform/fs.ts";
 
 /** The database a server connection uses for DROP/CREATE DATABASE. */
 export const MAINTENANCE_DATABASE = "postgres";
@@ -21,7 +21,10 @@ export const MAINTENANCE_DATABASE = "postgres";
  */
 export async function recreateDatabase(target: DatabaseTarget): Promise<void> {
   if (target.kind === "pglite") {
-    if (target.dataDir) await removePath(target.dataDir);
+    if (target.dataDir) {
+      await assertPgliteDataDir(target.dataDir);
+      await removePath(target.dataDir);
+    }
     return;
   }
   if (target.database === MAINTENANCE_DATABASE) {
@@ -64,4 +67,14 @@ export async function adminExec(admin: Queryable, sql: string, what: string): Pr
       cause: e,
     });
   }
+}
+
+// Only ever delete a directory PostgreSQL made: `pglite:.` must not wipe a project.
+async function assertPgliteDataDir(dir: string): Promise<void> {
+  const entries = await listDir(dir);
+  if (!entries || entries.length === 0) return;
+  if (await pathExists(`${dir}/PG_VERSION`)) return;
+  throw new UsageError(`Refusing to delete ${dir} for --fresh: it is not a PGlite data directory (no PG_VERSION)`, {
+    hint: "Point database_url at a directory of its own, e.g. pglite:./.confiture/local",
+  });
 }
