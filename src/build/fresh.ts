@@ -27,8 +27,8 @@ export async function recreateDatabase(target: DatabaseTarget): Promise<void> {
     }
     return;
   }
-  if (target.database === MAINTENANCE_DATABASE) {
-    throw new UsageError(`Refusing to drop the maintenance database "${MAINTENANCE_DATABASE}" for --fresh`, {
+  if ([MAINTENANCE_DATABASE, "template0", "template1"].includes(target.database)) {
+    throw new UsageError(`Refusing to drop the system database "${target.database}" for --fresh`, {
       hint: "Point the environment at a database of its own",
     });
   }
