@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./_helpers/assert.ts";
 import { runCli } from "./_helpers/cli.ts";
-import { freshServerDb, NO_SERVER } from "./_helpers/db.ts";
+import { freshServerDb, NO_SERVER, serverUrlFor } from "./_helpers/db.ts";
 import { tempProject } from "./_helpers/project.ts";
 import { openDatabase } from "../src/db/open.ts";
 
@@ -186,4 +186,18 @@ Deno.test("--fresh never deletes a directory that is not a PGlite data directory
   assertEquals(r.code, 5, r.stderr);
   assertStringIncludes(r.stderr, "it is not a PGlite data directory");
   assertEquals(await p.read("db/migrations/001_user.up.sql"), SCHEMA["db/migrations/001_user.up.sql"]);
+});
+
+Deno.test({
+  name: "[server] --fresh refuses to drop the postgres maintenance database",
+  ignore: NO_SERVER,
+  async fn() {
+    await using p = await tempProject({
+      ...SCHEMA,
+      "db/environments/local.yaml": `name: local\ndatabase_url: ${serverUrlFor("postgres")}\n`,
+    });
+    const r = await runCli(["build", "--apply", "--fresh", "--yes"], { cwd: p.dir });
+    assertEquals(r.code, 5, r.stderr);
+    assertStringIncludes(r.stderr, 'Refusing to drop the system database "postgres"');
+  },
 });
