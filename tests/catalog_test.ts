@@ -44,6 +44,11 @@ BEGIN
 END $$;
 CREATE FUNCTION add_one(x integer) RETURNS integer LANGUAGE sql IMMUTABLE STRICT RETURN x + 1;
 CREATE TRIGGER trg_touch BEFORE INSERT ON tb_user FOR EACH ROW EXECUTE FUNCTION app.touch();
+COMMENT ON TABLE tb_user IS 'people';
+COMMENT ON COLUMN tb_user.email IS 'login';
+ALTER TABLE tb_post ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readable ON tb_post FOR SELECT USING (fk_user > 0);
+CREATE POLICY writable ON tb_post AS RESTRICTIVE FOR UPDATE TO PUBLIC USING (true) WITH CHECK (title <> '');
 -- Confiture's own tables must not appear.
 CREATE TABLE tb_confiture (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, slug text);
 CREATE TABLE confiture_lock_holder (pid int);
@@ -70,7 +75,9 @@ for (const backend of BACKENDS) {
         identity: "always",
         generated: null,
         collation: null,
+        comment: null,
       });
+      assertEquals([user.comment, user.columns.email.comment], ["people", "login"]);
       assertEquals(user.columns.name.type, "character varying(100)");
       assertEquals(user.columns.name.collation, "C");
       assertEquals(user.columns.created_at.default, "now()");
@@ -85,6 +92,17 @@ for (const backend of BACKENDS) {
         "FOREIGN KEY (fk_user) REFERENCES tb_user(pk_user) ON DELETE CASCADE",
       );
       assertEquals(Object.keys(post.indexes), ["idx_post_title_lower", "idx_post_user"]);
+      assertEquals(post.rowSecurity, true);
+      assertEquals(post.policies, {
+        readable: { command: "select", permissive: true, roles: ["public"], using: "(fk_user > 0)", check: null },
+        writable: {
+          command: "update",
+          permissive: false,
+          roles: ["public"],
+          using: "true",
+          check: "(title <> ''::text)",
+        },
+      });
       assertEquals(
         post.indexes.idx_post_user.definition,
         "CREATE INDEX idx_post_user ON public.tb_post USING btree (fk_user)",

@@ -19,7 +19,8 @@ export type CatalogObjectType =
   | "function"
   | "sequence"
   | "enum"
-  | "domain";
+  | "domain"
+  | "policy";
 
 /** One difference: `missing` = only in expected, `extra` = only in actual, `changed` = both, differing. */
 export interface CatalogDifference {
@@ -70,6 +71,7 @@ export function diffCatalogs(
     if (JSON.stringify(e.partitionOf) !== JSON.stringify(a.partitionOf)) {
       out.push(changed("table", name, "partition of", e.partitionOf, a.partitionOf));
     }
+    if (e.comment !== a.comment) out.push(changed("table", name, "comment", e.comment, a.comment));
     diffKeyed(out, "column", e.columns, a.columns, name, (col, ec, ac) => diffColumn(out, col, name, ec, ac, options));
     diffKeyed(out, "constraint", e.constraints, a.constraints, name, (c, ek, ak) => {
       if (ek.type !== ak.type) out.push(changed("constraint", c, "type", ek.type, ak.type, name));
@@ -78,6 +80,13 @@ export function diffCatalogs(
       }
     });
     diffIndexes(out, name, e.indexes, a.indexes);
+    diffKeyed(out, "policy", e.policies, a.policies, name, (pol, ep, ap) => {
+      for (const key of ["command", "permissive", "roles", "using", "check"] as const) {
+        if (JSON.stringify(ep[key]) !== JSON.stringify(ap[key])) {
+          out.push(changed("policy", pol, key, ep[key], ap[key], name));
+        }
+      }
+    });
     diffKeyed(out, "trigger", e.triggers, a.triggers, name, (t, et, at) => {
       if (et.definition !== at.definition) {
         out.push(changed("trigger", t, "definition", et.definition, at.definition, name));
@@ -91,6 +100,7 @@ export function diffCatalogs(
     if (!sameViewDefinition(e.definition, a.definition)) {
       out.push(changed("view", name, "definition", e.definition, a.definition));
     }
+    if (e.comment !== a.comment) out.push(changed("view", name, "comment", e.comment, a.comment));
     diffIndexes(out, name, e.indexes, a.indexes);
   });
 
@@ -143,7 +153,7 @@ function diffColumn(
   a: ColumnSnapshot,
   options: DiffOptions,
 ): void {
-  for (const key of ["type", "nullable", "default", "identity", "collation"] as const) {
+  for (const key of ["type", "nullable", "default", "identity", "collation", "comment"] as const) {
     if (e[key] !== a[key]) out.push(changed("column", name, key, e[key], a[key], table));
   }
   if (JSON.stringify(e.generated) !== JSON.stringify(a.generated)) {

@@ -10,6 +10,7 @@ const col = (type: string, extra: Partial<ColumnSnapshot> = {}): ColumnSnapshot 
   identity: null,
   generated: null,
   collation: null,
+  comment: null,
   ...extra,
 });
 
@@ -22,6 +23,8 @@ const table = (columns: Record<string, ColumnSnapshot>, extra: Partial<TableSnap
   rowSecurity: false,
   partitionKey: null,
   partitionOf: null,
+  policies: {},
+  comment: null,
   ...extra,
 });
 
@@ -51,7 +54,7 @@ const base = () =>
         },
       }),
     },
-    views: { "public.v_user": { kind: "view", definition: "SELECT id FROM tb_user", indexes: {} } },
+    views: { "public.v_user": { kind: "view", definition: "SELECT id FROM tb_user", indexes: {}, comment: null } },
     enums: { "public.mood": ["sad", "happy"] },
   });
 
@@ -106,6 +109,23 @@ const cases: { name: string; change: (s: CatalogSnapshot) => void; want: Partial
     want: [
       { kind: "extra", objectType: "schema", object: "app" },
       { kind: "changed", objectType: "enum", detail: "labels" },
+    ],
+  },
+  {
+    name: "a column comment and a policy only in actual",
+    change: (s) => {
+      s.tables["public.tb_user"].columns.email.comment = "login";
+      s.tables["public.tb_user"].policies.own = {
+        command: "all",
+        permissive: true,
+        roles: ["public"],
+        using: "true",
+        check: null,
+      };
+    },
+    want: [
+      { kind: "changed", objectType: "column", object: "public.tb_user.email", detail: "comment", actual: "login" },
+      { kind: "extra", objectType: "policy", object: "public.tb_user.own" },
     ],
   },
   {

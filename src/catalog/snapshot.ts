@@ -77,6 +77,7 @@ export async function snapshotCatalog(db: Queryable, options: SnapshotOptions = 
   await readConstraints(db, params, snap);
   await readIndexes(db, params, snap);
   await readTriggers(db, params, snap);
+  await readPolicies(db, params, snap);
   await readFunctions(db, params, snap);
   await readSequences(db, params, snap, keepTable);
   await readTypes(db, params, snap);
@@ -93,13 +94,15 @@ async function readRelations(db: Queryable, params: unknown[], snap: CatalogSnap
     partkey: string | null;
     parent: string | null;
     bound: string | null;
+    comment: string | null;
   }>(
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, c.relrowsecurity AS rls,
             CASE WHEN c.relkind IN ('v','m') THEN pg_get_viewdef(c.oid, true) END AS viewdef,
             CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
             (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
                JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND c.relispartition) AS parent,
-            CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound
+            CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
+            obj_description(c.oid, 'pg_class') AS comment
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r','p','v','m')
         AND ${NOT_EXTENSION_MEMBER("pg_class", "c.oid")}
@@ -114,6 +117,7 @@ async function readRelations(db: Queryable, params: unknown[], snap: CatalogSnap
         kind: r.kind === "v" ? "view" : "materialized view",
         definition: normalizeSql(r.viewdef ?? ""),
         indexes: {},
+        comment: r.comment,
       };
     } else {
       snap.tables[key] = {
@@ -125,6 +129,8 @@ async function readRelations(db: Queryable, params: unknown[], snap: CatalogSnap
         rowSecurity: r.rls === true,
         partitionKey: r.partkey,
         partitionOf: r.parent ? { parent: r.parent, bound: r.bound ?? "" } : null,
+        policies: {},
+        comment: r.comment,
       };
     }
   }
@@ -140,12 +146,14 @@ async function readColumns(db: Queryable, params: unknown[], snap: CatalogSnapsh
     identity: string;
     generated: string;
     collation: string | null;
+    comment: string | null;
   }>(
     `SELECT n.nspname || '.' || c.relname AS rel, a.attname AS name,
             format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull,
             pg_get_expr(d.adbin, d.adrelid) AS expr, a.attidentity::text AS identity,
             a.attgenerated::text AS generated,
-            CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation
+            CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
+            col_description(a.attrelid, a.attnum) AS comment
        FROM pg_attribute a
        JOIN pg_class c ON c.oid = a.attrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -172,6 +180,7 @@ async function readColumns(db: Queryable, params: unknown[], snap: CatalogSnapsh
       identity: r.identity === "a" ? "always" : r.identity === "d" ? "by default" : null,
       generated: generated ? { kind: generated, expression: r.expr ?? "" } : null,
       collation: r.collation,
+      comment: r.comment,
     };
   }
 }
@@ -243,6 +252,40 @@ async function readTriggers(db: Queryable, params: unknown[], snap: CatalogSnaps
         enabled: { O: "origin", D: "disabled", R: "replica", A: "always" }[r.enabled] ?? r.enabled,
       };
     }
+  }
+}
+
+async function readPolicies(db: Queryable, params: unknown[], snap: CatalogSnapshot): Promise<void> {
+  const rows = await db.query<{
+    rel: string;
+    name: string;
+    cmd: string;
+    permissive: boolean;
+    roles: string;
+    using: string | null;
+    check: string | null;
+  }>(
+    `SELECT n.nspname || '.' || c.relname AS rel, p.polname AS name, p.polcmd::text AS cmd,
+            p.polpermissive AS permissive,
+            (SELECT string_agg(CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r) END, ',' ORDER BY 1)
+               FROM unnest(p.polroles) AS r) AS roles,
+            pg_get_expr(p.polqual, p.polrelid) AS using, pg_get_expr(p.polwithcheck, p.polrelid) AS check
+       FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1::text[])
+      ORDER BY 1, 2`,
+    params,
+  );
+  const commands = { "*": "all", r: "select", a: "insert", w: "update", d: "delete" } as const;
+  for (const r of rows) {
+    const table = snap.tables[r.rel];
+    if (!table) continue;
+    table.policies[r.name] = {
+      command: commands[r.cmd as keyof typeof commands] ?? "all",
+      permissive: r.permissive === true,
+      roles: (r.roles ?? "").split(",").filter(Boolean).sort(),
+      using: r.using,
+      check: r.check,
+    };
   }
 }
 

@@ -19,6 +19,8 @@ export interface ColumnSnapshot {
   generated: { kind: "stored" | "virtual"; expression: string } | null;
   /** Collation when it differs from the type's default, else null. */
   collation: string | null;
+  /** `COMMENT ON COLUMN`, else null. */
+  comment: string | null;
 }
 
 /** A table or partitioned table with what hangs off it. */
@@ -36,6 +38,20 @@ export interface TableSnapshot {
   partitionKey: string | null;
   /** For a partition: its parent (`schema.table`) and bound (`FOR VALUES FROM … TO …`), else null. */
   partitionOf: { parent: string; bound: string } | null;
+  /** Row-level security policies, keyed by name. */
+  policies: Record<string, PolicySnapshot>;
+  /** `COMMENT ON TABLE`, else null. */
+  comment: string | null;
+}
+
+/** A row-level security policy. */
+export interface PolicySnapshot {
+  command: "all" | "select" | "insert" | "update" | "delete";
+  permissive: boolean;
+  /** Role names, sorted; `public` for everyone. */
+  roles: string[];
+  using: string | null;
+  check: string | null;
 }
 
 /** A view or materialized view. */
@@ -45,6 +61,8 @@ export interface ViewSnapshot {
   definition: string;
   /** Materialized views can carry indexes. */
   indexes: Record<string, { definition: string }>;
+  /** `COMMENT ON VIEW`, else null. */
+  comment: string | null;
 }
 
 /** A function or procedure, keyed by `schema.name(identity arguments)`. */
