@@ -4,6 +4,8 @@
  * @module
  */
 import postgres from "postgres";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { Database, Queryable, ReservedSession, Row, Session } from "./database.ts";
 import { normalizeDbError } from "./errors.ts";
 import { describeTarget, type ServerTarget } from "./url.ts";
@@ -107,48 +109,100 @@ class ServerQueryable implements Session {
   copyOut(text: string): ReadableStream<Uint8Array> {
     const label = this.label;
     const sql = this.sql;
+    let query: (Promise<unknown> & { cancel(): unknown; readable(): Promise<AsyncIterable<Uint8Array>> }) | undefined;
+    let readable: (AsyncIterable<Uint8Array> & { _read?: () => void }) | undefined;
     let iterator: AsyncIterator<Uint8Array> | undefined;
+    // postgres.js pauses the socket when the stream's buffer is full and resumes it only from
+    // the stream's read(); if the pause lands on the last rows, nothing reads again and the
+    // connection stays paused. Resuming once the stream has ended keeps it usable.
+    const resumeSocket = () => readable?._read?.();
+    // postgres.js yields one chunk per CopyData message (a row); batch them so consumers see
+    // ~64 KiB chunks and per-chunk overhead stays off the hot path.
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
-          iterator ??= (await sql.unsafe(text).readable())[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-          const { value, done } = await iterator.next();
-          if (done) controller.close();
-          else controller.enqueue(value instanceof Uint8Array ? value : new TextEncoder().encode(String(value)));
+          if (!iterator) {
+            query = sql.unsafe(text) as unknown as typeof query;
+            readable = await query!.readable();
+            iterator = readable[Symbol.asyncIterator]();
+          }
+          const parts: Uint8Array[] = [];
+          let size = 0;
+          while (size < COPY_CHUNK) {
+            const { value, done } = await iterator.next();
+            if (done) {
+              resumeSocket();
+              if (size > 0) controller.enqueue(concat(parts, size));
+              controller.close();
+              return;
+            }
+            const chunk = value instanceof Uint8Array ? value : new TextEncoder().encode(String(value));
+            parts.push(chunk);
+            size += chunk.length;
+          }
+          controller.enqueue(concat(parts, size));
         } catch (e) {
+          resumeSocket();
           controller.error(normalizeDbError(e, label));
         }
       },
       async cancel() {
-        await iterator?.return?.();
+        // Stop the server, then drain what is already in flight: an abandoned COPY OUT would
+        // leave the connection paused mid-stream for the next query.
+        if (!iterator) return;
+        query?.cancel();
+        query?.catch(() => {});
+        try {
+          while (!(await iterator.next()).done) { /* discard */ }
+        } catch {
+          // The cancellation error ends the stream.
+        }
+        resumeSocket();
       },
-    }, { highWaterMark: 4 });
+    });
   }
 
   async copyIn(text: string, data: ReadableStream<Uint8Array>): Promise<void> {
-    let writable: Awaited<ReturnType<postgres.PendingQuery<postgres.Row[]>["writable"]>> | undefined;
+    const query = this.sql.unsafe(text) as unknown as Promise<unknown> & {
+      writable(): Promise<import("node:stream").Writable>;
+      reject: (e: unknown) => void;
+    };
     try {
-      writable = await this.sql.unsafe(text).writable();
-      const w = writable;
-      const finished = new Promise<void>((resolve, reject) => {
-        w.on("finish", resolve);
-        w.on("error", reject);
-      });
-      for await (const chunk of data) {
-        if (!w.write(chunk)) {
-          await new Promise<void>((resolve, reject) => {
-            w.once("drain", resolve);
-            w.once("error", reject);
-          });
-        }
+      const writable = await query.writable();
+      // postgres.js resolves the query with the stream, so an error the server reports after
+      // the data (a constraint violated mid-COPY) would reach only the already-settled promise
+      // and the stream would never finish. Catch it where postgres.js reports it.
+      let serverFailed!: (e: unknown) => void;
+      const failure = new Promise<never>((_, reject) => (serverFailed = reject));
+      const originalReject = query.reject;
+      query.reject = (e: unknown) => {
+        serverFailed(e);
+        originalReject(e);
+      };
+      const source = Readable.fromWeb(data as import("node:stream/web").ReadableStream<Uint8Array>);
+      try {
+        await Promise.race([pipeline(source, writable), failure]);
+      } catch (e) {
+        source.destroy();
+        throw e;
       }
-      w.end();
-      await finished;
     } catch (e) {
-      writable?.destroy(e instanceof Error ? e : new Error(String(e)));
       throw normalizeDbError(e, this.label);
     }
   }
+}
+
+const COPY_CHUNK = 64 * 1024;
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
 
 class ServerReserved extends ServerQueryable implements ReservedSession {
@@ -174,6 +228,49 @@ class ServerDatabase extends ServerQueryable implements Database {
       return await this.pool.begin((tx) => fn(new ServerQueryable(tx, this.label))) as T;
     } catch (e) {
       throw normalizeDbError(e, this.label);
+    }
+  }
+
+  // postgres.js pipelines queries onto busy connections; a COPY must own its connection, or a
+  // COPY OUT feeding a COPY IN on the same pool can queue behind it and deadlock.
+  override copyOut(text: string): ReadableStream<Uint8Array> {
+    let session: ReservedSession | undefined;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    const release = async () => {
+      const s = session;
+      session = undefined;
+      await s?.release();
+    };
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        try {
+          if (!reader) {
+            session = await this.reserve();
+            reader = session.copyOut(text).getReader();
+          }
+          const { value, done } = await reader.read();
+          if (done) {
+            await release();
+            controller.close();
+          } else controller.enqueue(value);
+        } catch (e) {
+          await release();
+          controller.error(e);
+        }
+      },
+      cancel: async (reason) => {
+        await reader?.cancel(reason).catch(() => {});
+        await release();
+      },
+    });
+  }
+
+  override async copyIn(text: string, data: ReadableStream<Uint8Array>): Promise<void> {
+    const session = await this.reserve();
+    try {
+      await session.copyIn(text, data);
+    } finally {
+      await session.release();
     }
   }
 

@@ -18,6 +18,8 @@ import type { Environment, MigrationSettings, TableName } from "../config/enviro
 import { environmentFromUrl, loadEnvironment, parseTableName } from "../config/load.ts";
 import type { Database, ReservedSession } from "../db/database.ts";
 import { openDatabase } from "../db/open.ts";
+import { parseDatabaseUrl } from "../db/url.ts";
+import { getEnv } from "../platform/env.ts";
 import { ConfigError, MigrationError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { readBytes, readText } from "../platform/fs.ts";
@@ -27,6 +29,7 @@ import { type MigrationScript, prepareScript, renderScript } from "./script.ts";
 import { checksumMatches, migrationChecksum } from "./checksum.ts";
 import { compareVersions, discoverMigrations, isVersion, type MigrationFile } from "./files.ts";
 import { withMigrationLock } from "./lock.ts";
+import { pooledConnectionError, usesTransactionPooler } from "./pooler.ts";
 import { planDown, planUp } from "./plan.ts";
 import {
   type BaselineResult,
@@ -129,6 +132,7 @@ export class Migrator implements AsyncDisposable {
   readonly settings: Omit<MigrationSettings, "trackingTable">;
   readonly #ownsDatabase: boolean;
   readonly #emit: EventSink;
+  #poolerChecked = false;
 
   private constructor(
     db: Database,
@@ -161,7 +165,9 @@ export class Migrator implements AsyncDisposable {
 
   /** Open a Migrator for a resolved Environment. */
   static async fromEnvironment(env: Environment, options: MigratorOptions = {}): Promise<Migrator> {
-    const db = await openDatabase(env.target);
+    // Migrations need a real session for the advisory lock: prefer the direct URL when set.
+    const target = env.directUrl ? parseDatabaseUrl(env.directUrl, getEnv, env.projectDir) : env.target;
+    const db = await openDatabase(target);
     return new Migrator(
       db,
       {
@@ -400,7 +406,14 @@ export class Migrator implements AsyncDisposable {
   // --- internals ---
 
   private async locked<T>(fn: (session: ReservedSession) => Promise<T>): Promise<T> {
+    if (!this.#poolerChecked) {
+      if (await usesTransactionPooler(this.database)) throw pooledConnectionError(this.database.label);
+      this.#poolerChecked = true;
+    }
     const session = await this.database.reserve();
+    // A killed deployer's backend notices the lost client within a second and releases the
+    // lock (PostgreSQL 14+; older servers ignore this).
+    await session.exec("SET client_connection_check_interval = '1s'").catch(() => {});
     try {
       return await withMigrationLock(
         session,

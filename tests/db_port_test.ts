@@ -1,0 +1,57 @@
+/**
+ * The Database port behaves the same on PGlite and on the server.
+ */
+import { assert, assertEquals, assertRejects } from "./_helpers/assert.ts";
+import { BACKENDS } from "./_helpers/db.ts";
+import { DatabaseError } from "../src/db/errors.ts";
+
+for (const backend of BACKENDS) {
+  Deno.test({
+    name: `[${backend.name}] query, exec, transaction rollback, and error facts`,
+    ignore: backend.ignore,
+    async fn() {
+      await using t = await backend.fresh();
+      const db = t.db;
+      await db.exec("CREATE TABLE t (id int PRIMARY KEY, s text); INSERT INTO t VALUES (1, 'a')");
+      assertEquals(await db.query("SELECT s FROM t WHERE id = $1", [1]), [{ s: "a" }]);
+      await assertRejects(() =>
+        db.transaction(async (tx) => {
+          await tx.exec("INSERT INTO t VALUES (2, 'b')");
+          await tx.exec("INSERT INTO t VALUES (1, 'dup')");
+        }), DatabaseError);
+      assertEquals((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM t"))[0].n, 1);
+      const e = await assertRejects(() => db.exec("SELECT 1;\nSELECT nope FROM t"), DatabaseError) as DatabaseError;
+      assertEquals([e.sqlstate, e.position], ["42703", 18]);
+      const session = await db.reserve();
+      await session.exec("SET application_name = 'port-test'");
+      assertEquals(
+        (await session.query<{ a: string }>("SELECT current_setting('application_name') AS a"))[0].a,
+        "port-test",
+      );
+      await session.release();
+    },
+  });
+
+  Deno.test({
+    name: `[${backend.name}] COPY out of one table and into another as Web streams; errors surface`,
+    ignore: backend.ignore,
+    async fn() {
+      await using t = await backend.fresh();
+      const db = t.db;
+      await db.exec(`CREATE TABLE src AS SELECT g AS id, 'row ' || g || E'\\ttab' AS s FROM generate_series(1, 20000) g;
+        CREATE TABLE dst (id int, s text); CREATE TABLE strict (id int CHECK (id < 100), s text)`);
+      await db.copyIn("COPY dst FROM STDIN", db.copyOut("COPY src TO STDOUT"));
+      const [row] = await db.query<{ n: number; same: boolean }>(
+        "SELECT count(*)::int AS n, bool_and(d.s = s.s) AS same FROM dst d JOIN src s USING (id)",
+      );
+      assertEquals([row.n, row.same], [20000, true]);
+      const err = await assertRejects(
+        () => db.copyIn("COPY strict FROM STDIN", db.copyOut("COPY src TO STDOUT")),
+        DatabaseError,
+      );
+      assertEquals((err as DatabaseError).sqlstate, "23514");
+      assertEquals((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM strict"))[0].n, 0);
+      assert((await db.query("SELECT 1 AS ok")).length === 1, "the connection stays usable");
+    },
+  });
+}
