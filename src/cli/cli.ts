@@ -17,6 +17,7 @@ import { migrateGenerateCommand } from "./commands/migrate_generate.ts";
 import { migrateBaselineCommand } from "./commands/migrate_baseline.ts";
 import { migrateReinitCommand } from "./commands/migrate_reinit.ts";
 import { migrateVerifyCommand } from "./commands/migrate_verify.ts";
+import { migrateValidateCommand } from "./commands/migrate_validate.ts";
 // Medium commands: one import each.
 import { schemaToSchemaCommand } from "./commands/schema_to_schema.ts";
 import { buildCommand } from "./commands/build.ts";
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   migrate.addCommand(migrateBaselineCommand());
   migrate.addCommand(migrateReinitCommand());
   migrate.addCommand(migrateVerifyCommand());
+  migrate.addCommand(migrateValidateCommand());
   // Migrate subcommands of other mediums: one line each.
   migrate.addCommand(schemaToSchemaCommand());
   migrate.addCommand(migrateCheckSchemaCommand());

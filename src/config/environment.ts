@@ -38,7 +38,8 @@ export interface Environment {
   configFile?: string;
   /** The connection URL as given (may contain a password: never print it; use `label`). */
   databaseUrl: string;
-  urlSource: UrlSource;
+  /** Where the URL came from; undefined when none was configured (offline commands). */
+  urlSource?: UrlSource;
   /** The parsed target. */
   target: DatabaseTarget;
   /** Optional direct (non-pooled) URL for locks and non-transactional work. */

@@ -81,12 +81,15 @@ export async function loadEnvironment(options: LoadOptions = {}): Promise<Enviro
   }
 
   const name = file.name ?? (options.configFile !== undefined ? stem(configPath) : envName);
-  let urlSource: UrlSource;
+  let urlSource: UrlSource | undefined;
   let url: string | undefined;
   if (flagUrl) [url, urlSource] = [flagUrl, "--database-url"];
   else if (confitureUrl) [url, urlSource] = [confitureUrl, "CONFITURE_DATABASE_URL"];
   else if (file.database_url || hasParts(file)) [url, urlSource] = [file.database_url ?? partsToUrl(file), "config"];
-  else [url, urlSource] = [nonEmpty(lookup("DATABASE_URL")), "DATABASE_URL"];
+  else {
+    url = nonEmpty(lookup("DATABASE_URL"));
+    urlSource = url === undefined ? undefined : "DATABASE_URL";
+  }
 
   if (url === undefined && !options.offline) {
     throw new ConfigError(`No database configured for environment "${name}"`, {

@@ -195,14 +195,26 @@ export class Migrator implements AsyncDisposable {
     const files = await this.files();
     const where = await this.tracking.locate(this.database);
     const applied = where.exists ? await this.tracking.applied(this.database) : [];
+    const partial = where.exists ? await this.tracking.partialRuns(this.database) : [];
     const migrations: MigrationStatus[] = files.map((f) => {
       const row = findApplied(applied, f.version);
-      return {
+      const run = partial.find((p) => sameVersion(p.version, f.version) && p.direction === (row ? "down" : "up"));
+      const entry: MigrationStatus = {
         version: f.version,
         name: f.name,
-        status: row ? "applied" : "pending",
+        status: run ? "partial" : row ? "applied" : "pending",
         applied_at: row?.applied_at ?? null,
       };
+      if (run) {
+        entry.stopped_at = {
+          direction: run.direction,
+          statement: run.statements_done + 1,
+          of: run.statements_total,
+          line: run.next_line,
+          error: run.last_error,
+        };
+      }
+      return entry;
     });
     for (const row of applied) {
       if (!files.some((f) => sameVersion(f.version, row.version))) {
