@@ -7,7 +7,7 @@
  *    `psql -1 -f` on the same built file, each into a fresh server database, in the same run.
  *
  * `deno task bench build` (env: CONFITURE_BENCH_DATABASE_URL, default
- * postgres://root@127.0.0.1:5432/postgres; BUILD_FILES, default 1000; BUILD_REPEAT, default 5).
+ * postgres://root@127.0.0.1:5432/postgres; BUILD_FILES, default 1000; BUILD_REPEAT, default 7).
  */
 import { applySchemaBuild } from "../../src/build/apply.ts";
 import { buildSchema, writeSchemaBuild } from "../../src/build/build.ts";
@@ -17,7 +17,7 @@ import { parseDatabaseUrl, type ServerTarget } from "../../src/db/url.ts";
 
 const ADMIN_URL = Deno.env.get("CONFITURE_BENCH_DATABASE_URL") ?? "postgres://root@127.0.0.1:5432/postgres";
 const FILES = Number(Deno.env.get("BUILD_FILES") ?? 1000);
-const REPEAT = Number(Deno.env.get("BUILD_REPEAT") ?? 5);
+const REPEAT = Number(Deno.env.get("BUILD_REPEAT") ?? 7);
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 function urlFor(name: string): string {
@@ -135,62 +135,76 @@ export async function main(): Promise<void> {
       `build: ${build.files.length} files, ${(bytes / 1024).toFixed(0)} KiB, median ${median(buildMs).toFixed(0)} ms`,
     );
 
-    // 2. Apply: psql -1 -f (floor), the library, and the CLI end to end, interleaved per round,
-    // each into its own new database (dropped at the end: DROP DATABASE waits on other sessions).
+    // 2. Apply: psql -1 -f (floor), the library, and the CLI end to end, each into its own new
+    // database. All databases are created first and dropped at the end, and a CHECKPOINT precedes
+    // each timed run, so no run pays for another's disk writes. Variants rotate order per round.
     const floor: number[] = [];
     const lib: number[] = [];
     const cli: number[] = [];
-    const fresh = async (kind: string, round: number) => {
-      const name = `${prefix}_${kind}_${round}`;
-      await admin(`CREATE DATABASE ${name}`);
-      created.push(name);
-      return urlFor(name);
-    };
+    const urls: Record<string, string[]> = { psql: [], lib: [], cli: [] };
     for (let i = 0; i < REPEAT; i++) {
-      const floorUrl = await fresh("psql", i);
-      floor.push(await timeIt(() => run("psql", [floorUrl, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", output])));
-      const libUrl = await fresh("lib", i);
-      lib.push(
-        await timeIt(async () => {
-          const conn = await openDatabase(target(libUrl));
-          try {
-            await applySchemaBuild(conn, build);
-          } finally {
-            await conn.close();
-          }
-        }),
-      );
-      const cliUrl = await fresh("cli", i);
-      cli.push(
-        await timeIt(() =>
-          run(Deno.execPath(), [
-            "run",
-            "-A",
-            MAIN,
-            "build",
-            "--env",
-            "bench",
-            "--database-url",
-            cliUrl,
-            "--apply",
-            "-q",
-          ], dir)
-        ),
-      );
+      for (const kind of Object.keys(urls)) {
+        const name = `${prefix}_${kind}_${i}`;
+        await admin(`CREATE DATABASE ${name}`);
+        created.push(name);
+        urls[kind].push(urlFor(name));
+      }
+    }
+    const variants: [number[], (url: string) => Promise<unknown>, string][] = [
+      [floor, (url) => run("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", output]), "psql"],
+      [lib, async (url) => {
+        const conn = await openDatabase(target(url));
+        try {
+          await applySchemaBuild(conn, build);
+        } finally {
+          await conn.close();
+        }
+      }, "lib"],
+      [
+        cli,
+        (url) =>
+          run(
+            Deno.execPath(),
+            ["run", "-A", MAIN, "build", "--env", "bench", "--database-url", url, "--apply", "-q"],
+            dir,
+          ),
+        "cli",
+      ],
+    ];
+    for (let i = 0; i < REPEAT; i++) {
+      for (let k = 0; k < variants.length; k++) {
+        const [times, fn, kind] = variants[(i + k) % variants.length];
+        await admin("CHECKPOINT");
+        times.push(await timeIt(() => fn(urls[kind][i])));
+      }
     }
     const f = median(floor);
     console.error(
       `apply: psql -1 -f     median ${f.toFixed(0)} ms  (runs: ${floor.map((x) => x.toFixed(0)).join(", ")})`,
     );
     console.error(
-      `apply: library        median ${median(lib).toFixed(0)} ms  ratio ${
-        (median(lib) / f).toFixed(2)
-      }x  (target <= 1.15x)`,
+      `apply: library        median ${median(lib).toFixed(0)} ms  (runs: ${
+        lib.map((x) => x.toFixed(0)).join(", ")
+      }) ratio ${(median(lib) / f).toFixed(2)}x  (target <= 1.15x)`,
     );
     console.error(
-      `apply: CLI end to end median ${median(cli).toFixed(0)} ms  ratio ${(median(cli) / f).toFixed(2)}x  ` +
+      `apply: CLI end to end median ${median(cli).toFixed(0)} ms  (runs: ${
+        cli.map((x) => x.toFixed(0)).join(", ")
+      }) ratio ${(median(cli) / f).toFixed(2)}x  ` +
         `(includes process start, building the file and recording migrations)`,
     );
+
+    // 3. For reference (no floor: psql cannot reach it): the same apply on embedded PGlite.
+    const lite: number[] = [];
+    for (let i = 0; i < Math.min(REPEAT, 3); i++) {
+      const conn = await openDatabase({ kind: "pglite" });
+      try {
+        lite.push(await timeIt(() => applySchemaBuild(conn, build)));
+      } finally {
+        await conn.close();
+      }
+    }
+    console.error(`apply: PGlite (in memory, start-up excluded) median ${median(lite).toFixed(0)} ms`);
   } finally {
     for (const name of created) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});
