@@ -242,6 +242,23 @@ Deno.test("apply with an empty migrations folder still creates the tracking tabl
   assertEquals(await db.query("SELECT count(*)::int AS n FROM tb_confiture"), [{ n: 0 }]);
 });
 
+Deno.test("a tracking table the schema already took is reported as such, not blamed on a schema file", async () => {
+  const { freshPglite } = await import("./_helpers/db.ts");
+  await using db = await freshPglite();
+  await using p = await tempProject({
+    "db/environments/test.yaml": "name: test\n",
+    "db/schema/1_a.sql": "CREATE TABLE tb_confiture (id int);\n",
+    "db/migrations/001_a.up.sql": "CREATE TABLE tb_confiture (id int);\n",
+  });
+  const e = await loadEnvironment({ projectDir: p.dir, env: "test", getEnv: () => undefined, offline: true });
+  const err = await rejects(async () =>
+    applySchemaBuild(db, await buildSchema(e), { migrations: await discoverMigrations(e.migrationsDir) })
+  );
+  assert(err instanceof SchemaError, String(err));
+  assertStringIncludes(err.message, "Cannot record migrations in tb_confiture: ");
+  assertEquals(await db.query("SELECT to_regclass('tb_confiture') AS t"), [{ t: null }]);
+});
+
 Deno.test("a failing seed names the seed file and keeps no seed rows", async () => {
   const { freshPglite } = await import("./_helpers/db.ts");
   await using db = await freshPglite();

@@ -67,12 +67,24 @@ export async function applySchemaBuild(
       // Created even with no migrations, so `migrate status` reads an initialised database.
       if (options.migrations) {
         const tracking = new TrackingTable(options.trackingTable ?? { name: "tb_confiture" });
-        await tracking.ensure(tx);
-        const already = new Set((await tracking.applied(tx)).map((r) => BigInt(r.version).toString()));
-        for (const row of rows) {
-          if (already.has(BigInt(row.version).toString())) continue;
-          await tracking.record(tx, row);
-          recorded.push(row.version);
+        try {
+          await tracking.ensure(tx);
+          const already = new Set((await tracking.applied(tx)).map((r) => BigInt(r.version).toString()));
+          for (const row of rows) {
+            if (already.has(BigInt(row.version).toString())) continue;
+            await tracking.record(tx, row);
+            recorded.push(row.version);
+          }
+        } catch (e) {
+          if (!(e instanceof DatabaseError)) throw e;
+          // Not the schema's fault: say so, rather than blame a schema file.
+          throw new SchemaError(`Cannot record migrations in ${tracking.displayName}: ${e.message}`, {
+            code: "BUILD_TRACKING_FAILED",
+            detail: e.detail,
+            hint: e.hint,
+            details: { sqlstate: e.sqlstate },
+            cause: e,
+          });
         }
       }
     });
