@@ -128,6 +128,14 @@ Deno.test({
     assertStringIncludes(noYes.stderr, "without --yes");
 
     assertEquals((await db.db.query("SELECT to_regclass('precious')::text AS t"))[0].t, "precious");
+
+    // A plain --apply on a protected environment needs --yes off a terminal.
+    const plain = await runCli(["build", "--env", "prod", "--apply"], { cwd: p.dir });
+    assertEquals(plain.code, 5, plain.stderr);
+    assertStringIncludes(plain.stderr, "Refusing to apply 2 schema files to");
+    assertEquals(await db.db.query("SELECT to_regclass('tb_user') AS t"), [{ t: null }]);
+    const yes = await runCli(["build", "--env", "prod", "--apply", "--yes"], { cwd: p.dir });
+    assertEquals(yes.code, 0, yes.stderr);
   },
 });
 

@@ -27,7 +27,7 @@ export function buildCommand(): Command {
     .option("--apply", "apply the built schema to the environment's database in one transaction, then seed")
     .option("--fresh", "with --apply: drop and recreate the database first")
     .option("--no-seeds", "with --apply: do not run db/seeds/")
-    .option("-y, --yes", "do not ask before --fresh");
+    .option("-y, --yes", "do not ask before --fresh, or before --apply on a protected environment");
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     if (opts.check && opts.apply) throw new UsageError("Use either --check or --apply, not both");
@@ -69,6 +69,10 @@ export function buildCommand(): Command {
       return;
     }
 
+    // Building into a protected database is unusual enough to need a yes (or --yes).
+    if (!opts.fresh) {
+      await ctx.confirmDestructive(env, `apply ${summary.file_count} schema files to ${describeTarget(env.target)}`);
+    }
     if (opts.fresh) {
       await confirmFresh(env, Boolean(opts.yes));
       ctx.out.info(`Recreating ${describeTarget(env.target)}…`);
