@@ -186,6 +186,12 @@ for (const backend of BACKENDS) {
           "db/schema/3_bad.sql:3:3",
           "nowhere",
         ],
+        // Not allowed in a transaction: located by replay too, with a hint.
+        [
+          { "db/schema/3_bad.sql": "CREATE TABLE c (x int);\nCREATE INDEX CONCURRENTLY c_x ON c (x);\n" },
+          "db/schema/3_bad.sql:2:1",
+          "CONCURRENTLY",
+        ],
       ];
       for (const [extra, where, words] of cases) {
         await using p = await tempProject({
@@ -201,6 +207,7 @@ for (const backend of BACKENDS) {
         assertStringIncludes(err.message, `Cannot apply ${where}: `);
         assertStringIncludes(err.message, words);
         assertEquals(err.file, "db/schema/3_bad.sql");
+        if (words === "CONCURRENTLY") assertStringIncludes(err.hint ?? "", "applied in one transaction");
         const left = await t.db.query("SELECT relname FROM pg_class WHERE relname IN ('a', 'b', 'd')");
         assertEquals(left, [], "the failed build must leave nothing behind");
       }

@@ -172,10 +172,19 @@ function sqlError(
     line: where?.line,
     column: where?.column,
     detail: e.detail,
-    hint: e.hint ?? (DUPLICATE_OBJECT.has(e.sqlstate) ? ALREADY_BUILT_HINT : undefined),
+    hint: e.hint ?? hintFor(e.sqlstate),
     details: { sqlstate: e.sqlstate },
     cause: e,
   });
+}
+
+function hintFor(sqlstate: string): string | undefined {
+  if (DUPLICATE_OBJECT.has(sqlstate)) return ALREADY_BUILT_HINT;
+  // active_sql_transaction: CREATE INDEX CONCURRENTLY, VACUUM, CREATE DATABASE …
+  if (sqlstate === "25001") {
+    return "The build is applied in one transaction: leave CONCURRENTLY and other non-transactional commands to migrations";
+  }
+  return undefined;
 }
 
 // duplicate_table, duplicate_object, duplicate_function, duplicate_schema
