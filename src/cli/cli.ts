@@ -10,25 +10,82 @@ import { VERSION } from "../version.ts";
 import { Output } from "./output.ts";
 import { setExitCode, takeExitCode } from "./context.ts";
 import { writeStderr, writeStdout } from "../platform/stdio.ts";
-import { migrateStatusCommand } from "./commands/migrate_status.ts";
-import { migrateUpCommand } from "./commands/migrate_up.ts";
-import { migrateDownCommand } from "./commands/migrate_down.ts";
-import { migrateGenerateCommand } from "./commands/migrate_generate.ts";
-import { migrateBaselineCommand } from "./commands/migrate_baseline.ts";
-import { migrateReinitCommand } from "./commands/migrate_reinit.ts";
-import { migrateVerifyCommand } from "./commands/migrate_verify.ts";
-import { migrateValidateCommand } from "./commands/migrate_validate.ts";
-// Medium commands: one import each.
-import { schemaToSchemaCommand } from "./commands/schema_to_schema.ts";
-import { buildCommand } from "./commands/build.ts";
-import { initCommand } from "./commands/init.ts";
-import { migrateCheckSchemaCommand } from "./commands/migrate_check_schema.ts";
-import { lintCommand } from "./commands/lint.ts";
-import { migrateVerifyReversibleCommand } from "./commands/migrate_verify_reversible.ts";
-import { syncCommand } from "./commands/sync.ts";
 
-/** Build the whole command tree. */
-export function buildProgram(): Command {
+/** A command of the tree, loaded only when the arguments need it (start-up stays fast). */
+interface CommandEntry {
+  /** `migrate` for subcommands of `migrate`, or undefined for top-level commands. */
+  group?: "migrate";
+  name: string;
+  load: () => Promise<Command>;
+}
+
+/**
+ * Every command. Add one line per command; its module is imported only when the command line
+ * names it (or when help or completions need the whole tree).
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    group: "migrate",
+    name: "status",
+    load: async () => (await import("./commands/migrate_status.ts")).migrateStatusCommand(),
+  },
+  { group: "migrate", name: "up", load: async () => (await import("./commands/migrate_up.ts")).migrateUpCommand() },
+  {
+    group: "migrate",
+    name: "down",
+    load: async () => (await import("./commands/migrate_down.ts")).migrateDownCommand(),
+  },
+  {
+    group: "migrate",
+    name: "generate",
+    load: async () => (await import("./commands/migrate_generate.ts")).migrateGenerateCommand(),
+  },
+  {
+    group: "migrate",
+    name: "baseline",
+    load: async () => (await import("./commands/migrate_baseline.ts")).migrateBaselineCommand(),
+  },
+  {
+    group: "migrate",
+    name: "reinit",
+    load: async () => (await import("./commands/migrate_reinit.ts")).migrateReinitCommand(),
+  },
+  {
+    group: "migrate",
+    name: "verify",
+    load: async () => (await import("./commands/migrate_verify.ts")).migrateVerifyCommand(),
+  },
+  {
+    group: "migrate",
+    name: "validate",
+    load: async () => (await import("./commands/migrate_validate.ts")).migrateValidateCommand(),
+  },
+  {
+    group: "migrate",
+    name: "schema-to-schema",
+    load: async () => (await import("./commands/schema_to_schema.ts")).schemaToSchemaCommand(),
+  },
+  {
+    group: "migrate",
+    name: "check-schema",
+    load: async () => (await import("./commands/migrate_check_schema.ts")).migrateCheckSchemaCommand(),
+  },
+  {
+    group: "migrate",
+    name: "verify-reversible",
+    load: async () => (await import("./commands/migrate_verify_reversible.ts")).migrateVerifyReversibleCommand(),
+  },
+  { name: "init", load: async () => (await import("./commands/init.ts")).initCommand() },
+  { name: "build", load: async () => (await import("./commands/build.ts")).buildCommand() },
+  { name: "lint", load: async () => (await import("./commands/lint.ts")).lintCommand() },
+  { name: "sync", load: async () => (await import("./commands/sync.ts")).syncCommand() },
+];
+
+/**
+ * Build the command tree. With `args`, only the command they name is loaded; without (or
+ * when they name no single command), the whole tree is.
+ */
+export async function buildProgram(args?: string[]): Promise<Command> {
   const program = new Command("confiture")
     .description("PostgreSQL schema tool: build from DDL, migrate, schema-to-schema, production data sync")
     .version(`confiture ${VERSION}`, "-V, --version", "print the version")
@@ -37,26 +94,14 @@ export function buildProgram(): Command {
     .option("--no-color", "disable colours")
     .option("--exit-codes", "print the exit-code table and exit")
     .showSuggestionAfterError(true);
-
   const migrate = new Command("migrate").description("incremental migrations: NNN_name.up.sql / .down.sql");
-  migrate.addCommand(migrateStatusCommand());
-  migrate.addCommand(migrateUpCommand());
-  migrate.addCommand(migrateDownCommand());
-  migrate.addCommand(migrateGenerateCommand());
-  migrate.addCommand(migrateBaselineCommand());
-  migrate.addCommand(migrateReinitCommand());
-  migrate.addCommand(migrateVerifyCommand());
-  migrate.addCommand(migrateValidateCommand());
-  // Migrate subcommands of other mediums: one line each.
-  migrate.addCommand(schemaToSchemaCommand());
-  migrate.addCommand(migrateCheckSchemaCommand());
-  migrate.addCommand(migrateVerifyReversibleCommand());
   program.addCommand(migrate as unknown as Command);
-  // Top-level commands of other mediums: one line each.
-  program.addCommand(initCommand());
-  program.addCommand(buildCommand());
-  program.addCommand(lintCommand());
-  program.addCommand(syncCommand());
+
+  const words = (args ?? []).filter((a) => !a.startsWith("-"));
+  const exact = COMMANDS.find((c) => c.group ? words[0] === c.group && words[1] === c.name : words[0] === c.name);
+  const chosen = args && exact ? [exact] : COMMANDS;
+  const loaded = await Promise.all(chosen.map((c) => c.load()));
+  chosen.forEach((c, i) => (c.group ? migrate : program).addCommand(loaded[i] as never));
 
   configureTree(program as unknown as Command);
   return program as unknown as Command;
@@ -79,7 +124,7 @@ export async function runCli(args: string[]): Promise<number> {
     writeStdout(EXIT_CODE_TABLE.map((e) => `${e.code}  ${e.meaning}`).join("\n") + "\n");
     return EXIT.ok;
   }
-  const program = buildProgram();
+  const program = await buildProgram(args);
   const json = wantsJson(args);
   const out = new Output({
     format: json ? "json" : "text",
