@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./_helpers/assert.ts";
 import { runCli } from "./_helpers/cli.ts";
-import { freshServerDb, NO_SERVER, serverUrlFor } from "./_helpers/db.ts";
+import { dropServerDb, freshServerDb, NO_SERVER, serverUrlFor } from "./_helpers/db.ts";
 import { tempProject } from "./_helpers/project.ts";
 import { openDatabase } from "../src/db/open.ts";
 
@@ -207,5 +207,26 @@ Deno.test({
     const r = await runCli(["build", "--apply", "--fresh", "--yes"], { cwd: p.dir });
     assertEquals(r.code, 5, r.stderr);
     assertStringIncludes(r.stderr, 'Refusing to drop the system database "postgres"');
+  },
+});
+
+Deno.test({
+  name: "[server] --apply to a database that does not exist hints at --fresh, which creates it",
+  ignore: NO_SERVER,
+  async fn() {
+    const name = `cft_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    await using p = await tempProject({
+      ...SCHEMA,
+      "db/environments/local.yaml": `name: local\ndatabase_url: ${serverUrlFor(name)}\n`,
+    });
+    try {
+      const missing = await runCli(["build", "--apply"], { cwd: p.dir });
+      assertEquals(missing.code, 3, missing.stderr);
+      assertStringIncludes(missing.stderr, "hint: Add --fresh to create it");
+      const created = await runCli(["build", "--apply", "--fresh", "--yes"], { cwd: p.dir });
+      assertEquals(created.code, 0, created.stderr);
+    } finally {
+      await dropServerDb(name);
+    }
   },
 });

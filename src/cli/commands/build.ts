@@ -12,7 +12,7 @@ import { recreateDatabase } from "../../build/fresh.ts";
 import { discoverSeeds } from "../../build/seeds.ts";
 import type { Environment } from "../../config/environment.ts";
 import { describeTarget } from "../../db/url.ts";
-import { ConfitureError, EXIT, UsageError } from "../../errors.ts";
+import { ConfitureError, ConnectionError, EXIT, UsageError } from "../../errors.ts";
 import { discoverMigrations } from "../../migrate/files.ts";
 import { resolve } from "../../platform/path.ts";
 import { confirm, isTerminal } from "../../platform/stdio.ts";
@@ -79,7 +79,9 @@ export function buildCommand(): Command {
       await recreateDatabase(env.target);
     }
     const migrations = await discoverMigrations(env.migrationsDir, shownPath(env.migrationsDir, env.projectDir));
-    await using db = await ctx.database(env);
+    await using db = await ctx.database(env).catch((e) => {
+      throw missingDatabaseHint(e);
+    });
     const applied = await applySchemaBuild(db, build, {
       migrations,
       trackingTable: env.migration.trackingTable,
@@ -131,6 +133,12 @@ async function confirmFresh(env: Environment, yes: boolean): Promise<void> {
   if (!(await confirm(`Drop and recreate ${what}? All its data will be lost.`))) {
     throw new ConfitureError("CANCELLED", EXIT.failure, "Cancelled; nothing was changed");
   }
+}
+
+// A build is often the first thing run against a new database: say how to create it.
+function missingDatabaseHint(e: unknown): unknown {
+  if (!(e instanceof ConnectionError) || e.hint || !/database "[^"]+" does not exist/.test(e.message)) return e;
+  return new ConnectionError(e.message, { hint: "Add --fresh to create it (drops it first if it exists)", cause: e });
 }
 
 function envFlag(env: Environment): string {
