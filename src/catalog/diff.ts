@@ -263,8 +263,10 @@ export function formatCatalogDiff(
         lines.push(`  ~ ${subject}: ${e} (${labels.expected}) ≠ ${a} (${labels.actual})`);
       } else {
         lines.push(`  ~ ${subject} differs:`);
-        lines.push(`      ${(labels.expected + ":").padEnd(width)} ${e}`);
-        lines.push(`      ${(labels.actual + ":").padEnd(width)} ${a}`);
+        // Multi-line values (function bodies) keep their lines, indented under their label.
+        const pad = " ".repeat(6 + width + 1);
+        lines.push(`      ${(labels.expected + ":").padEnd(width)} ${e.replaceAll("\n", `\n${pad}`)}`);
+        lines.push(`      ${(labels.actual + ":").padEnd(width)} ${a.replaceAll("\n", `\n${pad}`)}`);
       }
     }
   }

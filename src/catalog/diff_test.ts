@@ -180,3 +180,29 @@ Deno.test("sameViewDefinition: qualifier-only differences (PostgreSQL 15 vs 16+)
   assertEquals(sameViewDefinition("SELECT id FROM t WHERE s = 'a.b'", "SELECT id FROM t WHERE s = 'ab'"), false);
   assertEquals(sameViewDefinition("SELECT t.id FROM t", "SELECT t.name FROM t"), false);
 });
+
+Deno.test("formatCatalogDiff indents multi-line values under their label", () => {
+  const text = formatCatalogDiff([
+    {
+      kind: "changed",
+      objectType: "function",
+      object: "public.f()",
+      detail: "body",
+      expected: "BEGIN\n  RETURN 1;\nEND",
+      actual: "BEGIN\n  RETURN 2;\nEND",
+    },
+  ], { expected: "ddl", actual: "mig" });
+  assertEquals(
+    text,
+    [
+      "function public.f()",
+      "  ~ body differs:",
+      "      ddl: BEGIN",
+      "             RETURN 1;",
+      "           END",
+      "      mig: BEGIN",
+      "             RETURN 2;",
+      "           END",
+    ].join("\n"),
+  );
+});
