@@ -296,3 +296,26 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "sync masks the same on worker threads as on the main thread",
+  ignore: NO_SERVER,
+  async fn() {
+    await using src = await freshServerDb("cfsync");
+    await using dst = await freshServerDb("cfsync");
+    await src.db.exec(
+      SCHEMA + `
+      INSERT INTO tb_user (email, first_name, last_name, phone)
+        SELECT 'w' || i || '@corp.test', 'F' || i, 'L' || i, '555' || i FROM generate_series(1, 30000) i;`,
+    );
+    await dst.db.exec(SCHEMA);
+    const snapshot = async () =>
+      (await dst.db.query<{ r: string }>(`SELECT string_agg(t::text, '|' ORDER BY pk_user) AS r FROM tb_user t`))[0].r;
+    const main = await syncDatabases(src.db, dst.db, options({ workers: 0 }));
+    const onMain = await snapshot();
+    const onWorkers = await syncDatabases(src.db, dst.db, options({ workers: 2 }));
+    assertEquals(await snapshot(), onMain);
+    assertEquals(onWorkers.total_rows, main.total_rows);
+    ok(!onMain.includes("w1@corp.test"));
+  },
+});

@@ -86,10 +86,83 @@ export function unescapeCopyField(field: string): string | null {
 export type FieldRewriter = (value: string | null) => string | null;
 
 /**
- * A stream of COPY text rows in which the fields at `columns` are decoded, rewritten and
- * re-encoded while every other byte passes through. Rows are never gathered beyond one chunk.
- *
- * `onRows` is told how many rows each chunk carried.
+ * Rewrite the fields at the rewriters' column indexes in complete COPY lines (`text` ends
+ * with a newline); every other character is copied through. Returns the text and row count.
+ */
+export function rewriteCopyLines(
+  text: string,
+  rewriters: ReadonlyMap<number, FieldRewriter>,
+): { text: string; rows: number } {
+  const indexes = [...rewriters.keys()].sort((a, b) => a - b);
+  const fns = indexes.map((i) => rewriters.get(i)!);
+  const last = indexes.length > 0 ? indexes[indexes.length - 1] : -1;
+  const parts: string[] = [];
+  let rows = 0;
+  let pos = 0;
+  for (;;) {
+    const nl = text.indexOf("\n", pos);
+    if (nl < 0) break;
+    // Walk the tabs up to the last rewritten column, copying untouched spans whole.
+    let start = pos;
+    let col = 0;
+    let k = 0;
+    let copiedTo = pos;
+    while (col <= last) {
+      let end = text.indexOf("\t", start);
+      if (end < 0 || end > nl) end = nl;
+      if (col === indexes[k]) {
+        if (start > copiedTo) parts.push(text.slice(copiedTo, start));
+        parts.push(escapeCopyField(fns[k](unescapeCopyField(text.slice(start, end)))));
+        copiedTo = end;
+        k++;
+      }
+      if (end === nl) break;
+      start = end + 1;
+      col++;
+    }
+    parts.push(text.slice(copiedTo, nl + 1));
+    rows++;
+    pos = nl + 1;
+  }
+  return { text: parts.join(""), rows };
+}
+
+/**
+ * Split a byte stream of COPY text into chunks of whole lines: the tail after the last
+ * newline waits for the next chunk. A newline byte never occurs inside a UTF-8 sequence.
+ */
+export function wholeLines(): TransformStream<Uint8Array, Uint8Array> {
+  let carry: Uint8Array | undefined;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      let data = chunk;
+      if (carry) {
+        data = new Uint8Array(carry.length + chunk.length);
+        data.set(carry);
+        data.set(chunk, carry.length);
+        carry = undefined;
+      }
+      const nl = data.lastIndexOf(10);
+      if (nl < 0) {
+        carry = data;
+        return;
+      }
+      if (nl < data.length - 1) carry = data.slice(nl + 1);
+      controller.enqueue(data.subarray(0, nl + 1));
+    },
+    flush(controller) {
+      if (!carry) return;
+      const last = new Uint8Array(carry.length + 1);
+      last.set(carry);
+      last[carry.length] = 10;
+      controller.enqueue(last);
+    },
+  });
+}
+
+/**
+ * A stream of whole-line COPY chunks (see {@link wholeLines}) in which the fields at the
+ * rewriters' columns are decoded, rewritten and re-encoded on this thread.
  */
 export function rewriteCopyRows(
   rewriters: ReadonlyMap<number, FieldRewriter>,
@@ -97,62 +170,11 @@ export function rewriteCopyRows(
 ): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const encoder = new TextEncoder();
-  const indexes = [...rewriters.keys()].sort((a, b) => a - b);
-  const fns = indexes.map((i) => rewriters.get(i)!);
-  const last = indexes.length > 0 ? indexes[indexes.length - 1] : -1;
-  let carry = "";
-
-  const rewriteLine = (line: string, parts: string[]): void => {
-    // Walk the tabs up to the last rewritten column, copying untouched spans whole.
-    let start = 0;
-    let col = 0;
-    let k = 0;
-    let copiedTo = 0;
-    while (col <= last) {
-      let end = line.indexOf("\t", start);
-      if (end < 0) end = line.length;
-      if (col === indexes[k]) {
-        if (start > copiedTo) parts.push(line.slice(copiedTo, start));
-        parts.push(escapeCopyField(fns[k](unescapeCopyField(line.slice(start, end)))));
-        copiedTo = end;
-        k++;
-      }
-      if (end === line.length) break;
-      start = end + 1;
-      col++;
-    }
-    parts.push(copiedTo === 0 ? line : line.slice(copiedTo));
-    parts.push("\n");
-  };
-
-  const processText = (text: string, controller: TransformStreamDefaultController<Uint8Array>): void => {
-    const parts: string[] = [];
-    let rows = 0;
-    let pos = 0;
-    for (;;) {
-      const nl = text.indexOf("\n", pos);
-      if (nl < 0) break;
-      rewriteLine(text.slice(pos, nl), parts);
-      rows++;
-      pos = nl + 1;
-    }
-    carry = text.slice(pos);
-    if (rows > 0) {
-      controller.enqueue(encoder.encode(parts.join("")));
-      onRows(rows);
-    }
-  };
-
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      const text = decoder.decode(chunk, { stream: true });
-      processText(carry === "" ? text : carry + text, controller);
-    },
-    flush(controller) {
-      const rest = carry + decoder.decode();
-      carry = "";
-      if (rest === "") return;
-      processText(rest.endsWith("\n") ? rest : rest + "\n", controller);
+      const { text, rows } = rewriteCopyLines(decoder.decode(chunk), rewriters);
+      controller.enqueue(encoder.encode(text));
+      onRows(rows);
     },
   });
 }

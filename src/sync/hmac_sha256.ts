@@ -84,29 +84,29 @@ const INITIAL = new Int32Array([
   0x5be0cd19,
 ]);
 
-const W = new Int32Array(64);
+const W = new Int32Array(16);
 
 /** One SHA-256 compression of the 64 bytes at `buf[off..off+64]` into `h`. */
 function compress(h: Int32Array, buf: Uint8Array, off: number): void {
-  for (let i = 0; i < 16; i++) {
-    const j = off + i * 4;
-    W[i] = (buf[j] << 24) | (buf[j + 1] << 16) | (buf[j + 2] << 8) | buf[j + 3];
-  }
-  for (let i = 16; i < 64; i++) {
-    const w15 = W[i - 15];
-    const w2 = W[i - 2];
-    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
-  }
   let a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+  // The message schedule is computed as the rounds need it, in a 16-word ring.
   for (let i = 0; i < 64; i++) {
-    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const ch = (e & f) ^ (~e & g);
-    const t1 = (hh + S1 + ch + K[i] + W[i]) | 0;
-    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = (S0 + maj) | 0;
+    let w: number;
+    if (i < 16) {
+      const j = off + (i << 2);
+      w = (buf[j] << 24) | (buf[j + 1] << 16) | (buf[j + 2] << 8) | buf[j + 3];
+    } else {
+      const w15 = W[(i - 15) & 15];
+      const w2 = W[(i - 2) & 15];
+      const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+      const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
+      w = (W[i & 15] + s0 + W[(i - 7) & 15] + s1) | 0;
+    }
+    W[i & 15] = w;
+    const t1 = (hh + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
+      ((e & f) ^ (~e & g)) + K[i] + w) | 0;
+    const t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
+      ((a & b) ^ (a & c) ^ (b & c))) | 0;
     hh = g;
     g = f;
     f = e;
@@ -258,9 +258,14 @@ export function sha256(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Lower-case hex of digest words, `chars` long (at most 64). */
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** Lower-case hex of digest words, `chars` long (at most 64, even counts are fastest). */
 export function digestHex(words: Int32Array, chars = 64): string {
   let s = "";
-  for (let i = 0; i < 8 && s.length < chars; i++) s += (words[i] >>> 0).toString(16).padStart(8, "0");
-  return s.slice(0, chars);
+  for (let i = 0; s.length < chars && i < 8; i++) {
+    const w = words[i];
+    s += HEX[(w >>> 24) & 255] + HEX[(w >>> 16) & 255] + HEX[(w >>> 8) & 255] + HEX[w & 255];
+  }
+  return s.length === chars ? s : s.slice(0, chars);
 }

@@ -72,7 +72,12 @@ const ruleSpec: Spec<Omit<Rule, "origin">> = (v, path, ctx) => {
     });
     return undefined;
   }
-  const name = oneOf(STRATEGY_NAMES)((input as Record<string, unknown>).strategy, `${path}.strategy`, ctx);
+  // A bare strategy name has no `.strategy` key to point at: report it on the rule itself.
+  const name = oneOf(STRATEGY_NAMES)(
+    (input as Record<string, unknown>).strategy,
+    typeof v === "string" ? path : `${path}.strategy`,
+    ctx,
+  );
   if (name === undefined) return undefined;
   const options = OPTIONS[name](input, path, ctx);
   if (options === undefined) return undefined;

@@ -242,23 +242,22 @@ function fillDigits(format: string, d: Int32Array): string {
   let word = 0;
   let acc = d[0] >>> 0;
   let used = 0;
-  for (let i = 0; i < format.length; i++) {
-    const c = format[i];
-    if (c !== "#") {
-      out += c;
-      continue;
-    }
+  let from = 0;
+  for (let i = format.indexOf("#"); i >= 0; i = format.indexOf("#", i + 1)) {
     if (used === 9) {
       word = (word + 1) & 7;
       acc = d[word] >>> 0;
       used = 0;
     }
-    out += String(acc % 10);
-    acc = Math.floor(acc / 10);
+    out += format.slice(from, i) + DIGITS[acc % 10];
+    acc = (acc / 10) >>> 0;
     used++;
+    from = i + 1;
   }
-  return out;
+  return out + format.slice(from);
 }
+
+const DIGITS = "0123456789".split("");
 
 function maskChars(keepFirst: number, keepLast: number, char: string): Masker {
   return (v) => {

@@ -23,6 +23,11 @@ function csv(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
 }
 
+function parseWorkers(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 64) throw new UsageError(`--workers expects 0 to 64, got "${value}"`);
+  return Number(value);
+}
+
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
@@ -41,6 +46,7 @@ export function syncCommand(): Command {
     .option("--resume", "skip tables an interrupted run already finished")
     .option("--dry-run", "check and show the plan; change nothing")
     .option("--allow-unmasked", "copy PII-looking columns that have no rule")
+    .option("--workers <n>", "mask large tables on N worker threads (default 0; ~35 MB each)", parseWorkers)
     .option("--project-dir <dir>", "project root that relative paths start from (default: .)");
   withFormatOption(cmd).action(async (opts, command) => {
     const ctx = new CommandContext(command);
@@ -76,6 +82,7 @@ export function syncCommand(): Command {
         resume: opts.resume,
         dryRun: opts.dryRun,
         allowUnmasked: opts.allowUnmasked,
+        workers: opts.workers,
         ignoreTables: [from.migration.trackingTable.name, to.migration.trackingTable.name],
         onEvent: (e) => {
           if (!progress.event(e)) {
@@ -103,8 +110,17 @@ export function syncCommand(): Command {
     .option("--profile <file>", `anonymization profile (default: ${DEFAULT_PROFILE})`)
     .option("--anonymize <table.column[:strategy]>", "count a column as masked (repeatable)", collect)
     .option("--project-dir <dir>", "project root that relative paths start from (default: .)");
-  withFormatOption(check).action(async (opts, command) => {
+  withFormatOption(check).action(async (_local, command) => {
     const ctx = new CommandContext(command);
+    // `sync` defines the same options and commander hands them to it: read the merged set.
+    const opts = ctx.opts as {
+      from?: string;
+      profile?: string;
+      anonymize?: string[];
+      schemas?: string[];
+      tables?: string[];
+      exclude?: string[];
+    };
     const env = opts.from ? await ctx.namedEnvironment(opts.from) : await ctx.environment();
     const profile = await profileFor(env, opts.profile);
     const rules = new Map(profile.rules);

@@ -1,0 +1,55 @@
+/**
+ * Worker entry for masking COPY chunks off the main thread, so decoding, HMACs and
+ * re-encoding overlap with the COPY streams. Spoken to only by `mask_pool.ts`.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import { type FieldRewriter, rewriteCopyLines } from "./copy_text.ts";
+import { HmacSha256 } from "./hmac_sha256.ts";
+import { compileRule, type MaskedColumn, type Rule } from "./strategies.ts";
+
+/** The first message: what to mask and with which key. */
+export interface MaskInit {
+  type: "init";
+  key: Uint8Array | null;
+  fields: { index: number; rule: Rule; column: MaskedColumn }[];
+}
+
+/** One chunk of whole COPY lines. */
+export interface MaskChunk {
+  type: "chunk";
+  id: number;
+  data: Uint8Array;
+}
+
+/** The reply to a chunk. */
+export type MaskReply = { id: number; data: Uint8Array; rows: number } | { id: number; error: string };
+
+let ready: Promise<Map<number, FieldRewriter>> | undefined;
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
+
+self.onmessage = async (event: MessageEvent<MaskInit | MaskChunk>) => {
+  const msg = event.data;
+  if (msg.type === "init") {
+    ready = (async () => {
+      const mac = msg.key ? new HmacSha256(msg.key) : undefined;
+      const out = new Map<number, FieldRewriter>();
+      for (const f of msg.fields) {
+        const masker = await compileRule(f.rule, f.column, mac);
+        out.set(f.index, (v) => v === null ? null : masker(v));
+      }
+      return out;
+    })();
+    return;
+  }
+  try {
+    const rewriters = await ready!;
+    const { text, rows } = rewriteCopyLines(decoder.decode(msg.data), rewriters);
+    const data = encoder.encode(text);
+    self.postMessage({ id: msg.id, data, rows } satisfies MaskReply, [data.buffer]);
+  } catch (e) {
+    self.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) } satisfies MaskReply);
+  }
+};
