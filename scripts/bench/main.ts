@@ -5,7 +5,7 @@
 const BENCHES: Record<string, string> = {
   migrate: "./migrate.ts",
   build: "./build.ts",
-  // sync: "./sync.ts",
+  sync: "./sync.ts",
   s2s: "./schema_to_schema.ts",
 };
 
