@@ -3,7 +3,8 @@
  * applying to real databases with errors mapped back to the source file.
  */
 import { assert, assertEquals, assertNotEquals, assertStringIncludes } from "./_helpers/assert.ts";
-import { BACKENDS } from "./_helpers/db.ts";
+import { BACKENDS, freshServerDb, NO_SERVER } from "./_helpers/db.ts";
+import { LOCK_CLASSID, lockObjectId } from "../src/migrate/lock.ts";
 import { tempProject } from "./_helpers/project.ts";
 import { loadEnvironment } from "../src/config/load.ts";
 import { buildSchema } from "../src/build/build.ts";
@@ -12,7 +13,7 @@ import { applySeeds } from "../src/build/apply_seeds.ts";
 import { discoverSeeds } from "../src/build/seeds.ts";
 import { discoverMigrations } from "../src/migrate/files.ts";
 import { Migrator } from "../src/migrate/migrator.ts";
-import { SchemaError } from "../src/errors.ts";
+import { LockError, SchemaError } from "../src/errors.ts";
 
 async function built(files: Record<string, string>, yaml = "name: test\n") {
   await using p = await tempProject({ "db/environments/test.yaml": yaml, ...files });
@@ -247,6 +248,29 @@ Deno.test("apply with an empty migrations folder still creates the tracking tabl
   const b = await built({ "db/schema/1_a.sql": "CREATE TABLE a (id int);" });
   assertEquals((await applySchemaBuild(db, b, { migrations: [] })).migrationsRecorded, []);
   assertEquals(await db.query("SELECT count(*)::int AS n FROM tb_confiture"), [{ n: 0 }]);
+});
+
+Deno.test({
+  name: "apply with migrations waits for the migration lock; times out with exit 6 and changes nothing (server)",
+  ignore: NO_SERVER,
+  async fn() {
+    await using t = await freshServerDb();
+    const holder = await t.db.reserve();
+    try {
+      await holder.query("SELECT pg_advisory_lock($1, $2)", [LOCK_CLASSID, await lockObjectId(t.name)]);
+      const b = await built({ "db/schema/1_a.sql": "CREATE TABLE a (id int);" });
+      const err = await rejects(() => applySchemaBuild(t.db, b, { migrations: [], lockTimeoutMs: 200 }));
+      assert(err instanceof LockError, String(err));
+      assertEquals(err.exitCode, 6);
+      assertEquals(await t.db.query("SELECT to_regclass('a') AS t"), [{ t: null }]);
+    } finally {
+      await holder.query("SELECT pg_advisory_unlock_all()");
+      await holder.release();
+    }
+    const b = await built({ "db/schema/1_a.sql": "CREATE TABLE a (id int);" });
+    await applySchemaBuild(t.db, b, { migrations: [], lockTimeoutMs: 200 });
+    assertEquals(await t.db.query("SELECT to_regclass('a')::text AS t"), [{ t: "a" }]);
+  },
 });
 
 Deno.test("a tracking table the schema already took is reported as such, not blamed on a schema file", async () => {

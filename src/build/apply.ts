@@ -6,12 +6,13 @@
  * @module
  */
 import type { TableName } from "../config/environment.ts";
-import type { Database, Queryable } from "../db/database.ts";
+import type { Database, Queryable, Session } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
 import { SchemaError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { migrationChecksum } from "../migrate/checksum.ts";
 import type { MigrationFile } from "../migrate/files.ts";
+import { withMigrationLock } from "../migrate/lock.ts";
 import { TrackingTable } from "../migrate/tracking_table.ts";
 import { readText } from "../platform/fs.ts";
 import { codePoints, lineColumnAtOffset, locateInSchema, type Segment } from "./assemble.ts";
@@ -29,6 +30,8 @@ export interface ApplyOptions {
   /** Record these migrations as applied (slug suffix `_build`) in the same transaction. */
   migrations?: readonly MigrationFile[];
   trackingTable?: TableName;
+  /** With `migrations`: how long to wait for the migration lock another deployer holds (default 30 s). */
+  lockTimeoutMs?: number;
   onEvent?: EventSink;
 }
 
@@ -61,39 +64,61 @@ export async function applySchemaBuild(
   })));
   let recorded: string[] = [];
   try {
-    await db.transaction(async (tx) => {
-      emit({ type: "info", message: `Applying ${build.segments.length} schema files in one transaction…` });
-      await tx.exec(build.text);
-      // Created even with no migrations, so `migrate status` reads an initialised database.
-      if (options.migrations) {
-        const tracking = new TrackingTable(options.trackingTable ?? { name: "tb_confiture" });
-        try {
-          await tracking.ensure(tx);
-          const already = new Set((await tracking.applied(tx)).map((r) => BigInt(r.version).toString()));
-          for (const row of rows) {
-            if (already.has(BigInt(row.version).toString())) continue;
-            await tracking.record(tx, row);
-            recorded.push(row.version);
+    await maybeLocked(db, options, emit, (session) =>
+      session.transaction(async (tx) => {
+        emit({ type: "info", message: `Applying ${build.segments.length} schema files in one transaction…` });
+        await tx.exec(build.text);
+        // Created even with no migrations, so `migrate status` reads an initialised database.
+        if (options.migrations) {
+          const tracking = new TrackingTable(options.trackingTable ?? { name: "tb_confiture" });
+          try {
+            await tracking.ensure(tx);
+            const already = new Set((await tracking.applied(tx)).map((r) => BigInt(r.version).toString()));
+            for (const row of rows) {
+              if (already.has(BigInt(row.version).toString())) continue;
+              await tracking.record(tx, row);
+              recorded.push(row.version);
+            }
+          } catch (e) {
+            if (!(e instanceof DatabaseError)) throw e;
+            // Not the schema's fault: say so, rather than blame a schema file.
+            throw new SchemaError(`Cannot record migrations in ${tracking.displayName}: ${e.message}`, {
+              code: "BUILD_TRACKING_FAILED",
+              detail: e.detail,
+              hint: e.hint,
+              details: { sqlstate: e.sqlstate },
+              cause: e,
+            });
           }
-        } catch (e) {
-          if (!(e instanceof DatabaseError)) throw e;
-          // Not the schema's fault: say so, rather than blame a schema file.
-          throw new SchemaError(`Cannot record migrations in ${tracking.displayName}: ${e.message}`, {
-            code: "BUILD_TRACKING_FAILED",
-            detail: e.detail,
-            hint: e.hint,
-            details: { sqlstate: e.sqlstate },
-            cause: e,
-          });
         }
-      }
-    });
+      }));
   } catch (e) {
     recorded = [];
     if (!(e instanceof DatabaseError)) throw e;
     throw await explainFailure(db, build, e);
   }
   return { durationMs: Math.round(performance.now() - started), migrationsRecorded: recorded };
+}
+
+// Recording migrations takes the migration lock, so a concurrent `migrate up` waits for the
+// build instead of applying the same files on top of it.
+async function maybeLocked<T>(
+  db: Database,
+  options: ApplyOptions,
+  emit: EventSink,
+  fn: (session: Session) => Promise<T>,
+): Promise<T> {
+  if (!options.migrations) return await fn(db);
+  const session = await db.reserve();
+  try {
+    return await withMigrationLock(
+      session,
+      { timeoutMs: options.lockTimeoutMs ?? 30_000, onEvent: emit },
+      () => fn(session),
+    );
+  } finally {
+    await session.release();
+  }
 }
 
 /** Turn a DatabaseError from the script into one that names the source file. */

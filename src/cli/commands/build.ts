@@ -85,6 +85,7 @@ export function buildCommand(): Command {
     const applied = await applySchemaBuild(db, build, {
       migrations,
       trackingTable: env.migration.trackingTable,
+      lockTimeoutMs: env.migration.lockTimeoutMs,
       onEvent: (e) => ctx.out.event(e),
     });
     const seeds = opts.seeds ? await discoverSeeds(env) : [];
