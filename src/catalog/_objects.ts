@@ -63,7 +63,7 @@ export async function readSequences(
   snap: CatalogSnapshot,
   keep: Keep,
 ): Promise<void> {
-  // Identity columns own a hidden sequence (deptype 'i'); the column's identity already says it all.
+  // An identity column owns a hidden sequence (deptype 'i'): its options belong to the column.
   const rows = await db.query<{
     schema: string;
     name: string;
@@ -77,11 +77,12 @@ export async function readSequences(
     owner_schema: string | null;
     owner_table: string | null;
     owner_column: string | null;
+    dep: string | null;
   }>(
     `SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS type,
             s.seqstart::text AS start, s.seqincrement::text AS inc, s.seqmin::text AS min, s.seqmax::text AS max,
             s.seqcache::text AS cache, s.seqcycle AS cycle,
-            tn.nspname AS owner_schema, tc.relname AS owner_table, a.attname AS owner_column
+            tn.nspname AS owner_schema, tc.relname AS owner_table, a.attname AS owner_column, d.deptype::text AS dep
        FROM pg_sequence s
        JOIN pg_class c ON c.oid = s.seqrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -91,13 +92,21 @@ export async function readSequences(
        LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace
        LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
       WHERE n.nspname = ANY($1::text[])
-        AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_class'::regclass AND i.objid = c.oid
-                          AND i.deptype = 'i')
         AND ${NOT_EXTENSION_MEMBER("pg_class", "c.oid")}
       ORDER BY 1, 2`,
     params,
   );
   for (const r of rows) {
+    if (r.dep === "i") {
+      const column = snap.tables[`${r.owner_schema}.${r.owner_table}`]?.columns[r.owner_column ?? ""];
+      if (column) {
+        column.identityOptions =
+          `START ${r.start} INCREMENT ${r.inc} MINVALUE ${r.min} MAXVALUE ${r.max} CACHE ${r.cache}${
+            r.cycle ? " CYCLE" : ""
+          }`;
+      }
+      continue;
+    }
     if (!keep(r.schema, r.name)) continue;
     if (r.owner_table && !keep(r.owner_schema!, r.owner_table)) continue;
     snap.sequences[`${r.schema}.${r.name}`] = {

@@ -153,7 +153,7 @@ function diffColumn(
   a: ColumnSnapshot,
   options: DiffOptions,
 ): void {
-  for (const key of ["type", "nullable", "default", "identity", "collation", "comment"] as const) {
+  for (const key of ["type", "nullable", "default", "identity", "identityOptions", "collation", "comment"] as const) {
     if (e[key] !== a[key]) out.push(changed("column", name, key, e[key], a[key], table));
   }
   if (JSON.stringify(e.generated) !== JSON.stringify(a.generated)) {

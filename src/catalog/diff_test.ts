@@ -8,6 +8,7 @@ const col = (type: string, extra: Partial<ColumnSnapshot> = {}): ColumnSnapshot 
   nullable: true,
   default: null,
   identity: null,
+  identityOptions: null,
   generated: null,
   collation: null,
   comment: null,

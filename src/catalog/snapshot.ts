@@ -178,6 +178,7 @@ async function readColumns(db: Queryable, params: unknown[], snap: CatalogSnapsh
       nullable: !r.notnull,
       default: generated ? null : r.expr,
       identity: r.identity === "a" ? "always" : r.identity === "d" ? "by default" : null,
+      identityOptions: null,
       generated: generated ? { kind: generated, expression: r.expr ?? "" } : null,
       collation: r.collation,
       comment: r.comment,

@@ -15,6 +15,8 @@ export interface ColumnSnapshot {
   default: string | null;
   /** `always` / `by default` for identity columns, null otherwise. */
   identity: "always" | "by default" | null;
+  /** The identity sequence's options (`START 1 INCREMENT 1 MINVALUE 1 MAXVALUE … CACHE 1`), null otherwise. */
+  identityOptions: string | null;
   /** The generation expression of a generated column (`stored` or `virtual`), null otherwise. */
   generated: { kind: "stored" | "virtual"; expression: string } | null;
   /** Collation when it differs from the type's default, else null. */
