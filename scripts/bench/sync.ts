@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a bench script reports on the terminal
 /**
  * Sync benchmark: copy a table of (id, email, name, phone, created_at, 40-byte text) from one
  * server database to another with `confiture sync` run as a CLI subprocess, plain and with

@@ -117,7 +117,14 @@ export function parseProfile(text: string, shownPath: string): AnonymizationProf
   const lines = new Map<string, number>();
   collectLines(doc.contents, "", lines, counter);
   const problems: Problem[] = [];
-  const ctx = { problems, lineOf: (p: string) => lines.get(p) };
+  // A missing key has no line of its own: point at the nearest enclosing key.
+  const lineOf = (p: string): number | undefined => {
+    for (let q = p; q; q = q.slice(0, Math.max(0, q.lastIndexOf(".")))) {
+      if (lines.has(q)) return lines.get(q);
+    }
+    return undefined;
+  };
+  const ctx = { problems, lineOf };
   const raw = doc.toJS() ?? {};
   const parsed = profileSpec(raw, "", ctx);
   if (raw && typeof raw === "object" && "columns" in raw) {
