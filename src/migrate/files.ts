@@ -53,6 +53,14 @@ export function compareVersions(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/**
+ * A key under which equal versions meet (`001` and `1` are the same version); versions written
+ * by other tools that are not numeric keep their text.
+ */
+export function versionKey(v: string): string {
+  return /^\d+$/.test(v) ? v.replace(/^0+(?=\d)/, "") : v;
+}
+
 /** Whether a string is a version (digits only). */
 export function isVersion(v: string): boolean {
   return /^\d+$/.test(v);

@@ -27,7 +27,7 @@ import { relative, resolve } from "../platform/path.ts";
 import { describeFailure, runScript, type RunTarget, toMigrationError } from "./apply.ts";
 import { type MigrationScript, prepareScript, renderScript } from "./script.ts";
 import { checksumMatches, migrationChecksum } from "./checksum.ts";
-import { compareVersions, discoverMigrations, isVersion, type MigrationFile } from "./files.ts";
+import { compareVersions, discoverMigrations, isVersion, type MigrationFile, versionKey } from "./files.ts";
 import { withMigrationLock } from "./lock.ts";
 import { pooledConnectionError, usesTransactionPooler } from "./pooler.ts";
 import { planDown, planUp } from "./plan.ts";
@@ -196,8 +196,10 @@ export class Migrator implements AsyncDisposable {
     const where = await this.tracking.locate(this.database);
     const applied = where.exists ? await this.tracking.applied(this.database) : [];
     const partial = where.exists ? await this.tracking.partialRuns(this.database) : [];
+    const appliedByKey = new Map(applied.map((a) => [versionKey(a.version), a]));
+    const fileKeys = new Set(files.map((f) => versionKey(f.version)));
     const migrations: MigrationStatus[] = files.map((f) => {
-      const row = findApplied(applied, f.version);
+      const row = appliedByKey.get(versionKey(f.version));
       const run = partial.find((p) => sameVersion(p.version, f.version) && p.direction === (row ? "down" : "up"));
       const entry: MigrationStatus = {
         version: f.version,
@@ -217,7 +219,7 @@ export class Migrator implements AsyncDisposable {
       return entry;
     });
     for (const row of applied) {
-      if (!files.some((f) => sameVersion(f.version, row.version))) {
+      if (!fileKeys.has(versionKey(row.version))) {
         migrations.push({ version: row.version, name: row.name, status: "missing", applied_at: row.applied_at });
       }
     }
@@ -514,8 +516,9 @@ export class Migrator implements AsyncDisposable {
 
   private async checksumIssues(files: MigrationFile[], applied: AppliedMigration[]): Promise<ChecksumIssue[]> {
     const issues: ChecksumIssue[] = [];
+    const filesByKey = new Map(files.map((f) => [versionKey(f.version), f]));
     for (const row of applied) {
-      const file = files.find((f) => sameVersion(f.version, row.version));
+      const file = filesByKey.get(versionKey(row.version));
       if (!file) {
         issues.push({
           version: row.version,
@@ -607,7 +610,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 function sameVersion(a: string, b: string): boolean {
-  return isVersion(a) && isVersion(b) ? compareVersions(a, b) === 0 : a === b;
+  return versionKey(a) === versionKey(b);
 }
 
 function orderVersions(a: string, b: string): number {
@@ -616,7 +619,8 @@ function orderVersions(a: string, b: string): number {
 }
 
 function findApplied(applied: AppliedMigration[], version: string): AppliedMigration | undefined {
-  return applied.find((a) => sameVersion(a.version, version));
+  const key = versionKey(version);
+  return applied.find((a) => versionKey(a.version) === key);
 }
 
 function filesThrough(files: MigrationFile[], through: string): MigrationFile[] {

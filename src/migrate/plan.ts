@@ -4,7 +4,7 @@
  * @module
  */
 import { ConfigError, IrreversibleError } from "../errors.ts";
-import { compareVersions, isVersion, type MigrationFile } from "./files.ts";
+import { compareVersions, isVersion, type MigrationFile, versionKey } from "./files.ts";
 import type { AppliedMigration } from "./tracking_table.ts";
 
 /** Options that limit a plan. */
@@ -22,7 +22,7 @@ export interface UpPlan {
 }
 
 function sameVersion(a: string, b: string): boolean {
-  return isVersion(a) && isVersion(b) ? compareVersions(a, b) === 0 : a === b;
+  return versionKey(a) === versionKey(b);
 }
 
 function checkSteps(steps: number | undefined): void {
@@ -46,7 +46,8 @@ export function planUp(
     throw new ConfigError(`Unknown target version ${options.target}: no migration file has that version`);
   }
   const appliedVersions = applied.map((a) => a.version);
-  const pending = files.filter((f) => !appliedVersions.some((v) => sameVersion(v, f.version)));
+  const appliedKeys = new Set(appliedVersions.map(versionKey));
+  const pending = files.filter((f) => !appliedKeys.has(versionKey(f.version)));
   const newestApplied = appliedVersions.filter(isVersion).sort(compareVersions).at(-1);
   if (newestApplied !== undefined && !options.allowOutOfOrder) {
     const late = pending.filter((f) => compareVersions(f.version, newestApplied) < 0);
@@ -102,8 +103,9 @@ export function planDown(
 
   const problems: string[] = [];
   const steps: DownStep[] = [];
+  const byKey = new Map(files.map((f) => [versionKey(f.version), f]));
   for (const a of chosen) {
-    const file = files.find((f) => sameVersion(f.version, a.version));
+    const file = byKey.get(versionKey(a.version));
     if (!file) problems.push(`${a.version}_${a.name}: its migration files are missing`);
     else if (!file.downPath) problems.push(`${a.version}_${a.name}: no .down.sql file`);
     else steps.push({ applied: a, file, downPath: file.downPath });

@@ -6,7 +6,7 @@
  * @module
  */
 import { SchemaError } from "../errors.ts";
-import { lineColumnAtByte } from "../migrate/position.ts";
+import { lineColumnAt, lineColumnAtByte } from "../migrate/position.ts";
 
 /** One statement of a script. */
 export interface Statement {
@@ -45,7 +45,8 @@ export async function splitStatements(sql: string, file: string): Promise<Statem
   } catch (e) {
     const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
     const msg = details?.message ?? (e instanceof Error ? e.message : String(e));
-    const pos = details?.cursorPosition !== undefined ? lineColumnAtByte(sql, details.cursorPosition) : undefined;
+    // cursorPosition counts characters from 0 (unlike statement locations, which are bytes).
+    const pos = details?.cursorPosition !== undefined ? lineColumnAt(sql, details.cursorPosition + 1) : undefined;
     throw new SchemaError(`Cannot parse ${file}${pos ? `:${pos.line}:${pos.column}` : ""}: ${msg}`, {
       code: "SQL_PARSE_ERROR",
       file,
