@@ -75,7 +75,7 @@ export async function checkSchema(env: Environment, options: CheckSchemaOptions 
     const files = await migrator.files();
     migrations = files.length;
     emit({ type: "info", message: `Replaying ${files.length} migrations into a scratch database…` });
-    await migrator.up({ allowOutOfOrder: true });
+    await migrator.up({ allowOutOfOrder: true, lint: false });
     return await snapshotCatalog(db, exclude);
   });
   const differences = diffCatalogs(fromDdl, fromMigrations, { columnOrder: options.columnOrder });

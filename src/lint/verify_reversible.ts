@@ -138,7 +138,7 @@ export async function verifyReversible(
     };
     const before = await snap();
     try {
-      await runner.up({ steps: 1 });
+      await runner.up({ steps: 1, lint: false });
     } catch (e) {
       fail("up", e, f.upPath);
       broken = true;
@@ -155,7 +155,7 @@ export async function verifyReversible(
           : null;
         check.status = check.differences.length ? "irreversible" : "reversible";
         try {
-          await runner.up({ steps: 1 });
+          await runner.up({ steps: 1, lint: false });
         } catch (e) {
           // Typically "already exists" after a down that left something behind: keep that verdict,
           // record why the replay stops here.

@@ -16,7 +16,7 @@
  */
 import type { Environment, MigrationSettings, TableName } from "../config/environment.ts";
 import { environmentFromUrl, loadEnvironment, parseTableName } from "../config/load.ts";
-import type { Database, ReservedSession } from "../db/database.ts";
+import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { openDatabase } from "../db/open.ts";
 import { parseDatabaseUrl } from "../db/url.ts";
 import { getEnv } from "../platform/env.ts";
@@ -53,6 +53,8 @@ export interface MigratorOptions {
 /** Settings for {@link Migrator.fromDatabase}; everything but the folder has a default. */
 export interface MigratorSettings extends Partial<Omit<MigrationSettings, "trackingTable">> {
   migrationsDir: string;
+  /** The environment's `lint:` settings, applied by the lint gate of `up`. */
+  lint?: { smallTableRows?: number; rules?: Readonly<Record<string, "error" | "warning" | "off">> };
   /** Relative paths in messages start here (default: the working directory). */
   projectDir?: string;
   trackingTable?: TableName | string;
@@ -68,6 +70,10 @@ export interface UpOptions {
   dryRun?: boolean;
   /** Apply pending migrations older than the newest applied one. */
   allowOutOfOrder?: boolean;
+  /** Run the lock-aware lint first and stop on errors (default true). */
+  lint?: boolean;
+  /** Lint rules allowed for this run, with the reason recorded in each tracking row. */
+  allow?: ReadonlyMap<string, string>;
 }
 
 /** Options for {@link Migrator.down}. */
@@ -130,6 +136,7 @@ export class Migrator implements AsyncDisposable {
   readonly projectDir: string;
   readonly tracking: TrackingTable;
   readonly settings: Omit<MigrationSettings, "trackingTable">;
+  readonly lintSettings: NonNullable<MigratorSettings["lint"]>;
   readonly #ownsDatabase: boolean;
   readonly #emit: EventSink;
   #poolerChecked = false;
@@ -145,7 +152,9 @@ export class Migrator implements AsyncDisposable {
     this.migrationsDir = resolve(settings.migrationsDir, this.projectDir);
     const table = settings.trackingTable ?? "tb_confiture";
     this.tracking = new TrackingTable(typeof table === "string" ? parseTableName(table) : table);
-    this.settings = { ...DEFAULTS, ...stripUndefined(settings) };
+    const { lint, migrationsDir: _dir, projectDir: _project, trackingTable: _table, ...rest } = settings;
+    this.settings = { ...DEFAULTS, ...stripUndefined(rest) };
+    this.lintSettings = lint ?? {};
     this.#ownsDatabase = ownsDatabase;
     this.#emit = options.onEvent ?? silent;
   }
@@ -174,6 +183,7 @@ export class Migrator implements AsyncDisposable {
         ...env.migration,
         migrationsDir: env.migrationsDir,
         projectDir: env.projectDir,
+        lint: { smallTableRows: env.file.lint.small_table_rows, rules: env.file.lint.rules },
       },
       true,
       options,
@@ -238,6 +248,7 @@ export class Migrator implements AsyncDisposable {
       await this.assertChecksums(files, applied);
       const plan = planUp(files, applied, { ...options, allowOutOfOrder });
       const scripts = await this.prepareAll(plan.toApply.map((f) => ({ file: f, path: f.upPath })));
+      await this.lintGate(this.database, plan.toApply, options);
       return {
         applied: [],
         skipped: plan.skipped.map((f) => f.version),
@@ -257,6 +268,7 @@ export class Migrator implements AsyncDisposable {
       const plan = planUp(files, applied, { ...options, allowOutOfOrder });
       // Parse every file before running any, so a syntax error changes nothing.
       const scripts = await this.prepareAll(plan.toApply.map((f) => ({ file: f, path: f.upPath })));
+      const allowed = await this.lintGate(session, plan.toApply, options);
       const runs: MigrationRun[] = [];
       const result = (errors: MigrationFailure[]): UpResult => ({
         applied: runs.map((r) => r.version),
@@ -269,7 +281,7 @@ export class Migrator implements AsyncDisposable {
       for (const [i, file] of plan.toApply.entries()) {
         const target = await this.runTarget(file, "up", scripts[i]);
         try {
-          runs.push(await this.applyOne(session, file, target, scripts[i]));
+          runs.push(await this.applyOne(session, file, target, scripts[i], allowed(file.version)));
         } catch (e) {
           if (e instanceof MigrationError) throw new MigrationRunError(e, result([describeFailure(e, target)]));
           throw e;
@@ -444,8 +456,9 @@ export class Migrator implements AsyncDisposable {
     file: MigrationFile,
     target: RunTarget,
     script: MigrationScript,
+    lintAllowed: unknown,
   ): Promise<MigrationRun> {
-    const record = await this.recordFor(file);
+    const record = { ...await this.recordFor(file), lintAllowed };
     this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
     for (let attempt = 0;; attempt++) {
       const t0 = performance.now();
@@ -491,6 +504,36 @@ export class Migrator implements AsyncDisposable {
         await new Promise((r) => setTimeout(r, delayMs));
       }
     }
+  }
+
+  /**
+   * Run the lock-aware lint over the pending files; throw when it finds errors nobody allowed.
+   * Returns the allowed findings per version, for the tracking rows. Loaded lazily: the parser
+   * and rules cost nothing when there is nothing to apply.
+   */
+  private async lintGate(
+    db: Queryable,
+    pending: MigrationFile[],
+    options: UpOptions,
+  ): Promise<(version: string) => unknown> {
+    if (options.lint === false || pending.length === 0) return () => undefined;
+    const { lintMigrationFiles } = await import("../lint/read_migrations.ts");
+    const { allowedFindings, lintBlockedError } = await import("../lint/lint_gate.ts");
+    const result = await lintMigrationFiles(pending, {
+      db,
+      statementLockTimeoutMs: this.settings.statementLockTimeoutMs,
+      allow: options.allow,
+      settings: this.lintSettings,
+      projectDir: this.projectDir,
+    });
+    if (!result.ok) throw lintBlockedError(result);
+    for (const f of result.findings.filter((f) => f.severity === "warning" && !f.allowed)) {
+      this.#emit({ type: "warning", message: `${f.file}:${f.line}:${f.column}: [${f.rule}] ${f.message}` });
+    }
+    return (version) => {
+      const found = allowedFindings(result, version);
+      return found.length > 0 ? found : undefined;
+    };
   }
 
   private async prepareAll(items: { file: MigrationFile; path: string }[]): Promise<MigrationScript[]> {

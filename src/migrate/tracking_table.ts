@@ -128,7 +128,7 @@ CREATE INDEX IF NOT EXISTS ${quoteIdent(`idx_${base}_applied_at`)} ON ${this.sql
     await q.query(
       `INSERT INTO ${this.sqlName}
          (id, slug, version, name, execution_time_ms, checksum, applied_by, down_checksum, lint_allowed)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, current_user, $6, $7::jsonb)`,
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, current_user, $6, $7::text::jsonb)`,
       [
         slug,
         m.version,

@@ -8,6 +8,7 @@ import type { UpResult } from "../../migrate/results.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { parseDurationFlag, parseSteps, parseVersion } from "./_options.ts";
 import { Migrator } from "../../migrate/migrator.ts";
+import { UsageError } from "../../errors.ts";
 
 /** Build the `migrate up` command. */
 export function migrateUpCommand(): Command {
@@ -17,17 +18,34 @@ export function migrateUpCommand(): Command {
     .option("--target <version>", "apply up to and including VERSION", parseVersion)
     .option("--dry-run", "show the SQL that would run; change nothing")
     .option("--allow-out-of-order", "apply pending migrations older than the newest applied one")
-    .option("--lock-timeout <duration>", "wait this long for another deployer's lock (default 30s)", parseDurationFlag);
+    .option("--lock-timeout <duration>", "wait this long for another deployer's lock (default 30s)", parseDurationFlag)
+    .option(
+      "--allow <rule[=reason]>",
+      "allow a lint rule for this run, recording the reason (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option("--no-lint", "skip the lock-aware lint that runs before applying");
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     const env = await ctx.environment();
     if (opts.lockTimeout !== undefined) env.migration.lockTimeoutMs = opts.lockTimeout;
+    let allow: Map<string, string> | undefined;
+    if (opts.allow?.length) {
+      const { parseAllowFlags } = await import("../../lint/allow.ts");
+      const parsed = parseAllowFlags(opts.allow);
+      if (parsed.unknown.length > 0) {
+        throw new UsageError(`Unknown lint rule(s) in --allow: ${parsed.unknown.join(", ")}`);
+      }
+      allow = parsed.allow;
+    }
     await using m = await Migrator.fromEnvironment(env, { onEvent: (e) => ctx.out.event(e) });
     const result = await m.up({
       steps: opts.steps,
       target: opts.target,
       dryRun: opts.dryRun,
       allowOutOfOrder: opts.allowOutOfOrder,
+      lint: opts.lint,
+      allow,
     });
     ctx.out.result(result, () => renderUp(result));
   });

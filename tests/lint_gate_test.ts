@@ -1,0 +1,74 @@
+/**
+ * `migrate up` runs the lock-aware lint first: errors stop it unless allowed, and allowed
+ * findings are stored with the tracking row.
+ */
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_helpers/assert.ts";
+import { runCli } from "./_helpers/cli.ts";
+import { BACKENDS, freshServerDb, NO_SERVER } from "./_helpers/db.ts";
+import { tempProject } from "./_helpers/project.ts";
+import { Migrator } from "../src/migrate/migrator.ts";
+import { MigrationError } from "../src/errors.ts";
+
+const BASE = {
+  "db/migrations/001_events.up.sql":
+    "CREATE TABLE tb_event (id int PRIMARY KEY, kind text);\nINSERT INTO tb_event SELECT g, 'k' || g FROM generate_series(1, 20000) g;\nANALYZE tb_event;\n",
+  "db/migrations/001_events.down.sql": "DROP TABLE tb_event;\n",
+  "db/migrations/002_index.up.sql": "CREATE INDEX idx_event_kind ON tb_event (kind);\n",
+  "db/migrations/002_index.down.sql": "DROP INDEX idx_event_kind;\n",
+};
+
+for (const backend of BACKENDS) {
+  Deno.test({
+    name:
+      `[${backend.name}] a blocking index on a large table stops up; an inline allow lets it through and is recorded`,
+    ignore: backend.ignore,
+    async fn() {
+      await using p = await tempProject(BASE);
+      await using t = await backend.fresh();
+      const m = Migrator.fromDatabase(t.db, { migrationsDir: "db/migrations", projectDir: p.dir });
+      await m.up({ steps: 1 });
+      const e = await assertRejects(() => m.up(), MigrationError, "Lint found 1 error");
+      assertEquals((e as MigrationError).code, "LINT_BLOCKED");
+      assertEquals((await m.status()).pending, ["002"], "nothing applied");
+      await p.write(
+        "db/migrations/002_index.up.sql",
+        "-- confiture:allow create-index-non-concurrent maintenance window on Sunday\nCREATE INDEX idx_event_kind ON tb_event (kind);\n",
+      );
+      assertEquals((await m.up()).applied, ["002"]);
+      const [row] = await t.db.query<{ lint_allowed: string }>(
+        "SELECT lint_allowed::text FROM tb_confiture WHERE version = '002'",
+      );
+      const allowed = JSON.parse(row.lint_allowed) as { rule: string; reason: string }[];
+      assertEquals(allowed.map((a) => [a.rule, a.reason]), [[
+        "create-index-non-concurrent",
+        "maintenance window on Sunday",
+      ]]);
+    },
+  });
+}
+
+Deno.test({
+  name: "[server] migrate up --allow RULE=reason lets a blocked migration through; --allow of an unknown rule exits 5",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb();
+    await using p = await tempProject({ ...BASE, "db/environments/test.yaml": `database_url: ${db.url}\n` });
+    assertEquals((await runCli(["migrate", "up", "--env", "test", "--steps", "1"], { cwd: p.dir })).code, 0);
+    const blocked = await runCli(["migrate", "up", "--env", "test", "--format", "json"], { cwd: p.dir });
+    assertEquals(blocked.code, 1);
+    const err = blocked.json<{ error: { code: string; file: string; line: number } }>().error;
+    assertEquals([err.code, err.file, err.line], ["LINT_BLOCKED", "db/migrations/002_index.up.sql", 1]);
+    const bad = await runCli(["migrate", "up", "--env", "test", "--allow", "no-such-rule"], { cwd: p.dir });
+    assertEquals(bad.code, 5);
+    assertStringIncludes(bad.stderr, "no-such-rule");
+    const ok = await runCli(
+      ["migrate", "up", "--env", "test", "--allow", "create-index-non-concurrent=table is cold at night"],
+      { cwd: p.dir },
+    );
+    assertEquals(ok.code, 0, ok.stderr);
+    const [row] = await db.db.query<{ reason: string }>(
+      "SELECT lint_allowed -> 0 ->> 'reason' AS reason FROM tb_confiture WHERE version = '002'",
+    );
+    assert(row.reason === "table is cold at night", JSON.stringify(row));
+  },
+});
