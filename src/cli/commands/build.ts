@@ -69,11 +69,10 @@ export function buildCommand(): Command {
       return;
     }
 
-    // Building into a protected database is unusual enough to need a yes (or --yes).
     if (!opts.fresh) {
+      // Building into a protected database is unusual enough to need a yes (or --yes).
       await ctx.confirmDestructive(env, `apply ${summary.file_count} schema files to ${describeTarget(env.target)}`);
-    }
-    if (opts.fresh) {
+    } else {
       await confirmFresh(env, Boolean(opts.yes));
       ctx.out.info(`Recreating ${describeTarget(env.target)}…`);
       await recreateDatabase(env.target);
