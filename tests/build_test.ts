@@ -95,6 +95,11 @@ Deno.test("the schema hash depends on paths, contents and order, not on where th
   assertNotEquals(renamed.hash, one.hash);
   const otherEnv = await built(files, "name: staging\n");
   assertEquals(otherEnv.hash, one.hash);
+  const windows = await built({
+    "db/schema/1_a.sql": "\uFEFFCREATE TABLE a ();\r\n",
+    "db/schema/2_b.sql": "CREATE TABLE b ();\r\n",
+  });
+  assertEquals([windows.hash, windows.text], [one.hash, one.text]);
 });
 
 Deno.test("a file ending inside a block comment or a string is refused, naming the file", async () => {

@@ -37,7 +37,7 @@ export async function buildSchema(env: Environment): Promise<SchemaBuild> {
   const sources = new Map<string, string>();
   const files = await Promise.all(found.map(async (f) => ({
     relativePath: f.relativePath,
-    content: stripBom(await readText(f.path)),
+    content: normalizeText(await readText(f.path)),
   })));
   for (const f of files) sources.set(f.relativePath, f.content);
   const assembled = await assembleSchema(files, env.name);
@@ -73,6 +73,7 @@ export function shownPath(path: string, projectDir: string): string {
   return rel.startsWith("..") ? path : rel;
 }
 
-function stripBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+// A BOM or CRLF line endings (a Windows checkout) must not change the build or its hash.
+function normalizeText(text: string): string {
+  return (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).replace(/\r\n?/g, "\n");
 }
