@@ -101,6 +101,18 @@ Deno.test({
   ignore: NO_SERVER,
   async fn() {
     await using s = await setup(1000);
+    const dry = await runCli(["sync", "--from", "prod", "--to", "staging", "--dry-run", "--format", "json"], {
+      cwd: s.project.dir,
+      env: KEY,
+    });
+    assertEquals(dry.code, 0, dry.stderr);
+    const plan = dry.json<{ dry_run: boolean; order: string[]; tables: { rows: number }[] }>();
+    assertEquals([plan.dry_run, plan.order, plan.tables.map((t) => t.rows)], [
+      true,
+      ["public.tb_user", "public.tb_event"],
+      [100, 1000],
+    ]);
+    assertEquals(await count(s.dst.db, "tb_user"), 0);
     const r = await runCli(["sync", "--from", "prod", "--to", "staging", "--format", "json"], {
       cwd: s.project.dir,
       env: KEY,

@@ -189,14 +189,18 @@ export async function syncDatabases(source: Database, target: Database, options:
     unmasked_pii: plan.unmaskedPii,
   };
   if (options.dryRun) {
-    report.tables = plan.groups.flatMap((g) =>
-      g.tables.map((t) => ({
+    for (const t of plan.groups.flatMap((g) => g.tables)) {
+      // A never-analysed table has no estimate: count it (dry runs are for looking).
+      const rows = t.estimate ?? Number(
+        (await source.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${sqlName(t.key)}`))[0].n,
+      );
+      report.tables.push({
         name: t.key,
-        rows: Math.max(0, Math.round(t.estimate ?? 0)),
+        rows: Math.round(rows),
         duration_ms: 0,
         anonymized_columns: t.masked.map((m) => m.column.qualified.slice(t.key.length + 1)),
-      }))
-    );
+      });
+    }
     report.total_rows = report.tables.reduce((n, t) => n + t.rows, 0);
     return finish(report, started);
   }
