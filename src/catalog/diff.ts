@@ -283,12 +283,25 @@ function ownerType(diffs: readonly CatalogDifference[], parent: string): string 
 
 function describeValue(type: CatalogObjectType, value: unknown): string {
   if (value === undefined || value === null) return "";
-  if (type === "column") return describeColumn(value as ColumnSnapshot);
-  if (typeof value === "object" && value !== null && "definition" in value) {
-    return String((value as { definition: string }).definition);
+  const v = value as Record<string, unknown>;
+  switch (type) {
+    case "column":
+      return describeColumn(value as ColumnSnapshot);
+    case "table": {
+      const n = Object.keys(v.columns as object).length;
+      return `${n} column${n === 1 ? "" : "s"}`;
+    }
+    case "function":
+      return v.returns ? `returns ${v.returns}` : String(v.kind);
+    case "enum":
+      return (value as string[]).join(", ");
+    case "index":
+    case "constraint":
+    case "trigger":
+      return String(v.definition);
+    default:
+      return "";
   }
-  if (Array.isArray(value)) return value.join(", ");
-  return "";
 }
 
 /** `text NOT NULL DEFAULT 'x'::text`: a column as one would write it. */

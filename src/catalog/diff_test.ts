@@ -162,7 +162,7 @@ Deno.test("formatCatalogDiff groups by table and names both sides", () => {
     text,
     [
       "table public.tb_new",
-      "  + only in migrations",
+      "  + 1 column: only in migrations",
       "table public.tb_user",
       "  - column email (text NOT NULL): only in db/schema",
       "  ~ column name default: 'anon'::text (db/schema) ≠ none (migrations)",
