@@ -139,6 +139,7 @@ async function smokeTest(path: string): Promise<string | undefined> {
 async function main(): Promise<number> {
   const flags = parseFlags(Deno.args);
   const denortBin = Deno.env.get("DENORT_BIN") || undefined;
+  if (denortBin === undefined) Deno.env.delete("DENORT_BIN"); // an empty value would reach deno compile as a path
   const host = Deno.build.target as Target;
   if (denortBin !== undefined) {
     try {
