@@ -84,37 +84,47 @@ const INITIAL = new Int32Array([
   0x5be0cd19,
 ]);
 
-const W = new Int32Array(16);
+const W = new Int32Array(64);
 
 /** One SHA-256 compression of the 64 bytes at `buf[off..off+64]` into `h`. */
 function compress(h: Int32Array, buf: Uint8Array, off: number): void {
+  for (let i = 0; i < 16; i++) {
+    const j = off + (i << 2);
+    W[i] = (buf[j] << 24) | (buf[j + 1] << 16) | (buf[j + 2] << 8) | buf[j + 3];
+  }
+  for (let i = 16; i < 64; i++) {
+    const w15 = W[i - 15];
+    const w2 = W[i - 2];
+    W[i] = (W[i - 16] + (((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3)) + W[i - 7] +
+      (((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10))) | 0;
+  }
   let a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-  // The message schedule is computed as the rounds need it, in a 16-word ring.
-  for (let i = 0; i < 64; i++) {
-    let w: number;
-    if (i < 16) {
-      const j = off + (i << 2);
-      w = (buf[j] << 24) | (buf[j + 1] << 16) | (buf[j + 2] << 8) | buf[j + 3];
-    } else {
-      const w15 = W[(i - 15) & 15];
-      const w2 = W[(i - 2) & 15];
-      const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-      const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-      w = (W[i & 15] + s0 + W[(i - 7) & 15] + s1) | 0;
-    }
-    W[i & 15] = w;
-    const t1 = (hh + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
-      ((e & f) ^ (~e & g)) + K[i] + w) | 0;
-    const t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
-      ((a & b) ^ (a & c) ^ (b & c))) | 0;
-    hh = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + t2) | 0;
+  // Eight rounds per iteration, so the working variables never shuffle.
+  for (let i = 0; i < 64; i += 8) {
+    hh = (hh + S1(e) + ((e & f) ^ (~e & g)) + K[i] + W[i]) | 0;
+    d = (d + hh) | 0;
+    hh = (hh + S0(a) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    g = (g + S1(d) + ((d & e) ^ (~d & f)) + K[i + 1] + W[i + 1]) | 0;
+    c = (c + g) | 0;
+    g = (g + S0(hh) + ((hh & a) ^ (hh & b) ^ (a & b))) | 0;
+    f = (f + S1(c) + ((c & d) ^ (~c & e)) + K[i + 2] + W[i + 2]) | 0;
+    b = (b + f) | 0;
+    f = (f + S0(g) + ((g & hh) ^ (g & a) ^ (hh & a))) | 0;
+    e = (e + S1(b) + ((b & c) ^ (~b & d)) + K[i + 3] + W[i + 3]) | 0;
+    a = (a + e) | 0;
+    e = (e + S0(f) + ((f & g) ^ (f & hh) ^ (g & hh))) | 0;
+    d = (d + S1(a) + ((a & b) ^ (~a & c)) + K[i + 4] + W[i + 4]) | 0;
+    hh = (hh + d) | 0;
+    d = (d + S0(e) + ((e & f) ^ (e & g) ^ (f & g))) | 0;
+    c = (c + S1(hh) + ((hh & a) ^ (~hh & b)) + K[i + 5] + W[i + 5]) | 0;
+    g = (g + c) | 0;
+    c = (c + S0(d) + ((d & e) ^ (d & f) ^ (e & f))) | 0;
+    b = (b + S1(g) + ((g & hh) ^ (~g & a)) + K[i + 6] + W[i + 6]) | 0;
+    f = (f + b) | 0;
+    b = (b + S0(c) + ((c & d) ^ (c & e) ^ (d & e))) | 0;
+    a = (a + S1(f) + ((f & g) ^ (~f & hh)) + K[i + 7] + W[i + 7]) | 0;
+    e = (e + a) | 0;
+    a = (a + S0(b) + ((b & c) ^ (b & d) ^ (c & d))) | 0;
   }
   h[0] = (h[0] + a) | 0;
   h[1] = (h[1] + b) | 0;
@@ -124,6 +134,14 @@ function compress(h: Int32Array, buf: Uint8Array, off: number): void {
   h[5] = (h[5] + f) | 0;
   h[6] = (h[6] + g) | 0;
   h[7] = (h[7] + hh) | 0;
+}
+
+function S0(x: number): number {
+  return ((x >>> 2) | (x << 30)) ^ ((x >>> 13) | (x << 19)) ^ ((x >>> 22) | (x << 10));
+}
+
+function S1(x: number): number {
+  return ((x >>> 6) | (x << 26)) ^ ((x >>> 11) | (x << 21)) ^ ((x >>> 25) | (x << 7));
 }
 
 /**
