@@ -82,8 +82,11 @@ export function unescapeCopyField(field: string): string | null {
   return out;
 }
 
-/** Rewrites selected fields of one COPY row; receives and returns decoded values. */
-export type FieldRewriter = (value: string | null) => string | null;
+/**
+ * Rewrites selected fields of one COPY row; receives and returns decoded values. `clean`
+ * promises outputs without backslash, tab or line breaks, so escaping is skipped.
+ */
+export type FieldRewriter = ((value: string | null) => string | null) & { clean?: boolean };
 
 /**
  * Rewrite the fields at the rewriters' column indexes in complete COPY lines (`text` ends
@@ -95,6 +98,7 @@ export function rewriteCopyLines(
 ): { text: string; rows: number } {
   const indexes = [...rewriters.keys()].sort((a, b) => a - b);
   const fns = indexes.map((i) => rewriters.get(i)!);
+  const clean = fns.map((f) => f.clean === true);
   const last = indexes.length > 0 ? indexes[indexes.length - 1] : -1;
   const parts: string[] = [];
   let rows = 0;
@@ -112,7 +116,8 @@ export function rewriteCopyLines(
       if (end < 0 || end > nl) end = nl;
       if (col === indexes[k]) {
         if (start > copiedTo) parts.push(text.slice(copiedTo, start));
-        parts.push(escapeCopyField(fns[k](unescapeCopyField(text.slice(start, end)))));
+        const out = fns[k](unescapeCopyField(text.slice(start, end)));
+        parts.push(clean[k] ? (out === null ? COPY_NULL : out) : escapeCopyField(out));
         copiedTo = end;
         k++;
       }

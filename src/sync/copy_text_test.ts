@@ -28,3 +28,9 @@ Deno.test("wholeLines re-chunks a byte stream on line ends, even inside UTF-8 se
   assertEquals(out.join(""), "é1\tα\nβ2\tγ\n3\tlast-without-newline\n");
   for (const c of out) assertEquals(c.endsWith("\n"), true);
 });
+
+Deno.test("rewriteCopyLines escapes rewritten values unless the rewriter promises clean output", () => {
+  const dirty = (() => "a\tb") as (v: string | null) => string | null;
+  const promised = Object.assign(() => null, { clean: true });
+  assertEquals(rewriteCopyLines("1\tx\ty\n", new Map([[1, dirty], [2, promised]])).text, "1\ta\\tb\t\\N\n");
+});

@@ -38,7 +38,7 @@ self.onmessage = async (event: MessageEvent<MaskInit | MaskChunk>) => {
       const out = new Map<number, FieldRewriter>();
       for (const f of msg.fields) {
         const masker = await compileRule(f.rule, f.column, mac);
-        out.set(f.index, (v) => v === null ? null : masker(v));
+        out.set(f.index, Object.assign((v: string | null) => v === null ? null : masker(v), { clean: masker.clean }));
       }
       return out;
     })();

@@ -55,8 +55,14 @@ export interface MaskedColumn {
   unique: boolean;
 }
 
-/** Rewrites one non-NULL value. */
-export type Masker = (value: string) => string | null;
+/** Rewrites one non-NULL value. `clean` marks outputs that never need COPY escaping. */
+export type Masker = ((value: string) => string | null) & { clean?: boolean };
+
+const SPECIAL = /[\\\t\n\r]/;
+
+function clean(m: (value: string) => string | null): Masker {
+  return Object.assign(m, { clean: true });
+}
 
 const ACCEPTS: Record<StrategyName, readonly ColumnCategory[] | "any"> = {
   email: ["text"],
@@ -148,7 +154,7 @@ export async function compileRule(rule: Rule, column: MaskedColumn, mac: HmacSha
     case "keep":
       return (v) => v;
     case "null":
-      return () => null;
+      return clean(() => null);
     case "fixed": {
       const value = o.value === null || o.value === undefined ? null : String(o.value);
       return () => value;
@@ -161,26 +167,27 @@ export async function compileRule(rule: Rule, column: MaskedColumn, mac: HmacSha
       return maskChars(Number(o.keep_first ?? 1), Number(o.keep_last ?? 0), String(o.char ?? "*"));
     case "email": {
       const domain = String(o.domain ?? "example.com");
-      return (v) => fit(`user_${digestHex(digest(v), 16)}@${domain}`);
+      return clean((v) => fit(`user_${digestHex(digest(v), 16)}@${domain}`));
     }
     case "name": {
       const part = String(o.part ?? "full");
-      return (v) => {
+      return clean((v) => {
         const d = digest(v);
         const first = pick(FIRST_NAMES, d[0]);
         const last = pick(LAST_NAMES, d[1]);
         let s = part === "first" ? first : part === "last" ? last : `${first} ${last}`;
         if (unique) s += ` ${digestHex(d.subarray(2), 12)}`;
         return fit(s);
-      };
+      });
     }
     case "phone": {
       const format = String(o.format ?? (unique ? "+1 ### ### #### ####" : "+1-555-###-####"));
-      return (v) => fit(fillDigits(format, digest(v)));
+      const m: Masker = (v) => fit(fillDigits(format, digest(v)));
+      return SPECIAL.test(format) ? m : clean(m);
     }
     case "address": {
       const part = String(o.part ?? "full");
-      return (v) => {
+      return clean((v) => {
         const d = digest(v);
         const street = `${1 + ((d[0] >>> 0) % 9999)} ${pick(STREETS, d[1])} ${pick(STREET_SUFFIXES, d[2])}`;
         const city = pick(CITIES, d[3]);
@@ -194,12 +201,13 @@ export async function compileRule(rule: Rule, column: MaskedColumn, mac: HmacSha
           : `${street}, ${postcode} ${city}`;
         if (unique) s += ` #${digestHex(d.subarray(5), 12)}`;
         return fit(s);
-      };
+      });
     }
     case "hash": {
       const length = Number(o.length ?? 32);
       const prefix = String(o.prefix ?? "");
-      return (v) => fit(prefix + digestHex(digest(v), length));
+      const m: Masker = (v) => fit(prefix + digestHex(digest(v), length));
+      return SPECIAL.test(prefix) ? m : clean(m);
     }
     case "date_shift":
       return shiftDate(Number(o.days ?? 30), digest);
@@ -210,7 +218,7 @@ export async function compileRule(rule: Rule, column: MaskedColumn, mac: HmacSha
       return (v) => fit(fakeCard(v, digest(v), keepLast));
     }
     case "uuid":
-      return (v) => formatUuid(digestHex(digest(v), 32));
+      return clean((v) => formatUuid(digestHex(digest(v), 32)));
     case "faker": {
       const method = String(o.method);
       const fn = await fakerMethod(method);

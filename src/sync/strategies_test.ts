@@ -100,3 +100,10 @@ Deno.test("checkRule rejects rules the column cannot take and warns about weak u
   assertEquals(checkRule(rule("hash", { length: 8 }), { ...text, unique: true }).warnings.length, 1);
   assertEquals(checkRule(rule("keep"), date), { problems: [], warnings: [] });
 });
+
+Deno.test("maskers promise escape-free output only when their options allow it", async () => {
+  assertEquals((await compileRule(rule("email"), text, mac)).clean, true);
+  assertEquals((await compileRule(rule("phone", { format: "#\t#" }), text, mac)).clean, undefined);
+  assertEquals((await compileRule(rule("hash", { prefix: "a\\b" }), text, mac)).clean, undefined);
+  assertEquals((await compileRule(rule("mask"), text, mac)).clean, undefined);
+});
