@@ -23,7 +23,7 @@ Deno.test("wholeLines re-chunks a byte stream on line ends, even inside UTF-8 se
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; i += 3) chunks.push(bytes.slice(i, i + 3));
   const out: string[] = [];
-  const stream = ReadableStream.from(chunks).pipeThrough(wholeLines());
+  const stream = ReadableStream.from(chunks).pipeThrough(wholeLines(4));
   for await (const c of stream) out.push(new TextDecoder().decode(c));
   assertEquals(out.join(""), "é1\tα\nβ2\tγ\n3\tlast-without-newline\n");
   for (const c of out) assertEquals(c.endsWith("\n"), true);
