@@ -57,3 +57,8 @@ export {
 } from "./errors.ts";
 export type { ConfitureEvent, EventSink, LockHolder } from "./events.ts";
 export { VERSION } from "./version.ts";
+
+/** Build from DDL: discover, order, assemble and apply `db/schema/`; `checkSchema` proves DDL and migrations agree. */
+export * as build from "./build/mod.ts";
+/** Catalog snapshots and their comparison (used by check-schema and verify-reversible). */
+export * as catalog from "./catalog/mod.ts";

@@ -7,6 +7,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import type { Database, Queryable, ReservedSession, Row } from "./database.ts";
 import { normalizeDbError } from "./errors.ts";
+import { inTransaction } from "./_transaction.ts";
 import { describeTarget, type PgliteTarget } from "./url.ts";
 
 /** Open (creating if needed) an embedded database. */
@@ -54,17 +55,8 @@ class PgliteDatabase implements Database, ReservedSession {
     }
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    await this.exec("BEGIN");
-    let result: T;
-    try {
-      result = await fn(this);
-    } catch (e) {
-      await this.exec("ROLLBACK").catch(() => {});
-      throw e;
-    }
-    await this.exec("COMMIT");
-    return result;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return inTransaction(this, fn);
   }
 
   // PGlite exchanges COPY data as one Blob through its virtual /dev/blob device, so an

@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Database, Queryable, ReservedSession, Row, Session } from "./database.ts";
 import { normalizeDbError } from "./errors.ts";
+import { inTransaction } from "./_transaction.ts";
 import { describeTarget, type ServerTarget } from "./url.ts";
 
 /** Options for opening a server connection pool. */
@@ -93,17 +94,8 @@ class ServerQueryable implements Session {
     }
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    await this.exec("BEGIN");
-    let result: T;
-    try {
-      result = await fn(this);
-    } catch (e) {
-      await this.exec("ROLLBACK").catch(() => {});
-      throw e;
-    }
-    await this.exec("COMMIT");
-    return result;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return inTransaction(this, fn);
   }
 
   copyOut(text: string): ReadableStream<Uint8Array> {
