@@ -74,6 +74,80 @@ Deno.test({
   },
 });
 
+const hasShell = async (shell: string) =>
+  await new Deno.Command(shell, { args: ["-c", "true"] }).output().then((o) => o.success, () => false);
+
+async function runShell(shell: string, args: string[], cwd?: string): Promise<string> {
+  const out = await new Deno.Command(shell, { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  assert(out.success, `${shell} failed: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test({
+  name: "completions fish: fish itself completes every command and long option of the live tree",
+  ignore: !(await hasShell("fish")),
+  async fn() {
+    await using project = await tempProject({ "db/environments/staging.yaml": "database_url: pglite:memory\n" });
+    await project.write("confiture.fish", (await runCli(["completions", "fish"])).stdout);
+    const nodes = completionTree(await buildProgram());
+    // One fish process asks `complete -C` for every command line and prints one answer per line.
+    const lines = nodes.flatMap((
+      n,
+    ) => [["confiture", ...n.path, ""].join(" "), ["confiture", ...n.path, "--"].join(" ")]);
+    lines.push("confiture migrate up --env ", "confiture migrate status --format ");
+    const script = `source confiture.fish; for l in ${lines.map((l) => `'${l}'`).join(" ")}
+      echo (complete -C"$l" | cut -f1 | string join " ")
+    end`;
+    const answers = (await runShell("fish", ["--no-config", "-c", script], project.dir)).split("\n");
+    nodes.forEach((node, i) => {
+      const subs = answers[2 * i].split(" ").filter(Boolean);
+      // Elsewhere fish offers files (lint's file arguments, --output and the like).
+      if (node.subcommands.length + node.argumentChoices.length > 0) {
+        assertEquals(
+          subs,
+          [...node.subcommands.map((s) => s.name), ...node.argumentChoices].sort(),
+          `fish: subcommands of "${node.path.join(" ")}"`,
+        );
+      }
+      const offered = answers[2 * i + 1].split(" ");
+      for (const long of node.options.flatMap((o) => o.flags.filter((f) => f.startsWith("--")))) {
+        assert(offered.includes(long), `fish: "${node.path.join(" ")} --" offers ${long}: ${answers[2 * i + 1]}`);
+      }
+    });
+    assertEquals(answers[2 * nodes.length], "staging");
+    assertEquals(answers[2 * nodes.length + 1], "json text");
+  },
+});
+
+Deno.test({
+  // zsh's completion builtins (compadd, _describe, _files) only work inside a completion widget,
+  // so they are replaced by functions that print their candidates; the real ones also filter by prefix.
+  name: "completions zsh: the function walks the command line to the right candidates",
+  ignore: !(await hasShell("zsh")),
+  async fn() {
+    await using project = await tempProject({ "db/environments/staging.yaml": "database_url: pglite:memory\n" });
+    await project.write("_confiture", (await runCli(["completions", "zsh"])).stdout);
+    const nodes = completionTree(await buildProgram());
+    const cases = nodes.filter((n) => n.subcommands.length > 0).map((n) => ["confiture", ...n.path, ""]);
+    cases.push(["confiture", "-q", "migrate", "status", "--format", ""], ["confiture", "migrate", "up", "--env", ""]);
+    cases.push(["confiture", "migrate", "up", "--env", "migrate", "--d"], ["confiture", "completions", ""]);
+    const script = `source ./_confiture
+compadd() { if [[ $1 == -a ]]; then print -rn -- "\${(@P)2} "; else print -rn -- "$* "; fi }
+_describe() { local -a a; a=("\${(@P)4}"); print -rn -- "\${a[@]%%:*} " }
+_files() { print -rn -- "<files> " }
+t() { words=("$@"); CURRENT=$#; PREFIX="\${words[CURRENT]}"; _confiture; print }
+${cases.map((c) => `t ${c.map((w) => `'${w}'`).join(" ")}`).join("\n")}`;
+    const answers = (await runShell("zsh", ["-f", "-c", script], project.dir)).split("\n").map((l) => l.trim());
+    const withSubs = nodes.filter((n) => n.subcommands.length > 0);
+    withSubs.forEach((n, i) => assertEquals(answers[i], n.subcommands.map((s) => s.name).join(" "), n.path.join(" ")));
+    const rest = answers.slice(withSubs.length);
+    assertEquals(rest[0], "text json");
+    assertEquals(rest[1], "staging");
+    assert(rest[2].split(" ").includes("--dry-run"), `options of migrate up: ${rest[2]}`);
+    assertEquals(rest[3], "bash zsh fish");
+  },
+});
+
 Deno.test("completions zsh and fish: every command and long option of the live tree is in the script", async () => {
   const nodes = completionTree(await buildProgram());
   for (const shell of ["zsh", "fish"]) {

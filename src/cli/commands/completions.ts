@@ -154,17 +154,18 @@ complete -o filenames -F _confiture confiture
 `;
 }
 
-// zsh _describe takes "name:description"; a colon inside either must be escaped.
-const zq = (s: string) => `'${s.replaceAll("'", "'\\''").replaceAll(":", "\\:")}'`;
+// zsh _describe takes "name:description"; a colon inside the name must be escaped.
+const zq = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+const zitem = (name: string, description: string) => zq(`${name.replaceAll(":", "\\:")}:${description}`);
 
 /** Completion script for zsh (a `#compdef` function: save it as `_confiture` on `$fpath`). */
 export function zshScript(nodes: CompletionNode[]): string {
   const cases = nodes.map((n) => {
     const valued = n.options.filter((o) => o.takesValue);
     return [
-      `    ${zq(pathKey(n)).replaceAll("\\:", ":")})`,
-      `      subs=(${n.subcommands.map((s) => zq(`${s.name}:${s.description}`)).join(" ")})`,
-      `      opts=(${n.options.flatMap((o) => o.flags.map((f) => zq(`${f}:${o.description}`))).join(" ")})`,
+      `    ${zq(pathKey(n))})`,
+      `      subs=(${n.subcommands.map((s) => zitem(s.name, s.description)).join(" ")})`,
+      `      opts=(${n.options.flatMap((o) => o.flags.map((f) => zitem(f, o.description))).join(" ")})`,
       `      valued=(${valued.flatMap((o) => o.flags).join(" ")})`,
       `      args=(${n.argumentChoices.join(" ")})`,
       ...valued.filter((o) => o.choices.length > 0).flatMap((o) =>
@@ -244,6 +245,8 @@ export function fishScript(nodes: CompletionNode[]): string {
   const lines: string[] = [];
   for (const n of nodes) {
     const cond = `-n "__confiture_at ${fq(pathKey(n))}"`;
+    // Where a word must be a subcommand or a fixed value, files are no candidates.
+    if (n.subcommands.length > 0 || n.argumentChoices.length > 0) lines.push(`complete -c confiture ${cond} -f`);
     for (const s of n.subcommands) {
       lines.push(`complete -c confiture ${cond} -f -a ${fq(s.name)} -d ${fq(s.description)}`);
     }
@@ -304,7 +307,6 @@ function __confiture_envs
   end
 end
 
-complete -c confiture -f
 ${lines.join("\n")}
 `;
 }
