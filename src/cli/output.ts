@@ -139,5 +139,15 @@ export function errorObject(error: ConfitureError): Record<string, unknown> {
 export function colorEnabled(getEnv: (n: string) => string | undefined): boolean {
   if (getEnv("NO_COLOR") !== undefined && getEnv("NO_COLOR") !== "") return false;
   if (getEnv("FORCE_COLOR")) return true;
+  if (getEnv("TERM") === "dumb") return false;
   return isTerminal("stderr") && isTerminal("stdout");
+}
+
+/**
+ * Whether progress may redraw a line in place: stderr is a terminal that can (TERM is not
+ * `dumb`) and NO_COLOR, which asks for plain output, is unset. Otherwise progress prints lines.
+ */
+export function animationEnabled(getEnv: (n: string) => string | undefined): boolean {
+  if (getEnv("NO_COLOR") !== undefined && getEnv("NO_COLOR") !== "") return false;
+  return getEnv("TERM") !== "dumb" && isTerminal("stderr");
 }
