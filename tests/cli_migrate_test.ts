@@ -223,3 +223,58 @@ Deno.test("--exit-codes prints the frozen table; --version prints the version", 
   const v = await runCli(["--version"]);
   assert(/^confiture \d+\.\d+\.\d+\n$/.test(v.stdout));
 });
+
+Deno.test("migrate validate reports every problem offline with file:line:col and exits 5; a clean folder exits 0", async () => {
+  await using p = await tempProject({
+    ...FILES,
+    "db/migrations/003_typo.up.sql": "SELECT 1;\nCREATE TABLE x (a int,);\n",
+    "db/migrations/004_no_down.up.sql": "CREATE INDEX CONCURRENTLY i ON tb_user (name);\n",
+    "db/migrations/005_begin.up.sql": "BEGIN;\nSELECT 1;\n",
+    "db/migrations/notes.sql": "-- not a migration\n",
+  });
+  const r = await runCli(["migrate", "validate", "--format", "json"], { cwd: p.dir });
+  assertEquals(r.code, 5, r.stderr);
+  const out = r.json<
+    { ok: boolean; issues: { severity: string; code: string; file: string; line: number | null }[] }
+  >();
+  assertEquals(out.ok, false);
+  const byCode = (c: string) => out.issues.filter((i) => i.code === c).map((i) => [i.file, i.line]);
+  assertEquals(byCode("SQL_PARSE_ERROR"), [["db/migrations/003_typo.up.sql", 2]]);
+  assertEquals(byCode("BAD_NAME"), [["db/migrations/notes.sql", null]]);
+  assert(
+    out.issues.some((i) => i.code === "MISSING_DOWN" && i.severity === "warning" && i.file.includes("004_no_down")),
+  );
+  assert(out.issues.some((i) => i.file === "db/migrations/005_begin.up.sql" && i.code === "CONFIG_INVALID"));
+  await using clean = await tempProject(FILES);
+  const ok = await runCli(["migrate", "validate"], { cwd: clean.dir });
+  assertEquals(ok.code, 0, ok.stdout + ok.stderr);
+  assertStringIncludes(ok.stdout, "2 migration(s) checked: 0 error(s), 0 warning(s).");
+});
+
+Deno.test({
+  name:
+    "[server] baseline, reinit and verify through the CLI; validate also checks checksums when a database is configured",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb();
+    await using p = await tempProject({ ...FILES, "db/environments/test.yaml": envFile(db.url) });
+    const run = (...args: string[]) => runCli([...args, "--env", "test"], { cwd: p.dir });
+    const b = await run("migrate", "baseline", "--through", "001", "--format", "json");
+    assertEquals([b.code, b.json().marked], [0, ["001"]]);
+    const st = await run("migrate", "status", "--format", "json");
+    assertEquals([st.code, st.json().pending], [1, ["002"]]);
+    const r = await run("migrate", "reinit", "--format", "json");
+    assertEquals([r.code, r.json().deleted, r.json().marked], [0, 1, ["001", "002"]]);
+    assertEquals((await run("migrate", "verify")).code, 0);
+    await p.write("db/migrations/002_add_bio_to_users.up.sql", "ALTER TABLE tb_user ADD COLUMN bio VARCHAR(10);\n");
+    const v = await run("migrate", "verify", "--format", "json");
+    assertEquals(v.code, 1);
+    assertEquals(v.json<{ issues: { version: string; kind: string }[] }>().issues.map((i) => [i.version, i.kind]), [[
+      "002",
+      "modified",
+    ]]);
+    const val = await run("migrate", "validate", "--format", "json");
+    assertEquals(val.code, 5);
+    assertEquals(val.json<{ issues: { code: string }[] }>().issues.map((i) => i.code), ["CHECKSUM_MISMATCH"]);
+  },
+});
