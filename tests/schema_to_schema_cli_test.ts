@@ -48,6 +48,7 @@ Deno.test({
         "-A",
         "--quiet",
         MAIN,
+        "--verbose",
         ...ends("migrate", "--strategy", "copy", "--batch-size", "20", "--throttle-ms", "600000"),
       ],
       cwd: p.dir,
@@ -57,10 +58,15 @@ Deno.test({
     }).spawn();
     let seen = "";
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    while (!seen.includes("public.tb_user: 20/225 rows")) {
+    while (!seen.includes("public.tb_user")) {
       const { value, done } = await reader.read();
-      if (done) throw new Error(`migrate ended before its first batch:\n${seen}`);
+      if (done) break;
       seen += value;
+    }
+    if (!/public\.tb_user \[#+-+\] 20\/225 rows/.test(seen)) {
+      child.kill("SIGKILL");
+      await child.status;
+      throw new Error(`expected a progress line after the first batch, got:\n${seen}`);
     }
     child.kill("SIGKILL");
     await reader.cancel();
@@ -86,7 +92,7 @@ Deno.test({
       ["public.tb_user", 205, 225, ["22"]],
       ["public.tb_order_line", 120, 120, null],
     ]);
-    assertStringIncludes(resumed.stderr, "public.tb_user: 225/225 rows (100%)");
+    assertStringIncludes(resumed.stderr, "public.tb_user [########################] 225 rows in");
     const [dupes] = await pair.target.db.query<{ n: number; distinct: number }>(
       "SELECT count(*)::int AS n, count(DISTINCT pk_user)::int AS distinct FROM tb_user",
     );

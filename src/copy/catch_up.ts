@@ -107,8 +107,15 @@ export async function catchUpTable(
       : await copyUpsert(ends, plan, options, last, changed);
     rows += n;
     last = lastKey;
-    options.onEvent({ type: "progress", task: `${name} (catch-up)`, done: rows, unit: "rows" });
-    if (n < options.batchSize) break;
+    const finished = n < options.batchSize;
+    options.onEvent({
+      type: "progress",
+      task: `${name} (catch-up)`,
+      done: rows,
+      total: finished ? rows : undefined,
+      unit: "rows",
+    });
+    if (finished) break;
     if (options.throttleMs > 0) await new Promise((r) => setTimeout(r, options.throttleMs));
   }
   const deleted = await findDeletedKeys(ends, plan, options);

@@ -146,6 +146,10 @@ export async function migrateTable(
     await batcher.release();
   }
   await finishCheckpoint(target, options.staging, plan.target);
+  // The total may have been an estimate: close the bar at what was really copied.
+  if (done !== Math.max(total, done)) {
+    options.onEvent({ type: "progress", task: name, done, total: done, unit: "rows" });
+  }
   return {
     table: name,
     strategy: plan.strategy,

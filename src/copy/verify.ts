@@ -96,7 +96,13 @@ export async function verifyTable(
           result.mismatches.push({ after: lo, upTo: hi, sourceRows: src.n, targetRows: tgt.n });
         }
       }
-      options.onEvent({ type: "progress", task: `${name} (verify)`, done: result.sourceRows, unit: "rows" });
+      options.onEvent({
+        type: "progress",
+        task: `${name} (verify)`,
+        done: result.sourceRows,
+        total: hi === null ? result.sourceRows : undefined,
+        unit: "rows",
+      });
       if (hi === null) break;
       lo = hi;
     }

@@ -30,7 +30,10 @@ import {
   verifyTable,
 } from "../../copy/mod.ts";
 import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
+import { ProgressRenderer } from "../progress.ts";
 import { table } from "../table.ts";
+import { getEnv } from "../../platform/env.ts";
+import { isTerminal, writeStderr } from "../../platform/stdio.ts";
 import { parseDurationFlag } from "./_options.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -126,23 +129,19 @@ async function plansFor(ctx: CommandContext, s: Session, strategy?: Strategy): P
   });
 }
 
-/**
- * Progress lines on stderr, per table: the start, the first batch, then at most one a second,
- * then the end.
- */
+/** Progress bars on stderr (redrawn on a terminal; one line per table otherwise). */
 function progressRenderer(ctx: CommandContext): (e: ConfitureEvent) => void {
-  const last = new Map<string, { at: number; done: number }>();
+  const bars = new ProgressRenderer({
+    tty: isTerminal("stderr") && getEnv("TERM") !== "dumb",
+    verbose: ctx.out.options.verbose,
+    quiet: ctx.out.options.quiet,
+    write: writeStderr,
+  });
   return (e) => {
-    if (e.type !== "progress") return ctx.out.event(e);
-    const now = performance.now();
-    const seen = last.get(e.task);
-    const finished = e.total !== undefined && e.done >= e.total;
-    const firstBatch = seen !== undefined && seen.done === 0 && e.done > 0;
-    if (seen !== undefined && !firstBatch && !finished && now - seen.at < 1000) return;
-    if (seen !== undefined && seen.done === e.done) return;
-    last.set(e.task, { at: now, done: e.done });
-    const pct = e.total ? ` (${Math.floor((e.done / Math.max(e.total, 1)) * 100)}%)` : "";
-    ctx.out.info(`${e.task}: ${e.done}${e.total !== undefined ? `/${e.total}` : ""} ${e.unit ?? ""}${pct}`);
+    if (!bars.event(e)) {
+      bars.close();
+      ctx.out.event(e);
+    }
   };
 }
 
