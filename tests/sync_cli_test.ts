@@ -134,6 +134,30 @@ Deno.test({
     assertEquals(body.warnings, []);
     assertEquals(await count(s.dst.db, "tb_event"), 1000);
 
+    // Globs pick tables; --anonymize adds a rule on the command line.
+    const one = await runCli(
+      [
+        "sync",
+        "--from",
+        "prod",
+        "--to",
+        "staging",
+        "--tables",
+        "tb_e*",
+        "--anonymize",
+        "tb_event.payload:redact",
+        "-f",
+        "json",
+      ],
+      { cwd: s.project.dir, env: KEY },
+    );
+    assertEquals(one.code, 0, one.stderr);
+    const only = one.json<{ tables: { name: string; anonymized_columns: string[] }[] }>().tables;
+    assertEquals(only.map((t) => [t.name, t.anonymized_columns]), [["public.tb_event", ["contact_email", "payload"]]]);
+    const [{ p }] = await s.dst.db.query<{ p: string }>(`SELECT DISTINCT payload AS p FROM tb_event`);
+    assertEquals(p, "[REDACTED]");
+    assertEquals(await count(s.dst.db, "tb_user"), 100);
+
     const noKey = await runCli(["sync", "--from", "prod", "--to", "staging"], { cwd: s.project.dir });
     assertEquals(noKey.code, 5);
     ok(noKey.stderr.includes("CONFITURE_ANON_KEY"), noKey.stderr);
