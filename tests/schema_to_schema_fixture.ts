@@ -31,7 +31,7 @@ INSERT INTO order_lines SELECT o, l, o * 100 + l FROM generate_series(1, 40) o, 
 /** Refactored schema. */
 export const TARGET_DDL = `
 CREATE TABLE tb_user (
-  pk_user bigint PRIMARY KEY,
+  pk_user bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   given_name text NOT NULL,
   family_name text NOT NULL,
   email text NOT NULL,

@@ -96,6 +96,12 @@ for (const strategy of ["fdw", "copy"] as const) {
         "SELECT amount::text AS amount FROM tb_order_line WHERE order_id = 7 AND line = 2",
       );
       assertEquals(line.amount, "7.02");
+      assertEquals(results[0].sequences.map((x) => [x.column, x.value]), [["pk_user", 249]]);
+      const [next] = await pair.target.db.query<{ id: number }>(
+        "INSERT INTO tb_user (given_name, family_name, email, is_active) VALUES ('a', 'b', 'c', true) RETURNING pk_user::int AS id",
+      );
+      assertEquals(next.id, 250, "the identity continues after the largest copied key");
+      await pair.target.db.exec("DELETE FROM tb_user WHERE pk_user = 250");
       const progress = events.filter((e) => e.type === "progress" && e.task === "public.tb_user");
       assertEquals(progress.at(-1), { type: "progress", task: "public.tb_user", done: 225, total: 225, unit: "rows" });
       for (const plan of plans) {

@@ -24,6 +24,7 @@ import {
   upsertAction,
   whereFilter,
 } from "./sql.ts";
+import { type SequenceSync, syncSequences } from "./sequences.ts";
 import { CopyRowTap, decodeCopyRow } from "./copy_text.ts";
 
 /** Options for {@link catchUpTable}. */
@@ -52,6 +53,8 @@ export interface TableCatchUpResult {
   deleted: number;
   /** Up to `maxDeletedKeys` of them, each key as text values. */
   deletedKeys: string[][];
+  /** Identity/serial sequences moved past the upserted keys. */
+  sequences: SequenceSync[];
   durationMs: number;
 }
 
@@ -119,6 +122,7 @@ export async function catchUpTable(
     if (options.throttleMs > 0) await new Promise((r) => setTimeout(r, options.throttleMs));
   }
   const deleted = await findDeletedKeys(ends, plan, options);
+  const sequences = await syncSequences(ends.target, plan);
   await recordCatchUp(ends.target, options.staging, plan.target, startedAt);
   return {
     table: name,
@@ -127,6 +131,7 @@ export async function catchUpTable(
     rows,
     deleted: deleted.count,
     deletedKeys: deleted.keys,
+    sequences,
     durationMs: Math.round(performance.now() - started),
   };
 }
@@ -150,7 +155,7 @@ async function fdwUpsert(
     `WITH s AS MATERIALIZED (${
       changedSelect(plan, stagingTable(options.staging, plan), after, options.batchSize, changed)
     }),
-          u AS (INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)} SELECT * FROM s
+          u AS (INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)} OVERRIDING SYSTEM VALUE SELECT * FROM s
                 ON CONFLICT ${conflictTarget(plan)} ${upsertAction(plan)} RETURNING 1)
      SELECT (SELECT count(*)::int FROM s) AS n,
             (SELECT ${keyArray(plan, "target", "s")} FROM s ORDER BY ${
@@ -183,7 +188,9 @@ async function copyUpsert(
       );
       await session.copyIn(`COPY confiture_catch_up ${targetColumnList(plan)} FROM STDIN`, out.pipeThrough(tap));
       await session.exec(
-        `INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)} SELECT * FROM confiture_catch_up
+        `INSERT INTO ${qualified(plan.target)} ${
+          targetColumnList(plan)
+        } OVERRIDING SYSTEM VALUE SELECT * FROM confiture_catch_up
          ON CONFLICT ${conflictTarget(plan)} ${upsertAction(plan)}`,
       );
       await session.exec("COMMIT");

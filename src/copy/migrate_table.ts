@@ -18,6 +18,7 @@ import {
   readCheckpoint,
   startCheckpoint,
 } from "./checkpoint.ts";
+import { type SequenceSync, syncSequences } from "./sequences.ts";
 import { CopyRowTap, decodeCopyRow } from "./copy_text.ts";
 import { showName } from "./mapping.ts";
 import { qualified, type Strategy, type TablePlan } from "./plan.ts";
@@ -48,6 +49,8 @@ export interface TableMigrateResult {
   /** Already complete from an earlier run: nothing was copied. */
   skipped: boolean;
   resumedFrom: string[] | null;
+  /** Identity/serial sequences moved past the copied keys. */
+  sequences: SequenceSync[];
   durationMs: number;
 }
 
@@ -110,6 +113,7 @@ export async function migrateTable(
       batches: 0,
       skipped: true,
       resumedFrom: checkpoint.lastKey,
+      sequences: [],
       durationMs: 0,
     };
   }
@@ -145,6 +149,7 @@ export async function migrateTable(
   } finally {
     await batcher.release();
   }
+  const sequences = await syncSequences(target, plan);
   await finishCheckpoint(target, options.staging, plan.target);
   // The total may have been an estimate: close the bar at what was really copied.
   if (done !== Math.max(total, done)) {
@@ -158,6 +163,7 @@ export async function migrateTable(
     batches,
     skipped: false,
     resumedFrom,
+    sequences,
     durationMs: Math.round(performance.now() - started),
   };
 }
@@ -221,7 +227,7 @@ async function fdwBatch(
   return await target.transaction(async (tx) => {
     await tx.exec(RELAXED_COMMIT);
     const [row] = await tx.query<{ n: number; last: string[] | null }>(
-      `WITH b AS (INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)}
+      `WITH b AS (INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)} OVERRIDING SYSTEM VALUE
                   ${batchSelect(plan, stagingTable(options.staging, plan), after, options.batchSize)}
                   RETURNING ${keyOrder(plan, "target")})
        SELECT (SELECT count(*)::int FROM b) AS n,

@@ -24,6 +24,7 @@ export * from "./migrate_table.ts";
 export * from "./catch_up.ts";
 export * from "./verify.ts";
 export * from "./analyze.ts";
+export * from "./sequences.ts";
 
 /** Read and validate a mapping file; a missing file is a ConfigError naming it. */
 export async function loadMappingFile(path: string, shownPath: string): Promise<MappingFile> {

@@ -13,7 +13,10 @@ export function selectList(plan: TablePlan): string {
   return plan.columns.map((c) => `${c.sourceSql} AS ${quoteIdent(c.target)}`).join(", ");
 }
 
-/** `(col, …)`: the target column list. */
+/**
+ * `(col, …)`: the target column list. INSERTs add `OVERRIDING SYSTEM VALUE` so keys copied
+ * into `GENERATED ALWAYS AS IDENTITY` columns keep their values (COPY does so by itself).
+ */
 export function targetColumnList(plan: TablePlan): string {
   return `(${plan.columns.map((c) => quoteIdent(c.target)).join(", ")})`;
 }
