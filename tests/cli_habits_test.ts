@@ -111,6 +111,11 @@ Deno.test({
     assertNotIncludes(piped.stderr, "\r", "a pipe gets no carriage returns");
     assertNotIncludes(piped.stderr, ESC, "a pipe gets no escapes");
     assert(/public\.tb_measure .*2,000 rows in /.test(piped.stderr), `one finished line per table:\n${piped.stderr}`);
+
+    await dst.db.exec("TRUNCATE tb_measure");
+    const quiet = await runCli([...sync, "--quiet"], { cwd: p.dir });
+    assertEquals([quiet.code, quiet.stderr], [0, ""], "--quiet: no progress at all");
+    assertStringIncludes(quiet.stdout, "2,000");
   },
 });
 
