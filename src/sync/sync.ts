@@ -5,29 +5,15 @@
  *
  * @module
  */
-import type { Database, Queryable, ReservedSession, Session } from "../db/database.ts";
-import { quoteIdent, quoteQualified } from "../db/quote.ts";
-import { ConfigError, ConfitureError, SchemaError } from "../errors.ts";
+import type { Database, Queryable, ReservedSession } from "../db/database.ts";
+import { ConfigError, SchemaError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { readSyncCatalog } from "./catalog.ts";
-import {
-  CHECKPOINT_TABLE,
-  clearCheckpoints,
-  ensureCheckpointTable,
-  readCheckpoints,
-  writeCheckpoint,
-} from "./checkpoint.ts";
-import { countCopyRows, type FieldRewriter, rewriteCopyRows, wholeLines } from "./copy_text.ts";
-import { maskOnWorkers, type MaskPool } from "./mask_pool.ts";
+import { CHECKPOINT_TABLE, clearCheckpoints, ensureCheckpointTable, readCheckpoints } from "./checkpoint.ts";
+import type { FieldRewriter } from "./copy_text.ts";
 import { HmacSha256 } from "./hmac_sha256.ts";
-import {
-  type LoadGroup,
-  type PiiFinding,
-  planSync,
-  type SyncPlan,
-  type SyncSelection,
-  type TablePlan,
-} from "./plan.ts";
+import { loadGroup, RowCountMismatchError, sqlName } from "./load.ts";
+import { type PiiFinding, planSync, type SyncPlan, type SyncSelection, type TablePlan } from "./plan.ts";
 import { compileRule, needsKey, type Rule, type StrategyName } from "./strategies.ts";
 
 /** Options for {@link syncDatabases}. */
@@ -83,15 +69,7 @@ export interface SyncReport {
   unmasked_pii: PiiFinding[];
 }
 
-// Below this many rows, starting workers costs more than it saves.
-const WORKER_THRESHOLD = 20_000;
-
-/** Source and target disagree on rows after a load (exit 1). */
-export class RowCountMismatchError extends ConfitureError {
-  constructor(message: string, details: Record<string, unknown>) {
-    super("SYNC_ROW_COUNT_MISMATCH", 1, message, { details });
-  }
-}
+export { RowCountMismatchError };
 
 /**
  * Read both catalogs and build the plan, throwing when data must not move: schema
@@ -264,132 +242,6 @@ async function compileTable(t: TablePlan, mac: HmacSha256 | undefined): Promise<
     out.set(m.index, Object.assign((v: string | null) => v === null ? null : masker(v), { clean: masker.clean }));
   }
   return out;
-}
-
-/** Load one group (a table, or a foreign-key cycle) in one target transaction. */
-async function loadGroup(
-  src: Session,
-  tgt: ReservedSession,
-  group: LoadGroup,
-  rewriters: Map<string, Map<number, FieldRewriter>>,
-  sourceLabel: string,
-  options: SyncOptions,
-  emit: EventSink,
-): Promise<SyncTableReport[]> {
-  const reports: SyncTableReport[] = [];
-  const withoutTriggers = group.cyclic && !group.deferrable;
-  await tgt.transaction(async (tx) => {
-    await tx.exec("SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'");
-    if (group.cyclic && group.deferrable) await tx.exec("SET CONSTRAINTS ALL DEFERRED");
-    // Foreign keys inside a cycle of non-deferrable constraints cannot hold row by row: load
-    // with triggers off (superuser), then check every key explicitly before committing.
-    if (withoutTriggers) await tx.exec("SET LOCAL session_replication_role = replica");
-    for (const t of group.tables) {
-      const startedAt = performance.now();
-      const table = sqlName(t.key);
-      const columns = t.columns.map(quoteIdent).join(", ");
-      // Clear again inside this transaction: an interrupted earlier attempt left nothing
-      // committed, and a truncate here lets COPY FREEZE skip later hint-bit writes.
-      const freeze = !group.cyclic && !t.referenced && !t.targetPartitioned;
-      if (freeze) await tx.exec(`TRUNCATE ${table}`);
-      else await tx.exec(`DELETE FROM ${table}`);
-      if (t.userTriggers && !withoutTriggers) await tx.exec(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
-      const [{ n: sourceRows }] = await src.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM ${t.sourcePartitioned ? "" : "ONLY "}${table}`,
-      );
-      const expected = Number(sourceRows);
-      const total = t.estimate !== undefined && t.estimate > 0 ? Math.round(t.estimate) : expected;
-      let streamed = 0;
-      let reported = 0;
-      const every = options.progressEvery ?? 50_000;
-      emit({ type: "progress", task: t.key, done: 0, total: total > 0 ? total : undefined, unit: "rows" });
-      const onRows = (n: number) => {
-        streamed += n;
-        if (streamed - reported >= every) {
-          reported = streamed;
-          // Past the estimate the total is unknown; done === total marks the table finished.
-          emit({
-            type: "progress",
-            task: t.key,
-            done: streamed,
-            total: total > streamed ? total : undefined,
-            unit: "rows",
-          });
-        }
-      };
-      const tableRewriters = rewriters.get(t.key)!;
-      const copyOut = t.sourcePartitioned
-        ? `COPY (SELECT ${columns} FROM ${table}) TO STDOUT`
-        : `COPY ${table} (${columns}) TO STDOUT`;
-      const workers = options.workers ?? 0;
-      let pool: MaskPool | undefined;
-      let data = src.copyOut(copyOut);
-      if (tableRewriters.size === 0) data = data.pipeThrough(countCopyRows(onRows));
-      else if (workers > 0 && expected >= WORKER_THRESHOLD) {
-        pool = maskOnWorkers(t.masked, options.key, workers, onRows);
-        data = data.pipeThrough(wholeLines()).pipeThrough(pool.stream);
-      } else data = data.pipeThrough(wholeLines()).pipeThrough(rewriteCopyRows(tableRewriters, onRows));
-      try {
-        await tgt.copyIn(`COPY ${table} (${columns}) FROM STDIN${freeze ? " WITH (FREEZE)" : ""}`, data);
-      } finally {
-        pool?.dispose();
-      }
-      const [{ n: targetRows }] = await tx.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM ${t.targetPartitioned ? "" : "ONLY "}${table}`,
-      );
-      if (Number(targetRows) !== expected || streamed !== expected) {
-        throw new RowCountMismatchError(
-          `Row count mismatch for ${t.key}: ${expected} in the source, ${targetRows} in the target`,
-          { table: t.key, source_rows: expected, target_rows: Number(targetRows), streamed_rows: streamed },
-        );
-      }
-      for (const s of t.sequences) {
-        await tx.query(
-          `SELECT setval($1::regclass, m) FROM (SELECT max(${quoteIdent(s.column)}) AS m FROM ${table}) x
-            WHERE m IS NOT NULL`,
-          [s.sequence],
-        );
-      }
-      if (t.userTriggers && !withoutTriggers) await tx.exec(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
-      await writeCheckpoint(tx, t.key, sourceLabel, expected);
-      const duration = Math.round(performance.now() - startedAt);
-      emit({ type: "progress", task: t.key, done: expected, total: expected, unit: "rows" });
-      reports.push({
-        name: t.key,
-        rows: expected,
-        duration_ms: duration,
-        anonymized_columns: t.masked.map((m) => m.column.qualified.slice(t.key.length + 1)),
-      });
-    }
-    if (withoutTriggers) {
-      for (const fk of group.foreignKeys) await assertForeignKey(tx, fk);
-    }
-  });
-  return reports;
-}
-
-async function assertForeignKey(
-  tx: Queryable,
-  fk: { name: string; child: string; parent: string; childColumns: string[]; parentColumns: string[] },
-): Promise<void> {
-  const notNull = fk.childColumns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(" AND ");
-  const match = fk.childColumns.map((c, i) => `p.${quoteIdent(fk.parentColumns[i])} = c.${quoteIdent(c)}`).join(
-    " AND ",
-  );
-  const [{ n }] = await tx.query<{ n: string }>(
-    `SELECT count(*)::text AS n FROM ${sqlName(fk.child)} c
-      WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${sqlName(fk.parent)} p WHERE ${match})`,
-  );
-  if (Number(n) > 0) {
-    throw new SchemaError(`${n} rows of ${fk.child} violate foreign key ${fk.name} to ${fk.parent} after the load`, {
-      code: "SYNC_FK_VIOLATION",
-    });
-  }
-}
-
-function sqlName(key: string): string {
-  const dot = key.indexOf(".");
-  return quoteQualified(key.slice(0, dot), key.slice(dot + 1));
 }
 
 function plural(list: readonly unknown[]): string {
