@@ -122,18 +122,36 @@ async function sha256(path: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// A binary built for this machine must answer --version as Confiture; anything else means the
-// base binary was wrong (e.g. DENORT_BIN pointing at the deno CLI, which ignores the payload).
+// A binary built for this machine must answer --version as Confiture (anything else means the
+// base binary was wrong, e.g. DENORT_BIN pointing at the deno CLI, which ignores the payload), and
+// open an embedded PGlite database, which proves PGlite's .wasm/.data resolve inside the binary.
 async function smokeTest(path: string): Promise<string | undefined> {
-  const out = await new Deno.Command(path, { args: ["--version"], stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder().decode(out.stdout).trim();
-  if (out.code === 0 && text === `confiture ${VERSION}`) return undefined;
-  return `${path} --version printed ${
-    JSON.stringify(text.split("\n")[0])
-  } (exit ${out.code}), not "confiture ${VERSION}".` +
-    (Deno.env.get("DENORT_BIN")
-      ? "\nDENORT_BIN must point at a denort runtime (from denort-<target>.zip), not at the deno CLI."
-      : "");
+  const run = (args: string[], cwd?: string) =>
+    new Deno.Command(path, { args, cwd, env: { NO_COLOR: "1" }, stdout: "piped", stderr: "piped" }).output();
+  const version = await run(["--version"]);
+  const text = new TextDecoder().decode(version.stdout).trim();
+  if (version.code !== 0 || text !== `confiture ${VERSION}`) {
+    return `${path} --version printed ${
+      JSON.stringify(text.split("\n")[0])
+    } (exit ${version.code}), not "confiture ${VERSION}".` +
+      (Deno.env.get("DENORT_BIN")
+        ? "\nDENORT_BIN must point at a denort runtime (from denort-<target>.zip), not at the deno CLI."
+        : "");
+  }
+  const empty = await Deno.makeTempDir({ prefix: "confiture_smoke_" });
+  try {
+    // Exit 2: the (empty) embedded database has no tracking table yet.
+    const status = await run(["migrate", "status", "--database-url", "pglite:memory", "--format", "json"], empty);
+    const out = new TextDecoder().decode(status.stdout);
+    if (status.code !== 2 || !out.includes('"tracking_table"')) {
+      return `${path} could not open an embedded PGlite database (exit ${status.code}):\n${out}${
+        new TextDecoder().decode(status.stderr)
+      }`;
+    }
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+  }
+  return undefined;
 }
 
 async function main(): Promise<number> {
