@@ -96,7 +96,7 @@ export function bashScript(nodes: CompletionNode[]): string {
       `      opts="${words(n.options.flatMap((o) => o.flags))}"`,
       `      valued=" ${words(valued.flatMap((o) => o.flags))} "`,
       `      args="${words(n.argumentChoices)}"`,
-      `      choices() { case "$1" in`,
+      `      _confiture_choices() { case "$1" in`,
       ...values,
       `        *) echo "" ;;`,
       `      esac; }`,
@@ -129,7 +129,7 @@ _confiture() {
   done
   if [[ "$valued" == *" $prev "* ]]; then
     local values
-    values="$(choices "$prev")"
+    values="$(_confiture_choices "$prev")"
     case "$prev" in
       -e|--env) values="$(cd db/environments 2>/dev/null && ls *.yaml 2>/dev/null | sed 's/\\.yaml$//')" ;;
     esac
