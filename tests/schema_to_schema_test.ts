@@ -285,3 +285,20 @@ Deno.test({
     assertEquals((await cleanupForeignServer(pair.target.db, STAGING)).droppedServer, false);
   },
 });
+
+Deno.test({
+  name: "s2s copy: batches of several hundred kB stream through and leave both connections usable",
+  ignore: NO_SERVER,
+  async fn() {
+    await using pair = await freshPair();
+    await pair.source.db.exec(`CREATE TABLE blobs (id integer PRIMARY KEY, body text NOT NULL);
+      INSERT INTO blobs SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 6000) g`);
+    await pair.target.db.exec("CREATE TABLE blobs (id integer PRIMARY KEY, body text NOT NULL)");
+    const [plan] = await plansFor(pair, "copy", "tables:\n  blobs: {}\n");
+    const ends = { source: pair.source.db, target: pair.target.db };
+    const r = await migrateTable(ends, plan, { ...migrateOptions(), batchSize: 2500 });
+    assertEquals([r.rows, r.batches], [6000, 3]);
+    const v = await verifyTable(ends, plan, { chunkSize: 4000, maxMismatches: 1, onEvent: () => {} });
+    assertEquals([v.match, v.sourceRows, v.targetRows], [true, 6000, 6000]);
+  },
+});

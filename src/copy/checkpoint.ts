@@ -5,7 +5,7 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
-import { quoteIdent } from "../db/quote.ts";
+import { quoteIdent, quoteLiteral } from "../db/quote.ts";
 import type { QualifiedName } from "./mapping.ts";
 import { showName } from "./mapping.ts";
 
@@ -121,6 +121,21 @@ export async function advanceCheckpoint(
       WHERE target_table = $1`,
     [showName(table), JSON.stringify(lastKey), rows],
   );
+}
+
+/**
+ * The same update as {@link advanceCheckpoint} as one literal statement, to send in one
+ * round trip with the COMMIT that follows it.
+ */
+export function advanceCheckpointStatement(
+  staging: string,
+  table: QualifiedName,
+  lastKey: readonly string[],
+  rows: number,
+): string {
+  const key = `ARRAY[${lastKey.map(quoteLiteral).join(", ")}]::text[]`;
+  return `UPDATE ${checkpointTable(staging)} SET last_key = ${key}, rows_copied = rows_copied + ${Math.trunc(rows)},
+    updated_at = now() WHERE target_table = ${quoteLiteral(showName(table))}`;
 }
 
 /** Mark a table's copy complete. */

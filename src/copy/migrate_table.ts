@@ -6,13 +6,14 @@
  *
  * @module
  */
-import type { Database, Queryable, Session } from "../db/database.ts";
+import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { quoteIdent } from "../db/quote.ts";
 import { MigrationError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
 import {
-  advanceCheckpoint,
+  advanceCheckpointStatement,
   type Checkpoint,
+  checkpointTable,
   ensureCheckpointTable,
   finishCheckpoint,
   readCheckpoint,
@@ -131,7 +132,7 @@ export async function migrateTable(
     options.onEvent({ type: "progress", task: name, done, total: Math.max(total, done), unit: "rows" });
   report();
   const batcher: Batcher = plan.strategy === "fdw"
-    ? { next: (after) => fdwBatch(target, plan, options, after), release: () => Promise.resolve() }
+    ? fdwBatcher(target, plan, options)
     : copyBatcher(ends, plan, options);
   try {
     for (;;) {
@@ -168,13 +169,10 @@ export async function migrateTable(
   };
 }
 
-/**
- * Batches commit without waiting for the WAL flush. Each batch and its checkpoint commit
- * together, so a server crash can only lose whole recent batches along with their
- * checkpoints, and `--resume` copies them again: atomicity is kept, only durability of the
- * last moments is traded for not paying one fsync per batch.
- */
-const RELAXED_COMMIT = "SET LOCAL synchronous_commit = off";
+// Batch sessions run with synchronous_commit = off: each batch commits together with its
+// checkpoint, so a target crash can lose only whole recent batches along with their
+// checkpoints, and --resume copies them again. Atomicity is kept; only the durability of the
+// last moments is traded for not paying one WAL flush per batch.
 
 /**
  * Rows to expect, for progress: the planner's estimate for a whole analysed table, else an
@@ -218,26 +216,45 @@ export function batchSelect(
   } ORDER BY ${keyOrder(plan, "source")} LIMIT ${limit}`;
 }
 
-async function fdwBatch(
-  target: Database,
-  plan: TablePlan,
-  options: MigrateOptions,
-  after: string[] | null,
-): Promise<BatchResult> {
-  return await target.transaction(async (tx) => {
-    await tx.exec(RELAXED_COMMIT);
-    const [row] = await tx.query<{ n: number; last: string[] | null }>(
-      `WITH b AS (INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)} OVERRIDING SYSTEM VALUE
-                  ${batchSelect(plan, stagingTable(options.staging, plan), after, options.batchSize)}
-                  RETURNING ${keyOrder(plan, "target")})
-       SELECT (SELECT count(*)::int FROM b) AS n,
-              (SELECT ${keyArray(plan, "target")} FROM b ORDER BY ${
-        keyOrder(plan, "target", { desc: true })
-      } LIMIT 1) AS last`,
-    );
-    if (row.n > 0) await advanceCheckpoint(tx, options.staging, plan.target, row.last!, row.n);
-    return { n: row.n, lastKey: row.last };
-  });
+/**
+ * Batches over the foreign table: one statement per batch on a dedicated target session,
+ * the insert and its checkpoint in data-modifying CTEs, so a batch is atomic and costs one
+ * round trip.
+ */
+function fdwBatcher(target: Database, plan: TablePlan, options: MigrateOptions): Batcher {
+  let session: ReservedSession | undefined;
+  return {
+    async next(after) {
+      if (!session) {
+        session = await target.reserve();
+        await session.exec("SET synchronous_commit = off");
+      }
+      const [row] = await session.query<{ n: number; last: string[] | null }>(
+        `WITH b AS (INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)} OVERRIDING SYSTEM VALUE
+                    ${batchSelect(plan, stagingTable(options.staging, plan), after, options.batchSize)}
+                    RETURNING ${keyOrder(plan, "target")}),
+              s AS (SELECT (SELECT count(*)::int FROM b) AS n,
+                           (SELECT ${keyArray(plan, "target")} FROM b ORDER BY ${
+          keyOrder(plan, "target", { desc: true })
+        } LIMIT 1) AS last),
+              c AS (UPDATE ${checkpointTable(options.staging)} SET last_key = s.last, rows_copied = rows_copied + s.n,
+                           updated_at = now() FROM s WHERE target_table = $1 AND s.n > 0 RETURNING 1)
+         SELECT s.n, s.last, (SELECT count(*)::int FROM c) AS recorded FROM s`,
+        [name(plan)],
+      );
+      return { n: row.n, lastKey: row.last };
+    },
+    async release() {
+      if (!session) return;
+      // The connection returns to the pool: give it back with its default commit behaviour.
+      await session.exec("RESET synchronous_commit").catch(() => {});
+      await session.release();
+    },
+  };
+}
+
+function name(plan: TablePlan): string {
+  return showName(plan.target);
 }
 
 /**
@@ -245,18 +262,21 @@ async function fdwBatch(
  * transaction with the checkpoint update), fed by a source COPY per batch.
  */
 function copyBatcher(ends: Endpoints, plan: TablePlan, options: MigrateOptions): Batcher {
-  let session: (Session & { release(): Promise<void> }) | undefined;
+  let session: ReservedSession | undefined;
   const keyIndex = plan.key.map((k) => plan.columns.findIndex((c) => c.target === k.target));
   const into = `COPY ${qualified(plan.target)} ${targetColumnList(plan)} FROM STDIN`;
   return {
     async next(after) {
-      session ??= await ends.target.reserve();
+      if (!session) {
+        session = await ends.target.reserve();
+        await session.exec("SET synchronous_commit = off");
+      }
       const s = session;
       const tap = new CopyRowTap();
       const out = ends.source.copyOut(
         `COPY (${batchSelect(plan, qualified(plan.source), after, options.batchSize)}) TO STDOUT`,
       );
-      await s.exec(`BEGIN; ${RELAXED_COMMIT}`);
+      await s.exec("BEGIN");
       try {
         await s.copyIn(into, out.pipeThrough(tap));
         const n = tap.state.rows;
@@ -264,9 +284,10 @@ function copyBatcher(ends: Endpoints, plan: TablePlan, options: MigrateOptions):
         if (n > 0) {
           const fields = decodeCopyRow(tap.state.lastLine!);
           lastKey = keyIndex.map((i) => fields[i] as string);
-          await advanceCheckpoint(s, options.staging, plan.target, lastKey, n);
         }
-        await s.exec("COMMIT");
+        await s.exec(
+          `${lastKey ? `${advanceCheckpointStatement(options.staging, plan.target, lastKey, n)}; ` : ""}COMMIT`,
+        );
         return { n, lastKey };
       } catch (e) {
         await s.exec("ROLLBACK").catch(() => {});
@@ -275,7 +296,9 @@ function copyBatcher(ends: Endpoints, plan: TablePlan, options: MigrateOptions):
       }
     },
     async release() {
-      await session?.release();
+      if (!session) return;
+      await session.exec("RESET synchronous_commit").catch(() => {});
+      await session.release();
     },
   };
 }
