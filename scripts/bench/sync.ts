@@ -12,6 +12,7 @@
 const ADMIN_URL = Deno.env.get("CONFITURE_BENCH_DATABASE_URL") ?? "postgres://root@127.0.0.1:5432/postgres";
 const SIZES = (Deno.env.get("SYNC_ROWS") ?? "1000000,5000000").split(",").map(Number);
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const SMALL_YOUNG_GEN = "--v8-flags=--max-semi-space-size=4";
 
 const DDL = `CREATE TABLE t (
   id bigint PRIMARY KEY, email text NOT NULL, name text NOT NULL, phone text NOT NULL,
@@ -39,10 +40,24 @@ interface Run {
 }
 
 /** Run the CLI, polling VmHWM until it exits. */
-async function runSync(cwd: string, extra: string[]): Promise<Run> {
+async function runSync(cwd: string, extra: string[], denoFlags: string[] = []): Promise<Run> {
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, "sync", "--from", "src", "--to", "dst", "--format", "json", ...extra],
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      ...denoFlags,
+      MAIN,
+      "sync",
+      "--from",
+      "src",
+      "--to",
+      "dst",
+      "--format",
+      "json",
+      ...extra,
+    ],
     cwd,
     env: { CONFITURE_ANON_KEY: "bench-key-0123456789abcdef", NO_COLOR: "1" },
     stdout: "piped",
@@ -79,7 +94,7 @@ function median(xs: number[]): number {
 /** Run the benchmark and print the table. */
 export async function main(): Promise<void> {
   const results: string[] = [];
-  const peaks: Record<string, number[]> = { plain: [], masked: [] };
+  const peaks: Record<string, number[]> = { plain: [], masked: [], "masked, small young generation": [] };
   for (const rows of SIZES) {
     const repeat = Number(Deno.env.get("SYNC_REPEAT") ?? (rows > 1_000_000 ? 1 : 3));
     const suffix = crypto.randomUUID().slice(0, 8);
@@ -109,6 +124,8 @@ export async function main(): Promise<void> {
       const floor: number[] = [];
       const plain: Run[] = [];
       const masked: Run[] = [];
+      // Informative: the same masked run with V8's young generation capped (a startup flag).
+      const small: Run[] = [];
       for (let i = 0; i < repeat; i++) {
         await psql(urlFor(dst), "TRUNCATE t");
         const t0 = performance.now();
@@ -118,6 +135,7 @@ export async function main(): Promise<void> {
         floor.push((performance.now() - t0) / 1000);
         plain.push(await runSync(dir, ["--profile", "db/plain.yaml", "--allow-unmasked"]));
         masked.push(await runSync(dir, []));
+        small.push(await runSync(dir, [], [SMALL_YOUNG_GEN]));
       }
       const f = rows / median(floor);
       const p = rows / median(plain.map((r) => r.seconds));
@@ -125,6 +143,8 @@ export async function main(): Promise<void> {
       const mb = (runs: Run[]) => Math.max(...runs.map((r) => r.peakKb)) / 1024;
       peaks.plain.push(mb(plain));
       peaks.masked.push(mb(masked));
+      peaks["masked, small young generation"].push(mb(small));
+      const sm = rows / median(small.map((r) => r.seconds));
       const n = rows.toLocaleString("en-US");
       results.push(
         `| ${n} | floor: psql COPY | pipe | ${Math.round(f).toLocaleString("en-US")} | 1.00 | – |`,
@@ -152,7 +172,7 @@ export async function main(): Promise<void> {
   console.log("|---|---|---|---|---|---|");
   for (const line of results) console.log(line);
   if (SIZES.length > 1) {
-    for (const kind of ["plain", "masked"] as const) {
+    for (const kind of Object.keys(peaks)) {
       const xs = peaks[kind];
       console.log(
         `\npeak RSS ${kind}: ${xs.map((x) => x.toFixed(0)).join(" MB, ")} MB ` +
