@@ -134,6 +134,7 @@ for (const strategy of ["fdw", "copy"] as const) {
         batchSize: 2,
         throttleMs: 0,
         maxDeletedKeys: 10,
+        applyDeletes: false,
         onEvent: () => {},
       };
       const r = await catchUpTable(ends, plan, options);
@@ -151,6 +152,12 @@ for (const strategy of ["fdw", "copy"] as const) {
       // The next catch-up starts where this one began: nothing changed since.
       const again = await catchUpTable(ends, plan, options);
       assertEquals([again.rows, again.deleted], [0, 2]);
+      const applied = await catchUpTable(ends, plan, { ...options, applyDeletes: true });
+      assertEquals([applied.deleted, applied.deletedKeys, applied.deletesApplied], [2, [["7"], ["8"]], true]);
+      // Counts now agree; only row 11, changed without bumping updated_at, still differs, and verify finds it.
+      const v = await verifyTable(ends, plan, { chunkSize: 100, maxMismatches: 1, onEvent: () => {} });
+      assertEquals([v.sourceRows, v.targetRows, v.mismatchCount], [224, 224, 1]);
+      assertEquals(v.mismatches[0].after, null);
     },
   });
 }

@@ -38,6 +38,8 @@ export interface CatchUpOptions {
   throttleMs: number;
   /** Keys listed per table in the deleted-rows report. */
   maxDeletedKeys: number;
+  /** Also delete those rows from the target (the caller confirms on protected targets). */
+  applyDeletes: boolean;
   onEvent: EventSink;
 }
 
@@ -53,6 +55,8 @@ export interface TableCatchUpResult {
   deleted: number;
   /** Up to `maxDeletedKeys` of them, each key as text values. */
   deletedKeys: string[][];
+  /** Whether they were deleted from the target (`applyDeletes`). */
+  deletesApplied: boolean;
   /** Identity/serial sequences moved past the upserted keys. */
   sequences: SequenceSync[];
   durationMs: number;
@@ -131,6 +135,7 @@ export async function catchUpTable(
     rows,
     deleted: deleted.count,
     deletedKeys: deleted.keys,
+    deletesApplied: options.applyDeletes,
     sequences,
     durationMs: Math.round(performance.now() - started),
   };
@@ -238,7 +243,7 @@ async function findDeletedKeys(
     );
     if (tgt.n > src.n) {
       count += tgt.n - src.n;
-      if (keys.length < options.maxDeletedKeys) {
+      if (keys.length < options.maxDeletedKeys || options.applyDeletes) {
         const sourceKeys = new Set(
           (await ends.source.query<{ k: string[] }>(
             `SELECT ${keyArray(plan, "source")} AS k FROM ${qualified(plan.source)} WHERE ${whereFilter(plan)} AND ${
@@ -246,18 +251,29 @@ async function findDeletedKeys(
             } AND ${keyAtOrBefore(plan, "source", hi)}`,
           )).map((r) => JSON.stringify(r.k)),
         );
-        const targetKeys = await ends.target.query<{ k: string[] }>(
+        const missing = (await ends.target.query<{ k: string[] }>(
           `SELECT ${keyArray(plan, "target")} AS k FROM ${qualified(plan.target)} WHERE ${range} ORDER BY ${
             keyOrder(plan, "target")
           }`,
-        );
-        for (const r of targetKeys) {
-          if (!sourceKeys.has(JSON.stringify(r.k)) && keys.length < options.maxDeletedKeys) keys.push(r.k);
-        }
+        )).map((r) => r.k).filter((k) => !sourceKeys.has(JSON.stringify(k)));
+        keys.push(...missing.slice(0, Math.max(0, options.maxDeletedKeys - keys.length)));
+        if (options.applyDeletes && missing.length > 0) await deleteKeys(ends, plan, missing);
       }
     }
     if (hi === null) break;
     lo = hi;
   }
   return { count, keys };
+}
+
+/** Delete target rows by key, the keys passed as one JSON parameter. */
+async function deleteKeys(ends: Endpoints, plan: TablePlan, keys: string[][]): Promise<void> {
+  const types = plan.key.map((k) => plan.columns.find((c) => c.target === k.target)!.targetType);
+  const cols = plan.key.map((k, i) => `(e->>${i})::${types[i]} AS ${quoteIdent(k.target)}`).join(", ");
+  const match = plan.key.map((k) => `t.${quoteIdent(k.target)} = d.${quoteIdent(k.target)}`).join(" AND ");
+  await ends.target.query(
+    `DELETE FROM ${qualified(plan.target)} t
+      USING (SELECT ${cols} FROM jsonb_array_elements($1::text::jsonb) e) d WHERE ${match}`,
+    [JSON.stringify(keys)],
+  );
 }

@@ -290,12 +290,15 @@ function catchUpCommand(): Command {
     .option("--tables <list>", "only these target tables (comma-separated)", parseList)
     .option("--batch-size <n>", "rows per batch", parsePositive("--batch-size"))
     .option("--throttle-ms <ms>", "pause between batches", (v) => parseDurationFlag(v))
-    .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]));
+    .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]))
+    .option("--delete", "also delete target rows whose key the source no longer has (destructive)")
+    .option("-y, --yes", "do not ask before --delete on a protected target");
   withEnds(cmd).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     await using s = await openEnds(ctx);
     const plans = await plansFor(ctx, s, opts.strategy as Strategy | undefined);
     await checkSinceColumn(s, plans, opts.sinceColumn);
+    if (opts.delete) await ctx.confirmDestructive(s.targetEnv, "Delete target rows the source no longer has");
     const onEvent = progressRenderer(ctx);
     const results: TableCatchUpResult[] = [];
     for (const plan of plans) {
@@ -308,13 +311,14 @@ function catchUpCommand(): Command {
           batchSize: opts.batchSize ?? s.settings.batch_size,
           throttleMs: opts.throttleMs ?? s.settings.throttle,
           maxDeletedKeys: 20,
+          applyDeletes: Boolean(opts.delete),
           onEvent,
         }),
       );
     }
     const deleted = results.reduce((n, r) => n + r.deleted, 0);
     for (const r of results) {
-      if (r.deleted > 0) {
+      if (r.deleted > 0 && !r.deletesApplied) {
         ctx.out.warn(
           `${r.table}: ${r.deleted} row(s) deleted in the source are still in the target` +
             ` (keys: ${r.deletedKeys.map((k) => k.join(",")).join("; ")}${
@@ -326,7 +330,10 @@ function catchUpCommand(): Command {
     ctx.out.result(
       { command: "catch-up", sinceColumn: opts.sinceColumn, deleted, tables: results },
       () =>
-        results.map((r) => `• ${r.table}: ${r.rows} changed row(s) upserted since ${r.since}; ${r.deleted} deleted`)
+        results.map((r) =>
+          `• ${r.table}: ${r.rows} changed row(s) upserted since ${r.since}; ` +
+          `${r.deleted} deleted in the source${r.deletesApplied && r.deleted > 0 ? ", removed from the target" : ""}`
+        )
           .join("\n"),
     );
   });
