@@ -222,6 +222,9 @@ Deno.test({
     await expectValid("s2s-analyze", await s2s("analyze"), 0);
     await expectValid("s2s-migrate", await s2s("migrate"), 0);
     await expectValid("s2s-catch-up", await s2s("catch-up", "--tables", "tb_user"), 0);
+    await pair.source.db.exec("DELETE FROM users WHERE id = 1");
+    const deleted = await expectValid("s2s-catch-up", await s2s("catch-up", "--tables", "tb_user", "--delete"), 0);
+    assertEquals((deleted.tables as { deletedKeys: string[][] }[])[0].deletedKeys, [["1"]]);
     await expectValid("s2s-verify", await s2s("verify"), 0);
     await expectValid("s2s-cleanup", await s2s("cleanup"), 0);
   },
