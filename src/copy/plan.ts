@@ -40,7 +40,7 @@ export interface TablePlan {
   key: KeyPlan[];
   where?: string;
   strategy: Strategy;
-  /** Source row estimate and total size from the source catalog. */
+  /** The source relation's `relkind` (`r` table, `v` view, …). */
   sourceRelkind: string;
 }
 

@@ -6,38 +6,35 @@
  * @module
  */
 import { Command, Option } from "@commander-js/extra-typings";
-import type { Environment } from "../../config/environment.ts";
-import type { Database } from "../../db/database.ts";
 import type { ServerTarget } from "../../db/url.ts";
 import { EXIT, UsageError } from "../../errors.ts";
-import type { ConfitureEvent } from "../../events.ts";
-import { resolve } from "../../platform/path.ts";
 import {
   analyzeTables,
   catchUpTable,
   checkSinceColumn,
   cleanupForeignServer,
-  loadMappingFile,
-  type MappingFile,
   migrateTable,
-  planTables,
   setupForeignServer,
   type Strategy,
   type TableCatchUpResult,
   type TableMigrateResult,
-  type TablePlan,
   type TableVerifyResult,
   verifyTable,
 } from "../../copy/mod.ts";
-import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
-import { ProgressRenderer } from "../progress.ts";
+import { CommandContext, setExitCode } from "../context.ts";
 import { table } from "../table.ts";
-import { getEnv } from "../../platform/env.ts";
-import { isTerminal, writeStderr } from "../../platform/stdio.ts";
 import { parseDurationFlag } from "./_options.ts";
-
-// deno-lint-ignore no-explicit-any
-type AnyCommand = Command<any, any, any>;
+import {
+  bytes,
+  mappingFor,
+  openEnds,
+  parseList,
+  parsePositive,
+  plansFor,
+  progressRenderer,
+  requireStaging,
+  withEnds,
+} from "./_schema_to_schema.ts";
 
 /** Build the `schema-to-schema` command group (registered under `migrate`). */
 export function schemaToSchemaCommand(): Command {
@@ -52,97 +49,6 @@ export function schemaToSchemaCommand(): Command {
   group.addCommand(verifyCommand());
   group.addCommand(cleanupCommand());
   return group as unknown as Command;
-}
-
-function withEnds<C extends AnyCommand>(cmd: C, options: { mapping?: boolean } = { mapping: true }): C {
-  cmd
-    .requiredOption("--source <env>", "environment of the live database to copy from")
-    .requiredOption("--target <env>", "environment of the new database to copy into")
-    .option("--project-dir <dir>", "project root that relative paths start from (default: .)");
-  if (options.mapping) cmd.option("--mapping <file>", "mapping file (default: db/schema_to_schema.yaml)");
-  return withFormatOption(cmd);
-}
-
-function parsePositive(name: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
-      throw new UsageError(`${name} must be a whole number of at least 1, got "${value}"`);
-    }
-    return Number(value);
-  };
-}
-
-function parseList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
-}
-
-/** The two environments, their settings and open databases, closed on dispose. */
-interface Session extends AsyncDisposable {
-  sourceEnv: Environment;
-  targetEnv: Environment;
-  source: Database;
-  target: Database;
-  staging: string;
-  settings: Environment["file"]["schema_to_schema"];
-}
-
-async function openEnds(ctx: CommandContext): Promise<Session> {
-  const sourceEnv = await ctx.namedEnvironment(String(ctx.opts.source));
-  const targetEnv = await ctx.namedEnvironment(String(ctx.opts.target));
-  if (sourceEnv.target.kind !== "server") {
-    throw new UsageError(`Source environment "${sourceEnv.name}" must be a PostgreSQL server, not PGlite`);
-  }
-  const source = await ctx.database(sourceEnv);
-  let target: Database;
-  try {
-    target = await ctx.database(targetEnv);
-  } catch (e) {
-    await source.close();
-    throw e;
-  }
-  const settings = targetEnv.file.schema_to_schema;
-  return {
-    sourceEnv,
-    targetEnv,
-    source,
-    target,
-    staging: settings.staging_schema,
-    settings,
-    async [Symbol.asyncDispose]() {
-      await target.close();
-      await source.close();
-    },
-  };
-}
-
-async function mappingFor(ctx: CommandContext, s: Session): Promise<MappingFile> {
-  const given = ctx.opts.mapping as string | undefined;
-  const path = given ? resolve(given) : resolve(s.settings.mapping_file, s.targetEnv.projectDir);
-  return await loadMappingFile(path, given ?? s.settings.mapping_file);
-}
-
-async function plansFor(ctx: CommandContext, s: Session, strategy?: Strategy): Promise<TablePlan[]> {
-  const mapping = await mappingFor(ctx, s);
-  return await planTables(s.source, s.target, mapping, {
-    strategy: strategy ?? s.settings.strategy,
-    tables: ctx.opts.tables as string[] | undefined,
-  });
-}
-
-/** Progress bars on stderr (redrawn on a terminal; one line per table otherwise). */
-function progressRenderer(ctx: CommandContext): (e: ConfitureEvent) => void {
-  const bars = new ProgressRenderer({
-    tty: isTerminal("stderr") && getEnv("TERM") !== "dumb",
-    verbose: ctx.out.options.verbose,
-    quiet: ctx.out.options.quiet,
-    write: writeStderr,
-  });
-  return (e) => {
-    if (!bars.event(e)) {
-      bars.close();
-      ctx.out.event(e);
-    }
-  };
 }
 
 function setupCommand(): Command {
@@ -214,15 +120,6 @@ function analyzeCommand(): Command {
   return cmd as unknown as Command;
 }
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) [v, i] = [v / 1024, i + 1];
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
 function migrateCommand(): Command {
   const cmd = new Command("migrate")
     .description("copy every mapped table in key-ordered batches, one transaction and checkpoint per batch")
@@ -269,17 +166,6 @@ function migrateCommand(): Command {
     );
   });
   return cmd as unknown as Command;
-}
-
-async function requireStaging(s: Session, plan: TablePlan): Promise<void> {
-  const [row] = await s.target.query<{ ok: boolean }>("SELECT to_regclass($1) IS NOT NULL AS ok", [
-    `"${s.staging}"."${plan.source.name.replaceAll('"', '""')}"`,
-  ]);
-  if (!row.ok) {
-    throw new UsageError(`The fdw strategy needs the foreign table ${s.staging}.${plan.source.name}`, {
-      hint: "run `confiture migrate schema-to-schema setup` first, or use --strategy copy",
-    });
-  }
 }
 
 function catchUpCommand(): Command {
