@@ -156,6 +156,11 @@ export async function main(): Promise<void> {
         } in-process | ${Math.round(m).toLocaleString("en-US")} | ${(m / f).toFixed(2)} | ${
           mb(masked).toFixed(0)
         } MB |`,
+        `| ${n} | masked, \`${SMALL_YOUNG_GEN}\` | ${
+          Math.round(median(small.map((r) => r.rowsPerSecond ?? 0))).toLocaleString("en-US")
+        } in-process | ${Math.round(sm).toLocaleString("en-US")} | ${(sm / f).toFixed(2)} | ${
+          mb(small).toFixed(0)
+        } MB |`,
       );
       console.error(
         `sync ${n} rows: floor ${Math.round(f)} rows/s; plain ${Math.round(p)} rows/s (${(p / f).toFixed(2)}×, peak ${
