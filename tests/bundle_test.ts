@@ -76,6 +76,15 @@ Deno.test("bundle: the bundled CLI runs --version, migrate up and migrate status
   });
 });
 
+Deno.test("version: --version and -V print src/version.ts's VERSION, which deno.json's package version matches", async () => {
+  for (const flag of ["--version", "-V"]) {
+    const res = await run(["run", "-A", "--quiet", "main.ts", flag]);
+    assertEquals([res.code, res.stdout], [0, `confiture ${VERSION}\n`], flag);
+  }
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as { version: string };
+  assertEquals(config.version, VERSION, "deno.json's version (the published package) is the binaries' version");
+});
+
 Deno.test("compile: the binary embeds PGlite, libpg-query and the masking worker; a deno CLI as DENORT_BIN is caught", async () => {
   await using out = await tempProject();
   const res = await run(["run", "-A", "scripts/compile.ts", "--out", out.dir, "--no-check"], {
