@@ -236,6 +236,19 @@ Deno.test({
     const ends = { source: pair.source.db, target: pair.target.db };
     await migrateTable(ends, plan, migrateOptions());
     await assertRejects(() => migrateTable(ends, plan, migrateOptions()), MigrationError, "already copied (225 rows)");
+    await pair.target.db.exec("TRUNCATE tb_user; ALTER TABLE tb_user ADD CONSTRAINT small CHECK (pk_user < 30)");
+    const failed = await assertRejects(
+      () => migrateTable(ends, plan, { ...migrateOptions(), restart: true }),
+      MigrationError,
+    ) as MigrationError;
+    assertEquals(
+      failed.message,
+      'Cannot copy public.tb_user (batch after key (18)): new row for relation "tb_user" violates check constraint "small"',
+    );
+    assertStringIncludes(failed.hint!, "migrate --resume");
+    await pair.target.db.exec("ALTER TABLE tb_user DROP CONSTRAINT small");
+    const continued = await migrateTable(ends, plan, { ...migrateOptions(), resume: true });
+    assertEquals([continued.rows, continued.totalRows], [208, 225]);
     const resumed = await migrateTable(ends, plan, { ...migrateOptions(), resume: true });
     assertEquals([resumed.skipped, resumed.rows, resumed.totalRows], [true, 0, 225]);
     await pair.target.db.exec("DROP SCHEMA confiture_source CASCADE");

@@ -11,7 +11,7 @@ import type { EventSink } from "../events.ts";
 import { readCheckpoint, recordCatchUp } from "./checkpoint.ts";
 import { readTable } from "./catalog.ts";
 import { showName } from "./mapping.ts";
-import { type Endpoints, sourceNow, stagingTable } from "./migrate_table.ts";
+import { batchFailure, type Endpoints, sourceNow, stagingTable } from "./migrate_table.ts";
 import { qualified, type Strategy, type TablePlan } from "./plan.ts";
 import {
   conflictTarget,
@@ -109,9 +109,11 @@ export async function catchUpTable(
   let last: string[] | null = null;
   let rows = 0;
   for (;;) {
-    const { n, lastKey }: { n: number; lastKey: string[] | null } = plan.strategy === "fdw"
-      ? await fdwUpsert(ends, plan, options, last, changed)
-      : await copyUpsert(ends, plan, options, last, changed);
+    const { n, lastKey }: { n: number; lastKey: string[] | null } = await (plan.strategy === "fdw"
+      ? fdwUpsert(ends, plan, options, last, changed)
+      : copyUpsert(ends, plan, options, last, changed)).catch((e) => {
+        throw batchFailure(e, name, last);
+      });
     rows += n;
     last = lastKey;
     const finished = n < options.batchSize;
@@ -122,8 +124,14 @@ export async function catchUpTable(
       total: finished ? rows : undefined,
       unit: "rows",
     });
-    if (finished) break;
-    if (options.throttleMs > 0) await new Promise((r) => setTimeout(r, options.throttleMs));
+    if (finished) {
+      break;
+    }
+    if (options.throttleMs > 0) {
+      await new Promise((r) =>
+        setTimeout(r, options.throttleMs)
+      );
+    }
   }
   const deleted = await findDeletedKeys(ends, plan, options);
   const sequences = await syncSequences(ends.target, plan);

@@ -8,6 +8,7 @@
  */
 import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { quoteIdent } from "../db/quote.ts";
+import { DatabaseError } from "../db/errors.ts";
 import { MigrationError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
 import {
@@ -136,7 +137,9 @@ export async function migrateTable(
     : copyBatcher(ends, plan, options);
   try {
     for (;;) {
-      const { n, lastKey } = await batcher.next(last);
+      const { n, lastKey } = await batcher.next(last).catch((e) => {
+        throw batchFailure(e, name, last);
+      });
       if (n > 0) {
         batches++;
         rows += n;
@@ -190,6 +193,21 @@ async function sourceRowCount(source: Queryable, plan: TablePlan): Promise<numbe
     `SELECT count(*)::float8 AS n FROM ${qualified(plan.source)} WHERE ${whereFilter(plan)}`,
   );
   return n;
+}
+
+/** A server error in a batch, as a MigrationError naming the table and where it stopped. */
+export function batchFailure(e: unknown, table: string, after: string[] | null): unknown {
+  if (!(e instanceof DatabaseError)) return e;
+  return new MigrationError(
+    `Cannot copy ${table} (batch ${after ? `after key (${after.join(", ")})` : "from the start"}): ${e.message}`,
+    {
+      code: "S2S_BATCH_FAILED",
+      detail: e.detail,
+      hint: e.hint ??
+        "earlier batches are committed; fix the cause (mapping, target constraints, table order) and run migrate --resume",
+      cause: e,
+    },
+  );
 }
 
 interface BatchResult {
