@@ -133,7 +133,7 @@ Deno.test({
     cases.push(["confiture", "migrate", "up", "--env", "migrate", "--d"], ["confiture", "completions", ""]);
     const script = `source ./_confiture
 compadd() { if [[ $1 == -a ]]; then print -rn -- "\${(@P)2} "; else print -rn -- "$* "; fi }
-_describe() { local -a a; a=("\${(@P)4}"); print -rn -- "\${a[@]%%:*} " }
+_describe() { command -v ls >/dev/null || print -rn -- "PATH-LOST "; local -a a; a=("\${(@P)4}"); print -rn -- "\${a[@]%%:*} " }
 _files() { print -rn -- "<files> " }
 t() { words=("$@"); CURRENT=$#; PREFIX="\${words[CURRENT]}"; _confiture; print }
 ${cases.map((c) => `t ${c.map((w) => `'${w}'`).join(" ")}`).join("\n")}`;

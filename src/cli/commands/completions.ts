@@ -187,7 +187,8 @@ ${cases.join("\n")}
 _confiture() {
   local -a subs opts valued args
   local -A choices
-  local path="" i w prev="\${words[CURRENT-1]}"
+  # Not "path": in zsh that is the PATH array, and emptying it would break completion.
+  local cmdpath="" i w prev="\${words[CURRENT-1]}"
   _confiture_spec ""
   for ((i = 2; i < CURRENT; i++)); do
     w="\${words[i]}"
@@ -196,8 +197,8 @@ _confiture() {
       continue
     fi
     if (( \${subs[(I)$w:*]} )); then
-      path="\${path:+$path }$w"
-      _confiture_spec "$path"
+      cmdpath="\${cmdpath:+$cmdpath }$w"
+      _confiture_spec "$cmdpath"
     fi
   done
   if (( \${valued[(Ie)$prev]} )); then
