@@ -11,7 +11,7 @@ import type { EventSink } from "../events.ts";
 import { readCheckpoint, recordCatchUp } from "./checkpoint.ts";
 import { readTable } from "./catalog.ts";
 import { showName } from "./mapping.ts";
-import { batchFailure, type Endpoints, sourceNow, stagingTable } from "./migrate_table.ts";
+import { batchFailure, type Endpoints, sourceNow, stagingTable } from "./batches.ts";
 import { qualified, type Strategy, type TablePlan } from "./plan.ts";
 import {
   conflictTarget,

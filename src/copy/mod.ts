@@ -20,6 +20,7 @@ export * from "./mapping.ts";
 export * from "./plan.ts";
 export * from "./fdw.ts";
 export * from "./checkpoint.ts";
+export * from "./batches.ts";
 export * from "./migrate_table.ts";
 export * from "./catch_up.ts";
 export * from "./verify.ts";
