@@ -3,7 +3,7 @@
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_helpers/assert.ts";
 import { openDatabase } from "../src/db/open.ts";
-import { NO_SERVER } from "./_helpers/db.ts";
+import { freshPglite, NO_SERVER } from "./_helpers/db.ts";
 import { parseDatabaseUrl, type ServerTarget } from "../src/db/url.ts";
 import { ConfigError, MigrationError } from "../src/errors.ts";
 import type { ConfitureEvent } from "../src/events.ts";
@@ -320,5 +320,36 @@ Deno.test({
     assertEquals([r.rows, r.batches], [6000, 3]);
     const v = await verifyTable(ends, plan, { chunkSize: 4000, maxMismatches: 1, onEvent: () => {} });
     assertEquals([v.match, v.sourceRows, v.targetRows], [true, 6000, 6000]);
+  },
+});
+
+Deno.test({
+  name: "s2s setup on a target without postgres_fdw says what to install",
+  ignore: NO_SERVER,
+  async fn() {
+    await using pair = await freshPair();
+    // Embedded PGlite ships without postgres_fdw: a real engine where the extension is missing.
+    const embedded = await freshPglite();
+    try {
+      const e = await assertRejects(
+        () =>
+          setupForeignServer(
+            embedded,
+            { user: "postgres", database: "postgres" },
+            pair.source.db,
+            serverTarget(pair.source.url),
+            {
+              staging: STAGING,
+              schemas: ["public"],
+            },
+          ),
+        FdwError,
+        "The target server has no postgres_fdw extension available",
+      ) as FdwError;
+      assertStringIncludes(e.hint!, "postgresql-contrib");
+      assertStringIncludes(e.hint!, "--strategy copy");
+    } finally {
+      await embedded.close();
+    }
   },
 });
