@@ -199,7 +199,7 @@ Deno.test({
     assertEquals(status.success, false, seen);
     assertEquals(await count(s.dst.db, "tb_user"), 100);
     assertEquals(await count(s.dst.db, "tb_event"), 0);
-    const finished = await s.dst.db.query<{ table_name: string }>(`SELECT table_name FROM tb_confiture_sync`);
+    const finished = await s.dst.db.query<{ table_name: string }>(`SELECT table_name FROM confiture_sync_checkpoint`);
     assertEquals(finished.map((r) => r.table_name), ["public.tb_user"]);
 
     const r = await runCli(["sync", "--from", "prod", "--to", "staging", "--resume", "--format", "json"], {

@@ -144,7 +144,7 @@ Deno.test({
     );
     assertEquals(p, 201);
     // Checkpoints record every table.
-    assertEquals(await count(dst.db, "tb_confiture_sync"), 4);
+    assertEquals(await count(dst.db, "confiture_sync_checkpoint"), 4);
   },
 });
 

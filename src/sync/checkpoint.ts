@@ -6,8 +6,8 @@
  */
 import type { Queryable } from "../db/database.ts";
 
-/** The checkpoint table, created in the target's current schema. */
-export const CHECKPOINT_TABLE = "tb_confiture_sync";
+/** The checkpoint table, created in the target's current schema; catalog diffs skip `confiture*` names. */
+export const CHECKPOINT_TABLE = "confiture_sync_checkpoint";
 
 /** A finished table as recorded in the target. */
 export interface Checkpoint {
