@@ -319,3 +319,23 @@ Deno.test({
     ok(!onMain.includes("w1@corp.test"));
   },
 });
+
+Deno.test("sync between two PGlite databases (runs without a server)", async () => {
+  const src = await freshPglite();
+  const dst = await freshPglite();
+  try {
+    await src.exec(SCHEMA + DATA);
+    await dst.exec(SCHEMA);
+    const report = await syncDatabases(src, dst, options({ tables: ["tb_comment", "tb_user", "tb_post"] }));
+    assertEquals(report.order, ["public.tb_user", "public.tb_post", "public.tb_comment"]);
+    assertEquals(report.tables.map((t) => t.rows), [61, 200, 500]);
+    const [{ n: joined }] = await dst.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user WHERE p.author_email = u.email`,
+    );
+    assertEquals(Number(joined), 200);
+    ok(!(await everything(dst)).includes("@corp.test"));
+  } finally {
+    await src.close();
+    await dst.close();
+  }
+});
