@@ -40,7 +40,7 @@ export interface SyncOptions extends SyncSelection {
   progressEvery?: number;
   /**
    * Worker threads that mask tables of at least 20,000 rows (default 0: mask on the main
-   * thread). Each worker costs ~35 MB of memory; it pays off only with idle cores.
+   * thread). Each worker costs ~60 MB of memory; it pays off only with idle cores.
    */
   workers?: number;
 }

@@ -46,7 +46,7 @@ export function syncCommand(): Command {
     .option("--resume", "skip tables an interrupted run already finished")
     .option("--dry-run", "check and show the plan; change nothing")
     .option("--allow-unmasked", "copy PII-looking columns that have no rule")
-    .option("--workers <n>", "mask large tables on N worker threads (default 0; ~35 MB each)", parseWorkers)
+    .option("--workers <n>", "mask large tables on N worker threads (default 0; ~60 MB each)", parseWorkers)
     .option("--project-dir <dir>", "project root that relative paths start from (default: .)");
   withFormatOption(cmd).action(async (opts, command) => {
     const ctx = new CommandContext(command);
