@@ -92,6 +92,11 @@ function compress(h: Int32Array, buf: Uint8Array, off: number): void {
     const j = off + (i << 2);
     W[i] = (buf[j] << 24) | (buf[j + 1] << 16) | (buf[j + 2] << 8) | buf[j + 3];
   }
+  compressW(h);
+}
+
+/** One SHA-256 compression of the block whose 16 words are already in `W[0..16)`. */
+function compressW(h: Int32Array): void {
   for (let i = 16; i < 64; i++) {
     const w15 = W[i - 15];
     const w2 = W[i - 2];
@@ -159,7 +164,6 @@ export class HmacSha256 {
   readonly #outer = new Int32Array(8);
   readonly #state = new Int32Array(8);
   #buf = new Uint8Array(256);
-  readonly #block = new Uint8Array(64);
   /** The last digest, as 8 signed 32-bit words (big-endian word order, as SHA-256 defines them). */
   readonly out = new Int32Array(8);
 
@@ -181,6 +185,24 @@ export class HmacSha256 {
   /** HMAC of a string's UTF-8 bytes; returns {@link out}. */
   digestString(value: string): Int32Array {
     const n = value.length;
+    // Fast path: short ASCII goes straight into the message words, one inner block.
+    if (n <= 55) {
+      W.fill(0, 0, 16);
+      let i = 0;
+      for (; i < n; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        W[i >> 2] |= c << (24 - ((i & 3) << 3));
+      }
+      if (i === n) {
+        W[n >> 2] |= 0x80 << (24 - ((n & 3) << 3));
+        W[15] = (n + 64) * 8;
+        const h = this.#state;
+        h.set(this.#inner);
+        compressW(h);
+        return this.#outerOf(h);
+      }
+    }
     // UTF-8 needs at most 3 bytes per UTF-16 unit, plus 72 bytes of padding.
     if (this.#buf.length < n * 3 + 72) this.#buf = new Uint8Array(n * 3 + 72);
     const buf = this.#buf;
@@ -229,7 +251,9 @@ export class HmacSha256 {
     const bitLen = (len + 64) * 8;
     buf[len] = 0x80;
     let end = len + 1;
-    while ((end & 63) !== 56) buf[end++] = 0;
+    const zeros = (56 - (end & 63) + 64) & 63;
+    buf.fill(0, end, end + zeros);
+    end += zeros;
     buf[end++] = 0;
     buf[end++] = 0;
     buf[end++] = 0;
@@ -239,22 +263,18 @@ export class HmacSha256 {
     buf[end++] = (bitLen >>> 8) & 0xff;
     buf[end++] = bitLen & 0xff;
     for (let off = 0; off < end; off += 64) compress(h, buf, off);
-    // Outer hash: opad state + the 32-byte inner digest, padded to one block.
-    const block = this.#block;
-    for (let i = 0; i < 8; i++) {
-      const w = h[i];
-      block[i * 4] = w >>> 24;
-      block[i * 4 + 1] = (w >>> 16) & 0xff;
-      block[i * 4 + 2] = (w >>> 8) & 0xff;
-      block[i * 4 + 3] = w & 0xff;
-    }
-    block[32] = 0x80;
-    block.fill(0, 33, 62);
-    block[62] = 0x03; // (64 + 32) * 8 = 768 bits = 0x0300
-    block[63] = 0x00;
+    return this.#outerOf(h);
+  }
+
+  // Outer hash: opad state + the 32-byte inner digest `h`, padded to one block, as words.
+  #outerOf(h: Int32Array): Int32Array {
+    for (let i = 0; i < 8; i++) W[i] = h[i];
+    W[8] = 0x80000000 | 0;
+    W.fill(0, 9, 15);
+    W[15] = 768; // (64 + 32) * 8 bits
     const out = this.out;
     out.set(this.#outer);
-    compress(out, block, 0);
+    compressW(out);
     return out;
   }
 }
