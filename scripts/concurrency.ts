@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- scripts print to the terminal by design
 /**
  * Stress the migration lock: N rounds (default 100) of 8 concurrent `confiture migrate up`
  * processes against one fresh server database each, then count migrations applied more than

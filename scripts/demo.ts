@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- scripts print to the terminal by design
 /**
  * `deno task demo`: migrate the example project (`db/`) into an embedded PGlite database under
  * `.confiture/`, then print `migrate status`. No server needed.

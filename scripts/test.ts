@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- scripts print to the terminal by design
 /**
  * `deno task test`: run the whole suite and end with one `N passed, N failed, N skipped` line.
  *

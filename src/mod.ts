@@ -62,3 +62,7 @@ export { VERSION } from "./version.ts";
 export * as build from "./build/mod.ts";
 /** Catalog snapshots and their comparison (used by check-schema and verify-reversible). */
 export * as catalog from "./catalog/mod.ts";
+/** Production data sync with anonymization. */
+export * as sync from "./sync/mod.ts";
+/** Schema-to-schema: zero-downtime rebuild of large tables. */
+export * as schemaToSchema from "./copy/mod.ts";

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- scripts print to the terminal by design
 /**
  * `deno task bench`: run every benchmark, or the ones named on the command line
  * (`deno task bench migrate sync`).

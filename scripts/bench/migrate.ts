@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- scripts print to the terminal by design
 /**
  * Migrate benchmark: apply 200 and 1,000 generated migrations (one table plus one index each)
  * to fresh server databases with `confiture migrate up`, and in the same run the same SQL

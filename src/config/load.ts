@@ -14,7 +14,7 @@ import { readTextIfExists } from "../platform/fs.ts";
 import { getEnv } from "../platform/env.ts";
 import { relative, resolve } from "../platform/path.ts";
 import type { Environment, TableName, UrlSource } from "./environment.ts";
-import { type EnvironmentFile, environmentSpec, RESERVED_TABLE_NAMES } from "./schema.ts";
+import { type EnvironmentFile, environmentSpec } from "./schema.ts";
 import type { Problem } from "./validate.ts";
 
 /** Inputs that select and override an environment. */

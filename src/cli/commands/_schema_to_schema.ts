@@ -10,8 +10,9 @@ import type { Database } from "../../db/database.ts";
 import { UsageError } from "../../errors.ts";
 import type { ConfitureEvent } from "../../events.ts";
 import { getEnv } from "../../platform/env.ts";
+import { animationEnabled } from "../output.ts";
 import { resolve } from "../../platform/path.ts";
-import { isTerminal, writeStderr } from "../../platform/stdio.ts";
+import { writeStderr } from "../../platform/stdio.ts";
 import { loadMappingFile, type MappingFile, planTables, type Strategy, type TablePlan } from "../../copy/mod.ts";
 import { type CommandContext, withFormatOption } from "../context.ts";
 import { ProgressRenderer } from "../progress.ts";
@@ -103,7 +104,7 @@ export async function plansFor(ctx: CommandContext, s: Session, strategy?: Strat
 /** Progress bars on stderr (redrawn on a terminal; one line per table otherwise). */
 export function progressRenderer(ctx: CommandContext): (e: ConfitureEvent) => void {
   const bars = new ProgressRenderer({
-    tty: isTerminal("stderr") && getEnv("TERM") !== "dumb",
+    tty: animationEnabled(getEnv),
     verbose: ctx.out.options.verbose,
     quiet: ctx.out.options.quiet,
     write: writeStderr,

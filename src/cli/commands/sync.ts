@@ -10,7 +10,8 @@ import { ProgressRenderer } from "../progress.ts";
 import { ConfigError, EXIT, UsageError } from "../../errors.ts";
 import type { Environment } from "../../config/environment.ts";
 import { getEnv } from "../../platform/env.ts";
-import { isTerminal, writeStderr } from "../../platform/stdio.ts";
+import { animationEnabled } from "../output.ts";
+import { writeStderr } from "../../platform/stdio.ts";
 import { relative, resolve } from "../../platform/path.ts";
 import { checkPii, type PiiCheckReport } from "../../sync/check.ts";
 import { type AnonymizationProfile, loadProfile, parseAnonymizeFlag } from "../../sync/profile.ts";
@@ -64,7 +65,7 @@ export function syncCommand(): Command {
     const selection = selectionFor(from, opts);
     const key = getEnv(profile.keyEnv);
     const progress = new ProgressRenderer({
-      tty: isTerminal("stderr") && getEnv("TERM") !== "dumb",
+      tty: animationEnabled(getEnv),
       verbose: ctx.out.options.verbose,
       quiet: ctx.out.options.quiet,
       write: writeStderr,
