@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
+import { keyLines } from "./yaml_lines.ts";
 import { ConfigError } from "../errors.ts";
 import { type EnvLookup, parseDatabaseUrl } from "../db/url.ts";
 import { readTextIfExists } from "../platform/fs.ts";
@@ -173,8 +174,7 @@ export function parseEnvironmentFile(text: string, shownPath: string, lookup: En
     const first = counter.linePos(doc.errors[0].pos[0]);
     throw new ConfigError(problems.join("\n"), { file: shownPath, line: first.line, column: first.col, problems });
   }
-  const lines = new Map<string, number>();
-  collectLines(doc.contents, "", lines, counter);
+  const lines = keyLines(doc.contents, counter);
   const problems: Problem[] = [];
   const raw = expandEnv(doc.toJS() ?? {}, "", lookup, problems, (p) => lines.get(p));
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
@@ -193,25 +193,6 @@ export function parseEnvironmentFile(text: string, shownPath: string, lookup: En
     );
   }
   return file;
-}
-
-function collectLines(node: unknown, path: string, out: Map<string, number>, counter: LineCounter): void {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const p = path ? `${path}.${key}` : key;
-      const range = isScalar(pair.key) ? pair.key.range : undefined;
-      if (range) out.set(p, counter.linePos(range[0]).line);
-      collectLines(pair.value, p, out, counter);
-    }
-  } else if (isSeq(node)) {
-    node.items.forEach((item, i) => {
-      const p = `${path}[${i}]`;
-      const range = (item as { range?: [number, number, number] }).range;
-      if (range) out.set(p, counter.linePos(range[0]).line);
-      collectLines(item, p, out, counter);
-    });
-  }
 }
 
 const VAR = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g;

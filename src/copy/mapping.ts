@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
+import { keyLines } from "../config/yaml_lines.ts";
 import { ConfigError } from "../errors.ts";
 import { either, list, obj, oneOf, type Problem, record, required, str } from "../config/validate.ts";
 
@@ -97,8 +98,7 @@ export function parseMappingFile(text: string, shownPath: string): MappingFile {
     });
     throw new ConfigError(problems.join("\n"), { file: shownPath, problems });
   }
-  const lines = new Map<string, number>();
-  collectLines(doc.contents, "", lines, counter);
+  const lines = keyLines(doc.contents, counter);
   const problems: Problem[] = [];
   const raw = doc.toJS() ?? {};
   const parsed = fileSpec(raw, "", { problems, lineOf: (p) => lines.get(p) });
@@ -156,23 +156,4 @@ export function parseMappingFile(text: string, shownPath: string): MappingFile {
     );
   }
   return { file: shownPath, tables };
-}
-
-function collectLines(node: unknown, path: string, out: Map<string, number>, counter: LineCounter): void {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const p = path ? `${path}.${key}` : key;
-      const range = isScalar(pair.key) ? pair.key.range : undefined;
-      if (range) out.set(p, counter.linePos(range[0]).line);
-      collectLines(pair.value, p, out, counter);
-    }
-  } else if (isSeq(node)) {
-    node.items.forEach((item, i) => {
-      const p = `${path}[${i}]`;
-      const range = (item as { range?: [number, number, number] }).range;
-      if (range) out.set(p, counter.linePos(range[0]).line);
-      collectLines(item, p, out, counter);
-    });
-  }
 }

@@ -12,7 +12,8 @@
  *
  * @module
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
+import { keyLines } from "../config/yaml_lines.ts";
 import { ConfigError } from "../errors.ts";
 import { readTextIfExists } from "../platform/fs.ts";
 import { int, obj, oneOf, type Problem, record, required, type Spec, str } from "../config/validate.ts";
@@ -114,8 +115,7 @@ export function parseProfile(text: string, shownPath: string): AnonymizationProf
     });
     throw new ConfigError(problems.join("\n"), { file: shownPath, problems, code: "PROFILE_INVALID" });
   }
-  const lines = new Map<string, number>();
-  collectLines(doc.contents, "", lines, counter);
+  const lines = keyLines(doc.contents, counter);
   const problems: Problem[] = [];
   // A missing key has no line of its own: point at the nearest enclosing key.
   const lineOf = (p: string): number | undefined => {
@@ -186,18 +186,4 @@ export function parseAnonymizeFlag(spec: string): { column: string; strategy?: S
     });
   }
   return { column, strategy: name as StrategyName | undefined };
-}
-
-function collectLines(node: unknown, path: string, out: Map<string, number>, counter: LineCounter): void {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const p = path ? `${path}.${key}` : key;
-      const range = isScalar(pair.key) ? pair.key.range : undefined;
-      if (range) out.set(p, counter.linePos(range[0]).line);
-      collectLines(pair.value, p, out, counter);
-    }
-  } else if (isSeq(node)) {
-    node.items.forEach((item, i) => collectLines(item, `${path}[${i}]`, out, counter));
-  }
 }
