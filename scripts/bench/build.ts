@@ -14,6 +14,7 @@ import { buildSchema, writeSchemaBuild } from "../../src/build/build.ts";
 import { loadEnvironment } from "../../src/config/load.ts";
 import { openDatabase } from "../../src/db/open.ts";
 import { parseDatabaseUrl, type ServerTarget } from "../../src/db/url.ts";
+import { median, time as timeIt } from "./_util.ts";
 
 const ADMIN_URL = Deno.env.get("CONFITURE_BENCH_DATABASE_URL") ?? "postgres://root@127.0.0.1:5432/postgres";
 const FILES = Number(Deno.env.get("BUILD_FILES") ?? 1000);
@@ -89,17 +90,6 @@ async function admin(sql: string): Promise<void> {
   } finally {
     await db.close();
   }
-}
-
-async function timeIt(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 async function run(cmd: string, args: string[], cwd?: string): Promise<void> {

@@ -19,6 +19,7 @@ import {
   type Strategy,
   type TablePlan,
 } from "../../src/copy/mod.ts";
+import { median, time as timeIt } from "./_util.ts";
 
 const ADMIN_URL = Deno.env.get("CONFITURE_BENCH_DATABASE_URL") ?? "postgres://root@127.0.0.1:5432/postgres";
 const ROWS = Number(Deno.env.get("S2S_ROWS") ?? 1_000_000);
@@ -71,17 +72,6 @@ async function psql(url: string, sql: string): Promise<void> {
 
 async function reset(db: Database): Promise<void> {
   await db.exec("TRUNCATE tb_event; DELETE FROM confiture_source.confiture_checkpoint; CHECKPOINT");
-}
-
-async function timeIt(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** Run the benchmark and print a table of medians and ratios. */

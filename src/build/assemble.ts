@@ -8,6 +8,7 @@
 import { SchemaError } from "../errors.ts";
 import { sha256Hex } from "../migrate/checksum.ts";
 import { findUnterminated } from "./sql_scan.ts";
+import { lineColumnAt } from "../migrate/position.ts";
 
 /** A schema file with its text. */
 export interface SourceFile {
@@ -139,18 +140,7 @@ export function locateInSchema(
 
 /** 1-based line and column of a 0-based code-point offset. */
 export function lineColumnAtOffset(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let column = 1;
-  let n = 0;
-  for (const ch of text) {
-    if (n >= offset) break;
-    if (ch === "\n") {
-      line++;
-      column = 1;
-    } else column++;
-    n++;
-  }
-  return { line, column };
+  return lineColumnAt(text, offset + 1);
 }
 
 /** Length in code points (what PostgreSQL counts), fast for text without surrogate pairs. */
