@@ -33,6 +33,43 @@ for (const backend of BACKENDS) {
   });
 
   Deno.test({
+    name: `[${backend.name}] execTransaction commits all or nothing and names the failing statement`,
+    ignore: backend.ignore,
+    async fn() {
+      await using t = await backend.fresh();
+      const session = await t.db.reserve();
+      try {
+        // More statements than postgres.js pipelines at once (100), so the queue path runs too.
+        const inserts = Array.from({ length: 150 }, (_, i) => `INSERT INTO t VALUES (${i})`);
+        await session.execTransaction(["CREATE TABLE t (id int PRIMARY KEY)", ...inserts]);
+        assertEquals((await session.query<{ n: number }>("SELECT count(*)::int AS n FROM t"))[0].n, 150);
+        const e = await assertRejects(
+          () =>
+            session.execTransaction([
+              "CREATE TABLE u (id int)",
+              "INSERT INTO t VALUES (1000)",
+              "INSERT INTO t VALUES (1)",
+              "INSERT INTO t VALUES (1001)",
+            ]),
+          DatabaseError,
+        ) as DatabaseError;
+        assertEquals([e.sqlstate, e.statementIndex], ["23505", 2]);
+        const [after] = await session.query<{ n: number; u: string | null; tx: string | null }>(
+          "SELECT (SELECT count(*)::int FROM t) AS n, to_regclass('u')::text AS u, txid_current_if_assigned()::text AS tx",
+        );
+        assertEquals(after, { n: 150, u: null, tx: null }, "nothing committed and no transaction left open");
+        const syntax = await assertRejects(
+          () => session.execTransaction(["SELECT 1", "SELEC 2"]),
+          DatabaseError,
+        ) as DatabaseError;
+        assertEquals([syntax.sqlstate, syntax.statementIndex, syntax.position], ["42601", 1, 1]);
+      } finally {
+        await session.release();
+      }
+    },
+  });
+
+  Deno.test({
     name: `[${backend.name}] COPY out of one table and into another as Web streams; errors surface`,
     ignore: backend.ignore,
     async fn() {

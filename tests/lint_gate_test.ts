@@ -32,7 +32,7 @@ for (const backend of BACKENDS) {
       assertEquals((await m.status()).pending, ["002"], "nothing applied");
       await p.write(
         "db/migrations/002_index.up.sql",
-        "-- confiture:allow create-index-non-concurrent maintenance window on Sunday\nCREATE INDEX idx_event_kind ON tb_event (kind);\n",
+        "-- confiture:allow create-index-non-concurrent ops' maintenance window on Sunday, C:\\ok\nCREATE INDEX idx_event_kind ON tb_event (kind);\n",
       );
       assertEquals((await m.up()).applied, ["002"]);
       const [row] = await t.db.query<{ lint_allowed: string }>(
@@ -41,7 +41,7 @@ for (const backend of BACKENDS) {
       const allowed = JSON.parse(row.lint_allowed) as { rule: string; reason: string }[];
       assertEquals(allowed.map((a) => [a.rule, a.reason]), [[
         "create-index-non-concurrent",
-        "maintenance window on Sunday",
+        "ops' maintenance window on Sunday, C:\\ok",
       ]]);
     },
   });

@@ -57,6 +57,10 @@ for (const backend of BACKENDS) {
       );
       assertEquals(rows.map((r) => r.version), ["001", "002"]);
       assert(rows.every((r) => r.checksum.length === 64 && r.down_checksum.length === 64 && r.applied_by));
+      const [times] = await t.db.query<{ ok: boolean }>(
+        "SELECT bool_and(execution_time_ms >= 0) AS ok FROM tb_confiture",
+      );
+      assert(times.ok, "execution_time_ms is measured for every applied migration");
       assert(rows[0].slug.startsWith("create_tb_user_"));
 
       assertEquals((await m.up()).applied, ["003"]);

@@ -103,7 +103,9 @@ export async function buildProgram(args?: string[]): Promise<Command> {
 
   const words = (args ?? []).filter((a) => !a.startsWith("-"));
   const exact = COMMANDS.find((c) => c.group ? words[0] === c.group && words[1] === c.name : words[0] === c.name);
-  const chosen = args && exact ? [exact] : COMMANDS;
+  // `--version` alone needs no command at all; help and unknown commands need the whole tree.
+  const versionOnly = args !== undefined && words.length === 0 && args.some((a) => a === "-V" || a === "--version");
+  const chosen = versionOnly ? [] : args && exact ? [exact] : COMMANDS;
   const loaded = await Promise.all(chosen.map((c) => c.load()));
   chosen.forEach((c, i) => (c.group ? migrate : program).addCommand(loaded[i] as never));
 

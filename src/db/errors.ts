@@ -19,6 +19,8 @@ export class DatabaseError extends Error {
   readonly table?: string;
   readonly column?: string;
   readonly constraint?: string;
+  /** Which statement of an `execTransaction` batch failed (set by the adapter). */
+  statementIndex?: number;
 
   constructor(fields: {
     message: string;

@@ -6,7 +6,7 @@
  */
 import type { PGlite } from "@electric-sql/pglite";
 import type { Database, Queryable, ReservedSession, Row } from "./database.ts";
-import { normalizeDbError } from "./errors.ts";
+import { DatabaseError, normalizeDbError } from "./errors.ts";
 import { inTransaction } from "./_transaction.ts";
 import { describeTarget, type PgliteTarget } from "./url.ts";
 
@@ -57,6 +57,21 @@ class PgliteDatabase implements Database, ReservedSession {
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return inTransaction(this, fn);
+  }
+
+  // In process there is no round trip to save: run the statements one by one.
+  async execTransaction(statements: readonly string[]): Promise<void> {
+    await this.exec("BEGIN");
+    for (const [i, text] of statements.entries()) {
+      try {
+        await this.exec(text);
+      } catch (e) {
+        await this.exec("ROLLBACK").catch(() => {});
+        if (e instanceof DatabaseError) e.statementIndex = i;
+        throw e;
+      }
+    }
+    await this.exec("COMMIT");
   }
 
   // PGlite exchanges COPY data as one Blob through its virtual /dev/blob device, so an

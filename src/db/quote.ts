@@ -14,9 +14,14 @@ export function quoteQualified(schema: string | undefined, name: string): string
   return schema ? `${quoteIdent(schema)}.${quoteIdent(name)}` : quoteIdent(name);
 }
 
-/** Quote a string literal (standard_conforming_strings on). */
+/**
+ * Quote a string literal the way `quote_literal` does: a value with a backslash becomes an
+ * `E'…'` literal with the backslashes doubled, so it reads the same whatever
+ * `standard_conforming_strings` is.
+ */
 export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
+  const quoted = value.replaceAll("'", "''");
+  return value.includes("\\") ? `E'${quoted.replaceAll("\\", "\\\\")}'` : `'${quoted}'`;
 }
 
 // Reserved keywords that cannot be bare identifiers (PostgreSQL 18 "reserved" category).

@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 import { connect as netConnect, type Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
 import type { Database, Queryable, ReservedSession, Row, Session } from "./database.ts";
-import { normalizeDbError } from "./errors.ts";
+import { DatabaseError, normalizeDbError } from "./errors.ts";
 import { inTransaction } from "./_transaction.ts";
 import { describeTarget, type ServerTarget } from "./url.ts";
 
@@ -216,6 +216,30 @@ function concat(parts: Uint8Array[], size: number): Uint8Array {
 class ServerReserved extends ServerQueryable implements ReservedSession {
   constructor(sql: postgres.ReservedSql<Record<string, never>>, label: string, readonly pid: number) {
     super(sql, label);
+  }
+
+  async execTransaction(statements: readonly string[]): Promise<void> {
+    const all = ["BEGIN", ...statements, "COMMIT"];
+    // Issued without awaiting: postgres.js pipelines simple queries on a reserved connection,
+    // so the whole transaction is one round trip. Once a statement fails, the server refuses
+    // the rest of the block and answers the COMMIT with a ROLLBACK.
+    const settled = await Promise.allSettled(
+      all.map((text) => this.sql.unsafe(text).simple() as unknown as Promise<{ command?: string }>),
+    );
+    const failed = settled.findIndex((r) => r.status === "rejected");
+    if (failed < 0) {
+      const commit = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value;
+      if (commit.command && commit.command.toUpperCase() !== "COMMIT") {
+        throw new DatabaseError({ message: "the transaction was rolled back by the server", sqlstate: "40000" });
+      }
+      return;
+    }
+    const last = settled[settled.length - 1];
+    // A COMMIT that never got its answer (connection trouble) may leave a block open.
+    if (last.status === "rejected") await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
+    const err = normalizeDbError((settled[failed] as PromiseRejectedResult).reason, this.label);
+    if (err instanceof DatabaseError && failed >= 1 && failed <= statements.length) err.statementIndex = failed - 1;
+    throw err;
   }
   release(): Promise<void> {
     (this.sql as postgres.ReservedSql<Record<string, never>>).release();

@@ -35,40 +35,46 @@ interface ColumnRow extends Record<string, unknown> {
   is_array: boolean;
 }
 
-/** Read the facts for these tables and functions. */
+interface TableRow extends Record<string, unknown> {
+  ord: number;
+  reltuples: number;
+  bytes: number;
+  cols: string;
+  checks: string;
+}
+
+/** Read the facts for these tables and functions: one catalog query for all the tables. */
 export async function readLiveFacts(db: Queryable, tables: RelName[], functions: string[]): Promise<LiveFacts> {
+  const unique: RelName[] = [];
+  for (const rel of tables) if (!unique.some((u) => sameRel(u, rel))) unique.push(rel);
   const found: TableFacts[] = [];
-  for (const rel of tables) {
-    if (found.some((t) => sameRel(t.rel, rel))) continue;
-    const [cls] = await db.query<{ oid: number; reltuples: number; bytes: number }>(
-      `SELECT c.oid::int8 AS oid, c.reltuples::float8 AS reltuples, pg_relation_size(c.oid)::float8 AS bytes
-         FROM pg_class c WHERE c.oid = to_regclass($1::text) AND c.relkind IN ('r', 'p', 'm')`,
-      [quoteQualified(rel.schema, rel.name)],
-    );
-    if (!cls) continue;
-    const reltuples = Number(cls.reltuples);
+  const rows = unique.length === 0 ? [] : await db.query<TableRow>(
+    `SELECT r.ord::int AS ord, c.reltuples::float8 AS reltuples, pg_relation_size(c.oid)::float8 AS bytes,
+            (SELECT coalesce(json_agg(json_build_object(
+                      'attname', a.attname, 'typname', coalesce(et.typname, t.typname), 'atttypmod', a.atttypmod,
+                      'attnotnull', a.attnotnull, 'is_array', t.typcategory = 'A')), '[]')::text
+               FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+               LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS cols,
+            (SELECT coalesce(json_agg(pg_get_constraintdef(k.oid)), '[]')::text FROM pg_constraint k
+              WHERE k.conrelid = c.oid AND k.contype = 'c' AND k.convalidated) AS checks
+       FROM unnest($1::text[]) WITH ORDINALITY AS r(name, ord)
+       JOIN pg_class c ON c.oid = to_regclass(r.name) AND c.relkind IN ('r', 'p', 'm')`,
+    [unique.map((rel) => quoteQualified(rel.schema, rel.name))],
+  );
+  for (const row of rows) {
+    const reltuples = Number(row.reltuples);
     // PostgreSQL 14+ reports -1 until the first VACUUM/ANALYZE; an empty heap still means 0 rows.
-    const rows = reltuples >= 0 ? Math.round(reltuples) : Number(cls.bytes) === 0 ? 0 : null;
-    const cols = await db.query<ColumnRow>(
-      `SELECT a.attname, coalesce(et.typname, t.typname) AS typname, a.atttypmod, a.attnotnull, (t.typcategory = 'A') AS is_array
-         FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-         LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
-        WHERE a.attrelid = $1::int8::oid AND a.attnum > 0 AND NOT a.attisdropped`,
-      [cls.oid],
-    );
-    const checks = await db.query<{ def: string }>(
-      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
-        WHERE conrelid = $1::int8::oid AND contype = 'c' AND convalidated`,
-      [cls.oid],
-    );
+    const count = reltuples >= 0 ? Math.round(reltuples) : Number(row.bytes) === 0 ? 0 : null;
+    const cols = JSON.parse(row.cols) as ColumnRow[];
     const notNullChecks = new Set<string>();
-    for (const { def } of checks) {
+    for (const def of JSON.parse(row.checks) as string[]) {
       const m = /^CHECK \(\(?("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*) IS NOT NULL\)?\)$/.exec(def);
       if (m) notNullChecks.add(m[1].startsWith('"') ? m[1].slice(1, -1).replaceAll('""', '"') : m[1]);
     }
     found.push({
-      rel,
-      rows,
+      rel: unique[Number(row.ord) - 1],
+      rows: count,
       columns: new Map(cols.map((c) => [c.attname, {
         type: decodeType(c.typname, Number(c.atttypmod), Boolean(c.is_array)),
         notNull: Boolean(c.attnotnull),

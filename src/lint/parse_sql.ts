@@ -6,6 +6,7 @@
  */
 import { SchemaError } from "../errors.ts";
 import { SourceText } from "./source_text.ts";
+import { loadParser, parseTree } from "../sql/parser.ts";
 
 /** A parse-tree node as libpg_query returns it: `{ NodeType: { …fields } }` or a bare field object. */
 // deno-lint-ignore no-explicit-any
@@ -39,15 +40,8 @@ export interface ParsedSql {
   file: string;
   source: SourceText;
   statements: Statement[];
+  /** The `--` comments, read only when the file mentions `confiture:` (they carry directives). */
   comments: LineComment[];
-}
-
-type LibPgQuery = typeof import("libpg-query");
-let lib: Promise<LibPgQuery> | undefined;
-
-function loadParser(): Promise<LibPgQuery> {
-  lib ??= import("libpg-query");
-  return lib;
 }
 
 /**
@@ -55,14 +49,14 @@ function loadParser(): Promise<LibPgQuery> {
  * SchemaError (exit 4) pointing at file:line:col.
  */
 export async function parseSql(file: string, sql: string): Promise<ParsedSql> {
-  const { parse, scan } = await loadParser();
+  const { scan } = await loadParser();
   const source = new SourceText(sql);
   // deno-lint-ignore no-explicit-any
   let tree: any;
   // The parser rejects an empty string; a file of only whitespace has no statements.
   if (sql.trim() === "") return { file, source, statements: [], comments: [] };
   try {
-    tree = await parse(sql);
+    tree = await parseTree(sql);
   } catch (e) {
     const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
     const at = details?.cursorPosition !== undefined ? source.positionAtChar(details.cursorPosition) : undefined;
@@ -85,7 +79,9 @@ export async function parseSql(file: string, sql: string): Promise<ParsedSql> {
     return { type, node, start, end, line, column, index };
   });
   const comments: LineComment[] = [];
-  const scanned = await scan(sql);
+  // Comments serve the `-- confiture:` directives only, and scanning costs more than parsing:
+  // a file that never says `confiture:` has no directive to find.
+  const scanned = /confiture:/i.test(sql) ? await scan(sql) : { tokens: [] };
   for (const t of scanned.tokens) {
     if (t.tokenName !== "SQL_COMMENT") continue;
     comments.push({

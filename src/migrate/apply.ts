@@ -29,7 +29,15 @@ export interface RunTarget {
 /** Where a statement-by-statement run resumed, for the caller's events. */
 export interface RunOutcome {
   resumedAt?: number;
+  /** Whether the run committed without waiting for its WAL flush. */
+  asyncCommitted?: boolean;
 }
+
+/**
+ * The SQL that records (or forgets) the migration in the tracking table. `executionTimeMs` is
+ * null when the server should measure it from the transaction's start.
+ */
+export type Bookkeeping = (executionTimeMs: number | null) => string;
 
 /**
  * Run a script and its bookkeeping (insert or delete the tracking row) on `session`.
@@ -40,15 +48,22 @@ export async function runScript(
   script: MigrationScript,
   target: RunTarget,
   tracking: TrackingTable,
-  bookkeeping: (tx: Queryable) => Promise<void>,
+  bookkeeping: Bookkeeping,
+  options: { asyncCommit?: boolean } = {},
 ): Promise<RunOutcome> {
   if (script.mode === "transaction") {
-    await session.transaction(async (tx) => {
-      for (const sql of setStatements(script.settings, true)) await tx.exec(sql);
-      for (const s of script.statements) await execStatement(tx, s, target, script.text);
-      await bookkeeping(tx);
-    });
-    return {};
+    const sets = setStatements(script.settings, true);
+    // The caller guarantees a later synchronous commit (which flushes this one's WAL too).
+    if (options.asyncCommit) sets.push("SET LOCAL synchronous_commit = off;");
+    try {
+      await session.execTransaction([...sets, ...script.statements.map((s) => s.text), bookkeeping(null)]);
+    } catch (e) {
+      // Only an error raised by one of the file's statements has a place in the file.
+      const index = e instanceof DatabaseError ? e.statementIndex : undefined;
+      const s = index === undefined ? undefined : script.statements[index - sets.length];
+      throw toMigrationError(e, target, script.text, s ?? null);
+    }
+    return { asyncCommitted: options.asyncCommit };
   }
   return await runOutsideTransaction(session, script, target, tracking, bookkeeping);
 }
@@ -58,8 +73,9 @@ async function runOutsideTransaction(
   script: MigrationScript,
   target: RunTarget,
   tracking: TrackingTable,
-  bookkeeping: (tx: Queryable) => Promise<void>,
+  bookkeeping: Bookkeeping,
 ): Promise<RunOutcome> {
+  const started = performance.now();
   await tracking.ensureProgress(session);
   const journal = (await tracking.partialRuns(session)).find((p) =>
     p.version === target.version && p.direction === target.direction
@@ -101,7 +117,7 @@ async function runOutsideTransaction(
         // Journal inside the file's own transaction, so the progress commits with it.
         await tracking.saveProgress(session, progress(i + 1));
         if (closesLast) {
-          await bookkeeping(session);
+          await session.exec(bookkeeping(performance.now() - started));
           await tracking.clearProgress(session, target.version, target.direction);
           finishedInside = true;
         }
@@ -113,7 +129,7 @@ async function runOutsideTransaction(
     }
     if (!finishedInside) {
       await session.transaction(async (tx) => {
-        await bookkeeping(tx);
+        await tx.exec(bookkeeping(performance.now() - started));
         await tracking.clearProgress(tx, target.version, target.direction);
       });
     }
@@ -141,18 +157,22 @@ async function execStatement(q: Queryable, s: Statement, target: RunTarget, file
   }
 }
 
-/** Turn a database error raised by a statement into a MigrationError with its file location. */
+/**
+ * Turn a database error raised by a statement into a MigrationError with its file location.
+ * `s` is the failing statement; null when the error came from SQL that is not in the file
+ * (settings, bookkeeping, COMMIT), whose positions mean nothing in the file.
+ */
 export function toMigrationError(
   e: unknown,
   target: Pick<RunTarget, "shownPath" | "direction" | "version" | "name">,
   fileText: string,
-  s?: Statement,
+  s?: Statement | null,
 ): unknown {
   if (!(e instanceof DatabaseError)) return e;
   let pos: { line: number; column: number } | undefined;
   if (s && e.position !== undefined) pos = lineColumnAt(fileText, s.offset + e.position);
   else if (s) pos = { line: s.line, column: s.column };
-  else if (e.position !== undefined) pos = lineColumnAt(fileText, e.position);
+  else if (s === undefined && e.position !== undefined) pos = lineColumnAt(fileText, e.position);
   const where = `${target.shownPath}${pos ? `:${pos.line}:${pos.column}` : ""}`;
   const verb = target.direction === "up" ? "apply" : "roll back";
   return new MigrationError(`Cannot ${verb} ${where}: ${e.message}`, {

@@ -42,7 +42,7 @@ import {
   StatusResult,
   type UpResult,
 } from "./results.ts";
-import { type AppliedMigration, TrackingTable } from "./tracking_table.ts";
+import { type AppliedMigration, type RecordMigration, TrackingTable } from "./tracking_table.ts";
 
 /** Options for creating a Migrator. */
 export interface MigratorOptions {
@@ -240,6 +240,8 @@ export class Migrator implements AsyncDisposable {
   /** Apply pending migrations in order, each in its own transaction with its tracking row. */
   async up(options: UpOptions = {}): Promise<UpResult> {
     const started = performance.now();
+    // The SQL parser takes ~100 ms to load; let that overlap with the lock and catalog queries.
+    preloadParser();
     const files = await this.files();
     const allowOutOfOrder = options.allowOutOfOrder ?? this.settings.allowOutOfOrder;
     if (options.dryRun) {
@@ -278,14 +280,33 @@ export class Migrator implements AsyncDisposable {
         migrations: runs,
         dry_run: false,
       });
-      for (const [i, file] of plan.toApply.entries()) {
-        const target = await this.runTarget(file, "up", scripts[i]);
-        try {
-          runs.push(await this.applyOne(session, file, target, scripts[i], allowed(file.version)));
-        } catch (e) {
-          if (e instanceof MigrationError) throw new MigrationRunError(e, result([describeFailure(e, target)]));
-          throw e;
+      // Checksums and tracking values up front, concurrently: WebCrypto digests run off-thread.
+      const targets = await Promise.all(plan.toApply.map((f, i) => this.runTarget(f, "up", scripts[i])));
+      const records = await Promise.all(plan.toApply.map((f) => this.recordFor(f)));
+      // Every migration but the last commits without waiting for its WAL flush; the last one's
+      // synchronous commit flushes them all, since WAL is written in order. A crash in between
+      // can only lose whole migrations together with their tracking rows, never half of one.
+      let unflushed = false;
+      try {
+        for (const [i, file] of plan.toApply.entries()) {
+          const target = targets[i];
+          const asyncCommit = i < plan.toApply.length - 1 && scripts[i].mode === "transaction";
+          try {
+            runs.push(
+              await this.applyOne(session, file, target, scripts[i], {
+                ...records[i],
+                lintAllowed: allowed(file.version),
+              }, asyncCommit),
+            );
+            unflushed = asyncCommit;
+          } catch (e) {
+            if (e instanceof MigrationError) throw new MigrationRunError(e, result([describeFailure(e, target)]));
+            throw e;
+          }
         }
+      } finally {
+        // Stopped early: make what did commit durable before returning.
+        if (unflushed) await session.execTransaction(["SELECT txid_current()"]).catch(() => {});
       }
       return result([]);
     });
@@ -341,7 +362,7 @@ export class Migrator implements AsyncDisposable {
             scripts[i],
             target,
             this.tracking,
-            (tx) => this.tracking.remove(tx, step.applied.version),
+            () => this.tracking.removeSql(step.applied.version),
           );
           const run = {
             version: step.file.version,
@@ -456,9 +477,9 @@ export class Migrator implements AsyncDisposable {
     file: MigrationFile,
     target: RunTarget,
     script: MigrationScript,
-    lintAllowed: unknown,
+    record: RecordMigration,
+    asyncCommit: boolean,
   ): Promise<MigrationRun> {
-    const record = { ...await this.recordFor(file), lintAllowed };
     this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
     for (let attempt = 0;; attempt++) {
       const t0 = performance.now();
@@ -468,7 +489,8 @@ export class Migrator implements AsyncDisposable {
           script,
           target,
           this.tracking,
-          (tx) => this.tracking.record(tx, { ...record, executionTimeMs: performance.now() - t0 }),
+          (executionTimeMs) => this.tracking.recordSql({ ...record, executionTimeMs }),
+          { asyncCommit },
         );
         if (outcome.resumedAt !== undefined) {
           this.#emit({
@@ -536,12 +558,10 @@ export class Migrator implements AsyncDisposable {
     };
   }
 
-  private async prepareAll(items: { file: MigrationFile; path: string }[]): Promise<MigrationScript[]> {
-    const out: MigrationScript[] = [];
-    for (const { path } of items) {
-      out.push(await prepareScript(await readText(path), this.shown(path), this.settings));
-    }
-    return out;
+  private prepareAll(items: { file: MigrationFile; path: string }[]): Promise<MigrationScript[]> {
+    return Promise.all(
+      items.map(async ({ path }) => prepareScript(await readText(path), this.shown(path), this.settings)),
+    );
   }
 
   private async recordFor(file: MigrationFile, slugSuffix?: string) {
@@ -558,9 +578,10 @@ export class Migrator implements AsyncDisposable {
   }
 
   private async checksumIssues(files: MigrationFile[], applied: AppliedMigration[]): Promise<ChecksumIssue[]> {
-    const issues: ChecksumIssue[] = [];
     const filesByKey = new Map(files.map((f) => [versionKey(f.version), f]));
-    for (const row of applied) {
+    // One task per row, run concurrently (file reads and digests overlap); order is kept.
+    const perRow = await Promise.all(applied.map(async (row) => {
+      const issues: ChecksumIssue[] = [];
       const file = filesByKey.get(versionKey(row.version));
       if (!file) {
         issues.push({
@@ -571,7 +592,7 @@ export class Migrator implements AsyncDisposable {
           stored: row.checksum,
           actual: null,
         });
-        continue;
+        return issues;
       }
       if (row.checksum) {
         const text = await readText(file.upPath);
@@ -599,8 +620,9 @@ export class Migrator implements AsyncDisposable {
           });
         }
       }
-    }
-    return issues;
+      return issues;
+    }));
+    return perRow.flat();
   }
 
   private async assertChecksums(files: MigrationFile[], applied: AppliedMigration[]): Promise<void> {
@@ -646,6 +668,12 @@ export class Migrator implements AsyncDisposable {
     const rel = relative(this.projectDir, path);
     return rel.startsWith("..") ? path : rel;
   }
+}
+
+function preloadParser(): void {
+  import("../sql/parser.ts").then((m) => m.loadParser()).catch(() => {
+    // A failure to load surfaces where the parser is used.
+  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -124,26 +124,36 @@ CREATE INDEX IF NOT EXISTS ${quoteIdent(`idx_${base}_applied_at`)} ON ${this.sql
 
   /** Insert one row, in the caller's transaction. */
   async record(q: Queryable, m: RecordMigration): Promise<void> {
+    await q.exec(this.recordSql(m));
+  }
+
+  /**
+   * The INSERT that records one migration, with its values as literals so it can travel in the
+   * same round trip as the migration's statements. `executionTimeMs: null` measures on the
+   * server, from the start of the transaction to this statement.
+   */
+  recordSql(m: Omit<RecordMigration, "executionTimeMs"> & { executionTimeMs: number | null }): string {
     const slug = `${m.name}_${timestampSlug(new Date())}${m.slugSuffix ? `_${m.slugSuffix}` : ""}`;
-    await q.query(
-      `INSERT INTO ${this.sqlName}
-         (id, slug, version, name, execution_time_ms, checksum, applied_by, down_checksum, lint_allowed)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, current_user, $6, $7::text::jsonb)`,
-      [
-        slug,
-        m.version,
-        m.name,
-        Math.round(m.executionTimeMs),
-        m.checksum,
-        m.downChecksum ?? null,
-        m.lintAllowed === undefined ? null : JSON.stringify(m.lintAllowed),
-      ],
-    );
+    const elapsed = m.executionTimeMs === null
+      ? "round(extract(epoch FROM clock_timestamp() - now()) * 1000)::int"
+      : String(Math.round(m.executionTimeMs));
+    const text = (v: string | null | undefined) => v === null || v === undefined ? "NULL" : quoteLiteral(v);
+    const lint = m.lintAllowed === undefined ? "NULL" : `${quoteLiteral(JSON.stringify(m.lintAllowed))}::jsonb`;
+    return `INSERT INTO ${this.sqlName}
+  (id, slug, version, name, execution_time_ms, checksum, applied_by, down_checksum, lint_allowed)
+VALUES (gen_random_uuid(), ${text(slug)}, ${text(m.version)}, ${text(m.name)}, ${elapsed}, ${
+      text(m.checksum)
+    }, current_user, ${text(m.downChecksum)}, ${lint})`;
   }
 
   /** Delete the row of one version, in the caller's transaction. */
   async remove(q: Queryable, version: string): Promise<void> {
-    await q.query(`DELETE FROM ${this.sqlName} WHERE version = $1`, [version]);
+    await q.exec(this.removeSql(version));
+  }
+
+  /** The DELETE that forgets one version. */
+  removeSql(version: string): string {
+    return `DELETE FROM ${this.sqlName} WHERE version = ${quoteLiteral(version)}`;
   }
 
   /** The journal of statement-by-statement runs: `<tracking table>_progress`, same schema. */

@@ -7,6 +7,7 @@
  */
 import { SchemaError } from "../errors.ts";
 import { lineColumnAt, lineColumnAtByte } from "../migrate/position.ts";
+import { type ParseTree, parseTree } from "./parser.ts";
 
 /** One statement of a script. */
 export interface Statement {
@@ -23,25 +24,14 @@ export interface Statement {
   node: Record<string, unknown>;
 }
 
-type ParseResult = { stmts?: { stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }[] };
-type Parser = (sql: string) => Promise<ParseResult>;
-
-let parser: Promise<Parser> | undefined;
-
-function loadParser(): Promise<Parser> {
-  parser ??= import("libpg-query").then((m) => m.parse as Parser);
-  return parser;
-}
-
 /**
  * Split a script into statements. A syntax error throws SchemaError (exit 4) naming
  * `file:line:column` before anything runs.
  */
 export async function splitStatements(sql: string, file: string): Promise<Statement[]> {
-  const parse = await loadParser();
-  let tree: ParseResult;
+  let tree: ParseTree;
   try {
-    tree = await parse(sql);
+    tree = await parseTree(sql);
   } catch (e) {
     const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
     const msg = details?.message ?? (e instanceof Error ? e.message : String(e));
