@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ByteMask } from "./_byte_masks.ts";
 
 /** The text form of NULL in a COPY text field. */
 export const COPY_NULL = "\\N";
@@ -84,9 +85,10 @@ export function unescapeCopyField(field: string): string | null {
 
 /**
  * Rewrites selected fields of one COPY row; receives and returns decoded values. `clean`
- * promises outputs without backslash, tab or line breaks, so escaping is skipped.
+ * promises outputs without backslash, tab or line breaks, so escaping is skipped; `bytes` is
+ * the same rewrite on raw field bytes, when the strategy has one.
  */
-export type FieldRewriter = ((value: string | null) => string | null) & { clean?: boolean };
+export type FieldRewriter = ((value: string | null) => string | null) & { clean?: boolean; bytes?: ByteMask };
 
 /**
  * Rewrite the fields at the rewriters' column indexes in complete COPY lines (`text` ends
@@ -179,25 +181,6 @@ export function wholeLines(minBytes = CHUNK_BYTES): TransformStream<Uint8Array, 
       last.set(data);
       last[data.length] = 10;
       controller.enqueue(last);
-    },
-  });
-}
-
-/**
- * A stream of whole-line COPY chunks (see {@link wholeLines}) in which the fields at the
- * rewriters' columns are decoded, rewritten and re-encoded on this thread.
- */
-export function rewriteCopyRows(
-  rewriters: ReadonlyMap<number, FieldRewriter>,
-  onRows: (rows: number) => void,
-): TransformStream<Uint8Array, Uint8Array> {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  const encoder = new TextEncoder();
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      const { text, rows } = rewriteCopyLines(decoder.decode(chunk), rewriters);
-      controller.enqueue(encoder.encode(text));
-      onRows(rows);
     },
   });
 }

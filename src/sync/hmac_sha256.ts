@@ -6,7 +6,8 @@
  * @module
  */
 
-const K = new Int32Array([
+/** SHA-256 round constants. */
+export const SHA256_K: Int32Array = new Int32Array([
   0x428a2f98,
   0x71374491,
   0xb5c0fbcf,
@@ -72,6 +73,8 @@ const K = new Int32Array([
   0xbef9a3f7,
   0xc67178f2,
 ]);
+
+const K = SHA256_K;
 
 const INITIAL = new Int32Array([
   0x6a09e667,
@@ -182,6 +185,11 @@ export class HmacSha256 {
     compress(this.#outer, opad, 0);
   }
 
+  /** Copies of the key's inner and outer pad states (SHA-256 states after one block). */
+  padStates(): { inner: Int32Array; outer: Int32Array } {
+    return { inner: this.#inner.slice(), outer: this.#outer.slice() };
+  }
+
   /** HMAC of a string's UTF-8 bytes; returns {@link out}. */
   digestString(value: string): Int32Array {
     const n = value.length;
@@ -234,6 +242,30 @@ export class HmacSha256 {
       }
     }
     return this.#finish(p);
+  }
+
+  /**
+   * HMAC of `bytes[start..end)`, read in place (a COPY field inside a chunk); returns {@link out}.
+   * Values up to 55 bytes go straight into the message words: no copy, one inner block.
+   */
+  digestRange(bytes: Uint8Array, start: number, end: number): Int32Array {
+    const n = end - start;
+    if (n > 55) return this.digestBytes(bytes.subarray(start, end));
+    const words = n >> 2;
+    let j = start;
+    for (let i = 0; i < words; i++, j += 4) {
+      W[i] = (bytes[j] << 24) | (bytes[j + 1] << 16) | (bytes[j + 2] << 8) | bytes[j + 3];
+    }
+    // The last partial word carries the 0x80 end marker; the words after it are zero.
+    let last = 0x80 << (24 - ((n & 3) << 3));
+    for (let i = n & 3, shift = 24; i > 0; i--, shift -= 8) last |= bytes[j++] << shift;
+    W[words] = last;
+    W.fill(0, words + 1, 15);
+    W[15] = (n + 64) * 8;
+    const h = this.#state;
+    h.set(this.#inner);
+    compressW(h);
+    return this.#outerOf(h);
   }
 
   /** HMAC of raw bytes; returns {@link out}. */

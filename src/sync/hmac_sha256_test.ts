@@ -33,3 +33,14 @@ Deno.test("sha256 matches node:crypto", async () => {
     assertEquals(sha256(data), expected);
   }
 });
+
+Deno.test("digestRange hashes a slice in place, the same as digestBytes of a copy", () => {
+  const mac = new HmacSha256(enc.encode("range-key"));
+  const data = enc.encode("x\t" + "abcdefghij".repeat(8) + "é\n");
+  for (let start = 0; start < 6; start++) {
+    for (let end = start; end <= data.length; end++) {
+      const expected = digestHex(mac.digestBytes(data.slice(start, end)));
+      assertEquals(digestHex(mac.digestRange(data, start, end)), expected, `${start}..${end}`);
+    }
+  }
+});

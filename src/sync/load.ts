@@ -9,7 +9,8 @@ import { quoteIdent, quoteQualified } from "../db/quote.ts";
 import { ConfitureError, SchemaError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
-import { countCopyRows, type FieldRewriter, rewriteCopyRows, wholeLines } from "./copy_text.ts";
+import { countCopyRows, type FieldRewriter, wholeLines } from "./copy_text.ts";
+import { rewriteCopyRows } from "./copy_rewrite.ts";
 import { maskOnWorkers, type MaskPool } from "./mask_pool.ts";
 import type { LoadGroup } from "./plan.ts";
 import type { SyncOptions, SyncTableReport } from "./sync.ts";
@@ -86,7 +87,7 @@ export async function loadGroup(
       else if (workers > 0 && expected >= WORKER_THRESHOLD) {
         pool = maskOnWorkers(t.masked, options.key, workers, onRows);
         data = data.pipeThrough(wholeLines()).pipeThrough(pool.stream);
-      } else data = data.pipeThrough(wholeLines()).pipeThrough(rewriteCopyRows(tableRewriters, onRows));
+      } else data = data.pipeThrough(rewriteCopyRows(tableRewriters, onRows));
       try {
         await tgt.copyIn(`COPY ${table} (${columns}) FROM STDIN${freeze ? " WITH (FREEZE)" : ""}`, data);
       } finally {

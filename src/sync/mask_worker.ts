@@ -5,7 +5,8 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { type FieldRewriter, rewriteCopyLines } from "./copy_text.ts";
+import type { FieldRewriter } from "./copy_text.ts";
+import { CopyRowRewriter, rewriteCopyChunk } from "./copy_rewrite.ts";
 import { HmacSha256 } from "./hmac_sha256.ts";
 import { compileRule, type MaskedColumn, type Rule } from "./strategies.ts";
 
@@ -26,9 +27,7 @@ export interface MaskChunk {
 /** The reply to a chunk. */
 export type MaskReply = { id: number; data: Uint8Array; rows: number } | { id: number; error: string };
 
-let ready: Promise<Map<number, FieldRewriter>> | undefined;
-const decoder = new TextDecoder("utf-8", { fatal: true });
-const encoder = new TextEncoder();
+let ready: Promise<CopyRowRewriter> | undefined;
 
 self.onmessage = async (event: MessageEvent<MaskInit | MaskChunk>) => {
   const msg = event.data;
@@ -38,16 +37,20 @@ self.onmessage = async (event: MessageEvent<MaskInit | MaskChunk>) => {
       const out = new Map<number, FieldRewriter>();
       for (const f of msg.fields) {
         const masker = await compileRule(f.rule, f.column, mac);
-        out.set(f.index, Object.assign((v: string | null) => v === null ? null : masker(v), { clean: masker.clean }));
+        out.set(
+          f.index,
+          Object.assign((v: string | null) => v === null ? null : masker(v), {
+            clean: masker.clean,
+            bytes: masker.bytes,
+          }),
+        );
       }
-      return out;
+      return new CopyRowRewriter(out);
     })();
     return;
   }
   try {
-    const rewriters = await ready!;
-    const { text, rows } = rewriteCopyLines(decoder.decode(msg.data), rewriters);
-    const data = encoder.encode(text);
+    const { data, rows } = rewriteCopyChunk(await ready!, msg.data);
     self.postMessage({ id: msg.id, data, rows } satisfies MaskReply, [data.buffer]);
   } catch (e) {
     self.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) } satisfies MaskReply);

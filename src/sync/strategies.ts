@@ -7,6 +7,7 @@
  */
 import { digestHex, type HmacSha256 } from "./hmac_sha256.ts";
 import { CITIES, FIRST_NAMES, LAST_NAMES, STREET_SUFFIXES, STREETS } from "./_words.ts";
+import { type ByteMask, compileByteMask } from "./_byte_masks.ts";
 import { fakeCard, fillDigits, formatUuid, maskChars, maskIp, pick, shiftDate, truncate } from "./_formats.ts";
 
 export { luhnSum } from "./_formats.ts";
@@ -58,8 +59,11 @@ export interface MaskedColumn {
   unique: boolean;
 }
 
-/** Rewrites one non-NULL value. `clean` marks outputs that never need COPY escaping. */
-export type Masker = ((value: string) => string | null) & { clean?: boolean };
+/**
+ * Rewrites one non-NULL value. `clean` marks outputs that never need COPY escaping; `bytes`
+ * is the same rewrite on the raw bytes of an escape-free COPY field, when there is one.
+ */
+export type Masker = ((value: string) => string | null) & { clean?: boolean; bytes?: ByteMask };
 
 const SPECIAL = /[\\\t\n\r]/;
 
@@ -146,6 +150,12 @@ export async function fakerMethod(path: string): Promise<((...args: unknown[]) =
  * masker reads the digest before the next call overwrites it.
  */
 export async function compileRule(rule: Rule, column: MaskedColumn, mac: HmacSha256 | undefined): Promise<Masker> {
+  const masker = await compileStringRule(rule, column, mac);
+  const bytes = compileByteMask(rule, column, mac);
+  return bytes ? Object.assign(masker, { bytes }) : masker;
+}
+
+async function compileStringRule(rule: Rule, column: MaskedColumn, mac: HmacSha256 | undefined): Promise<Masker> {
   const o = rule.options;
   const fit = column.maxLength === undefined ? (s: string) => s : (s: string) => truncate(s, column.maxLength!);
   const digest = (v: string) => {

@@ -239,7 +239,10 @@ async function compileTable(t: TablePlan, mac: HmacSha256 | undefined): Promise<
   const out = new Map<number, FieldRewriter>();
   for (const m of t.masked) {
     const masker = await compileRule(m.rule, m.column, mac);
-    out.set(m.index, Object.assign((v: string | null) => v === null ? null : masker(v), { clean: masker.clean }));
+    out.set(
+      m.index,
+      Object.assign((v: string | null) => v === null ? null : masker(v), { clean: masker.clean, bytes: masker.bytes }),
+    );
   }
   return out;
 }
