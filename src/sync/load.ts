@@ -25,7 +25,10 @@ export class RowCountMismatchError extends ConfitureError {
 // Below this many rows, starting workers costs more than it saves.
 const WORKER_THRESHOLD = 20_000;
 
-/** Load one group (a table, or a foreign-key cycle) in one target transaction. */
+/**
+ * Load one group (a table, or a foreign-key cycle) in one target transaction. `counter`, a
+ * second source session on `src`'s snapshot, counts each table's source rows while it streams.
+ */
 export async function loadGroup(
   src: Session,
   tgt: ReservedSession,
@@ -34,6 +37,7 @@ export async function loadGroup(
   sourceLabel: string,
   options: SyncOptions,
   emit: EventSink,
+  counter?: Queryable,
 ): Promise<SyncTableReport[]> {
   const reports: SyncTableReport[] = [];
   const withoutTriggers = group.cyclic && !group.deferrable;
@@ -53,11 +57,13 @@ export async function loadGroup(
       if (freeze) await tx.exec(`TRUNCATE ${table}`);
       else await tx.exec(`DELETE FROM ${table}`);
       if (t.userTriggers && !withoutTriggers) await tx.exec(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
-      const [{ n: sourceRows }] = await src.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM ${t.sourcePartitioned ? "" : "ONLY "}${table}`,
-      );
-      const expected = Number(sourceRows);
-      const total = t.estimate !== undefined && t.estimate > 0 ? Math.round(t.estimate) : expected;
+      const countSql = `SELECT count(*)::text AS n FROM ${t.sourcePartitioned ? "" : "ONLY "}${table}`;
+      const estimate = t.estimate !== undefined && t.estimate > 0 ? Math.round(t.estimate) : undefined;
+      // With an estimate for the progress total, the exact count can wait for the end of the COPY.
+      const counting = (estimate !== undefined && counter ? counter : src).query<{ n: string }>(countSql)
+        .then(([{ n }]) => Number(n));
+      counting.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
+      const total = estimate ?? await counting;
       let streamed = 0;
       let reported = 0;
       const every = options.progressEvery ?? 50_000;
@@ -84,7 +90,7 @@ export async function loadGroup(
       let pool: MaskPool | undefined;
       let data = src.copyOut(copyOut);
       if (tableRewriters.size === 0) data = data.pipeThrough(countCopyRows(onRows));
-      else if (workers > 0 && expected >= WORKER_THRESHOLD) {
+      else if (workers > 0 && total >= WORKER_THRESHOLD) {
         pool = maskOnWorkers(t.masked, options.key, workers, onRows);
         data = data.pipeThrough(wholeLines()).pipeThrough(pool.stream);
       } else data = data.pipeThrough(rewriteCopyRows(tableRewriters, onRows));
@@ -93,6 +99,7 @@ export async function loadGroup(
       } finally {
         pool?.dispose();
       }
+      const expected = await counting;
       const [{ n: targetRows }] = await tx.query<{ n: string }>(
         `SELECT count(*)::text AS n FROM ${t.targetPartitioned ? "" : "ONLY "}${table}`,
       );

@@ -185,13 +185,12 @@ export async function syncDatabases(source: Database, target: Database, options:
 
   const src = await source.reserve();
   let tgt: ReservedSession | undefined;
+  let counter: ReservedSession | undefined;
   try {
     tgt = await target.reserve();
     // One snapshot for every table, so counts and COPY agree and FKs line up across tables.
-    await src.exec(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; " +
-        "SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3",
-    );
+    await src.exec(SOURCE_BEGIN);
+    counter = await snapshotCounter(source, src);
     await ensureCheckpointTable(tgt);
     const done = new Map<string, number>();
     if (options.resume) {
@@ -214,19 +213,55 @@ export async function syncDatabases(source: Database, target: Database, options:
         for (const t of finished) report.skipped.push({ name: t.key, rows: done.get(t.key)! });
         continue;
       }
-      const loaded = await loadGroup(src, tgt, group, rewriters, source.label, options, emit);
+      const loaded = await loadGroup(src, tgt, group, rewriters, source.label, options, emit, counter);
       report.tables.push(...loaded);
     }
     await src.exec("COMMIT");
+    await counter?.exec("COMMIT");
   } catch (e) {
     await src.exec("ROLLBACK").catch(() => {});
+    await counter?.exec("ROLLBACK").catch(() => {});
     throw e;
   } finally {
     await src.release();
+    await counter?.release();
     await tgt?.release();
   }
   report.total_rows = report.tables.reduce((n, t) => n + t.rows, 0);
   return finish(report, started);
+}
+
+const SOURCE_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; " +
+  "SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3";
+
+/**
+ * A second source session on the same snapshot as `src`, so each table's row count runs
+ * beside its COPY instead of before it. Undefined for PGlite (one backend) or when the server
+ * cannot share the snapshot; counts then run on `src`, before each COPY.
+ */
+async function snapshotCounter(source: Database, src: ReservedSession): Promise<ReservedSession | undefined> {
+  if (source.backend !== "server") return undefined;
+  let snapshot: string;
+  try {
+    [{ snapshot }] = await src.query<{ snapshot: string }>("SELECT pg_export_snapshot() AS snapshot");
+  } catch {
+    // The failed export aborted the transaction; nothing was read yet, so start it again.
+    await src.exec("ROLLBACK");
+    await src.exec(SOURCE_BEGIN);
+    return undefined;
+  }
+  let counter: ReservedSession | undefined;
+  try {
+    counter = await source.reserve();
+    await counter.exec(
+      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`,
+    );
+    return counter;
+  } catch {
+    await counter?.exec("ROLLBACK").catch(() => {});
+    await counter?.release();
+    return undefined;
+  }
 }
 
 function finish(report: SyncReport, started: number): SyncReport {
