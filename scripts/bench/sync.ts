@@ -4,15 +4,19 @@
  * server database to another with `confiture sync` run as a CLI subprocess, plain and with
  * email, name and phone masked, against the floor
  * `psql -c "COPY t TO STDOUT" | psql -c "COPY t FROM STDIN"` measured in the same run.
- * Peak RSS is read from /proc/<pid>/status (VmHWM) while the CLI runs.
+ * Peak RSS is read from /proc/<pid>/status (VmHWM) and the CLI's CPU time from /proc/<pid>/stat
+ * while it runs. The masked run is repeated with the V8 flags the release binaries carry
+ * (scripts/compile.ts `V8_FLAGS`, also in `deno task confiture`).
  *
  * `deno task bench sync` (env: CONFITURE_BENCH_DATABASE_URL, default postgres://root@127.0.0.1:5432/postgres;
  * SYNC_ROWS, default "1000000,5000000"; SYNC_REPEAT, default 3 at 1M and 1 above).
  */
+import { V8_FLAGS } from "../compile.ts";
+
 const ADMIN_URL = Deno.env.get("CONFITURE_BENCH_DATABASE_URL") ?? "postgres://root@127.0.0.1:5432/postgres";
 const SIZES = (Deno.env.get("SYNC_ROWS") ?? "1000000,5000000").split(",").map(Number);
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const SMALL_YOUNG_GEN = "--v8-flags=--max-semi-space-size=4";
+const SMALL_YOUNG_GEN = `--v8-flags=${V8_FLAGS.join(",")}`;
 
 const DDL = `CREATE TABLE t (
   id bigint PRIMARY KEY, email text NOT NULL, name text NOT NULL, phone text NOT NULL,
@@ -36,6 +40,8 @@ function psql(url: string, sql: string): Promise<void> {
 interface Run {
   seconds: number;
   peakKb: number;
+  /** User + system CPU seconds of the CLI process (last sample, at most 20 ms before it exits). */
+  cpuSeconds: number;
   rowsPerSecond?: number;
 }
 
@@ -64,6 +70,7 @@ async function runSync(cwd: string, extra: string[], denoFlags: string[] = []): 
     stderr: "piped",
   }).spawn();
   let peakKb = 0;
+  let cpuTicks = 0;
   let running = true;
   const poll = (async () => {
     while (running) {
@@ -71,6 +78,9 @@ async function runSync(cwd: string, extra: string[], denoFlags: string[] = []): 
         const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
         const m = /VmHWM:\s+(\d+) kB/.exec(status);
         if (m) peakKb = Math.max(peakKb, Number(m[1]));
+        // Fields after the command name: state is the 3rd field, utime the 14th, stime the 15th.
+        const stat = (await Deno.readTextFile(`/proc/${child.pid}/stat`)).split(") ")[1].split(" ");
+        cpuTicks = Math.max(cpuTicks, Number(stat[11]) + Number(stat[12]));
       } catch {
         // The process has exited between two polls.
       }
@@ -83,7 +93,8 @@ async function runSync(cwd: string, extra: string[], denoFlags: string[] = []): 
   const seconds = (performance.now() - started) / 1000;
   if (!out.success) throw new Error(`sync failed: ${new TextDecoder().decode(out.stderr)}`);
   const report = JSON.parse(new TextDecoder().decode(out.stdout));
-  return { seconds, peakKb, rowsPerSecond: report.rows_per_second };
+  // Clock ticks are 1/100 s on Linux (USER_HZ).
+  return { seconds, peakKb, cpuSeconds: cpuTicks / 100, rowsPerSecond: report.rows_per_second };
 }
 
 function median(xs: number[]): number {
@@ -146,21 +157,17 @@ export async function main(): Promise<void> {
       peaks["masked, small young generation"].push(mb(small));
       const sm = rows / median(small.map((r) => r.seconds));
       const n = rows.toLocaleString("en-US");
+      const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+      const cpu = (runs: Run[]) => median(runs.map((r) => r.cpuSeconds)).toFixed(2);
+      const row = (label: string, runs: Run[], wall: number) =>
+        `| ${n} | ${label} | ${fmt(median(runs.map((r) => r.rowsPerSecond ?? 0)))} in-process | ${fmt(wall)} | ${
+          (wall / f).toFixed(2)
+        } | ${mb(runs).toFixed(0)} MB | ${cpu(runs)} |`;
       results.push(
-        `| ${n} | floor: psql COPY | pipe | ${Math.round(f).toLocaleString("en-US")} | 1.00 | – |`,
-        `| ${n} | sync, plain | ${
-          Math.round(median(plain.map((r) => r.rowsPerSecond ?? 0))).toLocaleString("en-US")
-        } in-process | ${Math.round(p).toLocaleString("en-US")} | ${(p / f).toFixed(2)} | ${mb(plain).toFixed(0)} MB |`,
-        `| ${n} | sync, email+name+phone masked | ${
-          Math.round(median(masked.map((r) => r.rowsPerSecond ?? 0))).toLocaleString("en-US")
-        } in-process | ${Math.round(m).toLocaleString("en-US")} | ${(m / f).toFixed(2)} | ${
-          mb(masked).toFixed(0)
-        } MB |`,
-        `| ${n} | masked, \`${SMALL_YOUNG_GEN}\` | ${
-          Math.round(median(small.map((r) => r.rowsPerSecond ?? 0))).toLocaleString("en-US")
-        } in-process | ${Math.round(sm).toLocaleString("en-US")} | ${(sm / f).toFixed(2)} | ${
-          mb(small).toFixed(0)
-        } MB |`,
+        `| ${n} | floor: psql COPY | pipe | ${fmt(f)} | 1.00 | – | – |`,
+        row("sync, plain", plain, p),
+        row("sync, email+name+phone masked", masked, m),
+        row(`masked, \`${SMALL_YOUNG_GEN}\``, small, sm),
       );
       console.error(
         `sync ${n} rows: floor ${Math.round(f)} rows/s; plain ${Math.round(p)} rows/s (${(p / f).toFixed(2)}×, peak ${
@@ -173,8 +180,8 @@ export async function main(): Promise<void> {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   }
-  console.log("| rows | run | rows/s (report) | rows/s (wall, incl. CLI start) | × floor | peak RSS |");
-  console.log("|---|---|---|---|---|---|");
+  console.log("| rows | run | rows/s (report) | rows/s (wall, incl. CLI start) | × floor | peak RSS | CLI CPU s |");
+  console.log("|---|---|---|---|---|---|---|");
   for (const line of results) console.log(line);
   if (SIZES.length > 1) {
     for (const kind of Object.keys(peaks)) {
