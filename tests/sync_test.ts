@@ -339,3 +339,41 @@ Deno.test("sync between two PGlite databases (runs without a server)", async () 
     await dst.close();
   }
 });
+
+Deno.test({
+  name: "sync counts source rows beside the COPY on the same snapshot: rows committed meanwhile are not counted",
+  ignore: NO_SERVER,
+  async fn() {
+    await using src = await freshServerDb("cfsync");
+    await using dst = await freshServerDb("cfsync");
+    await src.db.exec(SCHEMA + DATA + "; ANALYZE");
+    await dst.db.exec(SCHEMA);
+    // The first row count waits for a row that another session commits into tb_comment: a
+    // count on a snapshot of its own would see 501 rows there, the COPY (on the sync's) 500.
+    const counted: string[] = [];
+    const source = new Proxy(src.db, {
+      get(db, prop) {
+        if (prop !== "reserve") return Reflect.get(db, prop, db);
+        return async () => {
+          const session = await db.reserve();
+          return new Proxy(session, {
+            get(s, p) {
+              if (p !== "query") return Reflect.get(s, p, s);
+              return async (sql: string, params?: unknown[]) => {
+                if (/count\(\*\)/.test(sql) && counted.push(sql) === 1) {
+                  await src.db.exec("INSERT INTO tb_comment (fk_post, body) VALUES (1, 'committed meanwhile')");
+                }
+                return s.query(sql, params);
+              };
+            },
+          });
+        };
+      },
+    });
+    const report = await syncDatabases(source, dst.db, options());
+    assertEquals(counted.length, 4);
+    assertEquals(report.tables.find((t) => t.name === "public.tb_comment")?.rows, 500);
+    assertEquals(await count(dst.db, "tb_comment"), 500);
+    assertEquals(await count(src.db, "tb_comment"), 501);
+  },
+});

@@ -60,9 +60,10 @@ export async function loadGroup(
       const countSql = `SELECT count(*)::text AS n FROM ${t.sourcePartitioned ? "" : "ONLY "}${table}`;
       const estimate = t.estimate !== undefined && t.estimate > 0 ? Math.round(t.estimate) : undefined;
       // With an estimate for the progress total, the exact count can wait for the end of the COPY.
-      const counting = (estimate !== undefined && counter ? counter : src).query<{ n: string }>(countSql)
-        .then(([{ n }]) => Number(n));
+      const beside = estimate !== undefined && counter !== undefined;
+      const counting = (beside ? counter : src).query<{ n: string }>(countSql).then(([{ n }]) => Number(n));
       counting.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
+      if (!beside) await counting; // src itself is busy once its COPY starts
       const total = estimate ?? await counting;
       let streamed = 0;
       let reported = 0;

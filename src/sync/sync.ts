@@ -129,7 +129,9 @@ export async function checkSync(source: Queryable, target: Queryable, options: S
 }
 
 /**
- * Sync `source` into `target`. The target must already have the schema.
+ * Sync `source` into `target`. The target must already have the schema. A server source
+ * uses two connections of its pool: one streams the tables, the other counts their rows on
+ * the same snapshot meanwhile.
  *
  * @example
  * ```ts
