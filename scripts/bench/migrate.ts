@@ -2,12 +2,15 @@
 /**
  * Migrate benchmark: apply 200 and 1,000 generated migrations (one table plus one index each)
  * to fresh server databases with `confiture migrate up`, and in the same run the same SQL
- * through one `psql` session with one transaction per file (the floor). Prints the ratio, then
- * the median `migrate status` latency on the migrated database.
+ * through one `psql` session with one transaction per file (the floor). Each size runs
+ * `MIGRATE_ROUNDS` rounds (default 3) into new databases, alternating which of the two goes
+ * first, after a CHECKPOINT; the table shows medians. Then the median `migrate status` latency
+ * (15 runs) beside its floor under `deno run` (`_status_floor.ts`: import postgres.js, connect, read
+ * the tracking table, print; 15 runs), and one no-op `up` on the migrated database.
  *
- * Run: `deno task bench migrate`
+ * Run: `deno task bench migrate` (env: MIGRATE_SIZES=200,1000, MIGRATE_ROUNDS=3)
  */
-import { cli, createDb, dbUrl, dropDb, median, psql, time } from "./_util.ts";
+import { ADMIN_URL, cli, createDb, dbUrl, dropDb, median, psql, time } from "./_util.ts";
 
 async function project(n: number): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "confiture_bench_migrate_" });
@@ -24,41 +27,83 @@ async function project(n: number): Promise<string> {
   return dir;
 }
 
+const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+
 /** Run the benchmark and print its figures. */
 export async function main(): Promise<void> {
+  const sizes = (Deno.env.get("MIGRATE_SIZES") ?? "200,1000").split(",").map(Number);
+  const rounds = Number(Deno.env.get("MIGRATE_ROUNDS") ?? 3);
   const rows: string[] = [];
-  for (const n of [200, 1000]) {
+  for (const n of sizes) {
     const dir = await project(n);
     const files = [...Deno.readDirSync(`${dir}/db/migrations`)].map((e) => e.name).filter((f) => f.endsWith(".up.sql"))
       .sort();
     const script = files.map((f) => `BEGIN;\n\\i ${dir}/db/migrations/${f}\nCOMMIT;\n`).join("");
     await Deno.writeTextFile(`${dir}/all.psql`, script);
-    const floorDb = await createDb("bench_mig_psql");
-    const ourDb = await createDb("bench_mig_conf");
+    const floors: number[] = [];
+    const ours: number[] = [];
+    const dbs: string[] = [];
     try {
-      const floor = await time(() => psql(dbUrl(floorDb), ["-f", `${dir}/all.psql`]));
-      const ours = await time(() => cli(["migrate", "up", "--database-url", dbUrl(ourDb)], { cwd: dir }));
+      for (let r = 0; r < rounds; r++) {
+        const floorDb = await createDb("bench_mig_psql");
+        const ourDb = await createDb("bench_mig_conf");
+        dbs.push(floorDb, ourDb);
+        const runFloor = async () => {
+          await psql(ADMIN_URL, ["-c", "CHECKPOINT"]);
+          floors.push(await time(() => psql(dbUrl(floorDb), ["-f", `${dir}/all.psql`])));
+        };
+        const runOurs = async () => {
+          await psql(ADMIN_URL, ["-c", "CHECKPOINT"]);
+          ours.push(await time(() => cli(["migrate", "up", "--database-url", dbUrl(ourDb)], { cwd: dir })));
+        };
+        if (r % 2 === 0) {
+          await runFloor();
+          await runOurs();
+        } else {
+          await runOurs();
+          await runFloor();
+        }
+        console.error(`n=${n} round ${r + 1}: psql ${fmt(floors.at(-1)!)}, confiture ${fmt(ours.at(-1)!)}`);
+        // Keep the last round's migrated database for the status runs.
+        if (r < rounds - 1) {
+          await dropDb(floorDb);
+          await dropDb(ourDb);
+        }
+      }
+      const migrated = dbs.at(-1)!;
       const statuses: number[] = [];
       for (let i = 0; i < 15; i++) {
-        statuses.push(await time(() => cli(["migrate", "status", "--database-url", dbUrl(ourDb)], { cwd: dir })));
+        statuses.push(await time(() => cli(["migrate", "status", "--database-url", dbUrl(migrated)], { cwd: dir })));
       }
-      const noop = await time(() => cli(["migrate", "up", "--database-url", dbUrl(ourDb)], { cwd: dir }));
+      const floorScript = new URL("./_status_floor.ts", import.meta.url).pathname;
+      const denoFloor: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        denoFloor.push(
+          await time(() =>
+            new Deno.Command(Deno.execPath(), {
+              args: ["run", "-A", "--quiet", floorScript, dbUrl(migrated)],
+              stdout: "null",
+            }).output()
+          ),
+        );
+      }
+      const noop = await time(() => cli(["migrate", "up", "--database-url", dbUrl(migrated)], { cwd: dir }));
+      const floor = median(floors);
+      const conf = median(ours);
       rows.push(
-        `| ${n} | ${floor.toFixed(0)} ms | ${ours.toFixed(0)} ms | ${(ours / floor).toFixed(2)}× | ${
-          median(statuses).toFixed(0)
-        } ms | ${noop.toFixed(0)} ms |`,
+        `| ${n} | ${rounds} | ${fmt(floor)} | ${fmt(conf)} | ${(conf / floor).toFixed(2)}× | ${
+          fmt(median(statuses))
+        } | ${fmt(median(denoFloor))} | ${fmt(noop)} |`,
       );
-      console.error(`n=${n}: psql ${floor.toFixed(0)} ms, confiture ${ours.toFixed(0)} ms`);
     } finally {
-      await dropDb(floorDb);
-      await dropDb(ourDb);
+      for (const db of dbs) await dropDb(db);
       await Deno.remove(dir, { recursive: true });
     }
   }
   console.log(
-    "| migrations | psql (1 session, 1 tx per file) | confiture migrate up | ratio | status median | no-op up |",
+    "| migrations | rounds | psql median (1 session, 1 tx per file) | confiture migrate up median | ratio | status median | Deno floor for status | no-op up |",
   );
-  console.log("|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
 }
 

@@ -8,7 +8,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ConfitureError, EXIT, EXIT_CODE_TABLE, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { Output } from "./output.ts";
-import { setExitCode, takeExitCode } from "./context.ts";
+import { setExitCode, takeExitCode } from "./exit_code.ts";
 import { writeStderr, writeStdout } from "../platform/stdio.ts";
 
 /** A command of the tree, loaded only when the arguments need it (start-up stays fast). */

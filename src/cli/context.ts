@@ -96,16 +96,4 @@ export class CommandContext {
   }
 }
 
-let exitCode = 0;
-
-/** Set the process exit code for the current command. */
-export function setExitCode(code: number): void {
-  exitCode = code;
-}
-
-/** Read and reset the exit code (used by `runCli`). */
-export function takeExitCode(): number {
-  const c = exitCode;
-  exitCode = 0;
-  return c;
-}
+export { setExitCode, takeExitCode } from "./exit_code.ts";
