@@ -42,7 +42,7 @@ import {
   StatusResult,
   type UpResult,
 } from "./results.ts";
-import { type AppliedMigration, type RecordMigration, TrackingTable } from "./tracking_table.ts";
+import { type AppliedMigration, OPTIONAL_COLUMNS, type RecordMigration, TrackingTable } from "./tracking_table.ts";
 
 /** Options for creating a Migrator. */
 export interface MigratorOptions {
@@ -204,8 +204,8 @@ export class Migrator implements AsyncDisposable {
   async status(): Promise<StatusResult> {
     const files = await this.files();
     const where = await this.tracking.locate(this.database);
-    const applied = where.exists ? await this.tracking.applied(this.database) : [];
-    const partial = where.exists ? await this.tracking.partialRuns(this.database) : [];
+    const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
+    const partial = where.exists ? await this.tracking.partialRuns(this.database, where.hasProgress) : [];
     const appliedByKey = new Map(applied.map((a) => [versionKey(a.version), a]));
     const fileKeys = new Set(files.map((f) => versionKey(f.version)));
     const migrations: MigrationStatus[] = files.map((f) => {
@@ -246,7 +246,7 @@ export class Migrator implements AsyncDisposable {
     const allowOutOfOrder = options.allowOutOfOrder ?? this.settings.allowOutOfOrder;
     if (options.dryRun) {
       const where = await this.tracking.locate(this.database);
-      const applied = where.exists ? await this.tracking.applied(this.database) : [];
+      const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
       await this.assertChecksums(files, applied);
       const plan = planUp(files, applied, { ...options, allowOutOfOrder });
       const scripts = await this.prepareAll(plan.toApply.map((f) => ({ file: f, path: f.upPath })));
@@ -265,7 +265,7 @@ export class Migrator implements AsyncDisposable {
     }
     return await this.locked(async (session) => {
       await this.tracking.ensure(session);
-      const applied = await this.tracking.applied(session);
+      const applied = await this.tracking.applied(session, new Set(OPTIONAL_COLUMNS));
       await this.assertChecksums(files, applied);
       const plan = planUp(files, applied, { ...options, allowOutOfOrder });
       // Parse every file before running any, so a syntax error changes nothing.
@@ -318,7 +318,7 @@ export class Migrator implements AsyncDisposable {
     const files = await this.files();
     if (options.dryRun) {
       const where = await this.tracking.locate(this.database);
-      const applied = where.exists ? await this.tracking.applied(this.database) : [];
+      const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
       const steps = planDown(files, applied, options);
       const scripts = await this.prepareAll(steps.map((s) => ({ file: s.file, path: s.downPath })));
       return {
@@ -340,7 +340,7 @@ export class Migrator implements AsyncDisposable {
     }
     return await this.locked(async (session) => {
       const where = await this.tracking.locate(session);
-      const applied = where.exists ? await this.tracking.applied(session) : [];
+      const applied = where.exists ? await this.tracking.applied(session, where.optionalColumns) : [];
       const steps = planDown(files, applied, options);
       const scripts = await this.prepareAll(steps.map((s) => ({ file: s.file, path: s.downPath })));
       const runs: MigrationRun[] = [];
@@ -395,7 +395,7 @@ export class Migrator implements AsyncDisposable {
     const chosen = filesThrough(files, options.through);
     const run = async (session: ReservedSession | Database, dryRun: boolean) => {
       const where = await this.tracking.locate(session);
-      const applied = where.exists ? await this.tracking.applied(session) : [];
+      const applied = where.exists ? await this.tracking.applied(session, where.optionalColumns) : [];
       const already = chosen.filter((f) => findApplied(applied, f.version));
       const toMark = chosen.filter((f) => !findApplied(applied, f.version));
       if (!dryRun) {
@@ -417,7 +417,7 @@ export class Migrator implements AsyncDisposable {
     const run = async (session: ReservedSession | Database, dryRun: boolean) => {
       const where = await this.tracking.locate(session);
       if (dryRun) {
-        const rows = where.exists ? await this.tracking.applied(session) : [];
+        const rows = where.exists ? await this.tracking.applied(session, where.optionalColumns) : [];
         return { deleted: rows.length, marked: chosen.map((f) => f.version), dry_run: true };
       }
       await this.tracking.ensure(session);
@@ -436,7 +436,7 @@ export class Migrator implements AsyncDisposable {
   async verify(): Promise<VerifyResult> {
     const files = await this.files();
     const where = await this.tracking.locate(this.database);
-    const applied = where.exists ? await this.tracking.applied(this.database) : [];
+    const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
     const issues = await this.checksumIssues(files, applied);
     return { ok: issues.length === 0, checked: applied.length, issues };
   }

@@ -35,6 +35,20 @@ export interface RecordMigration {
   lintAllowed?: unknown;
 }
 
+/** Confiture's columns that tables written by the Python original lack. */
+export const OPTIONAL_COLUMNS = ["applied_by", "down_checksum", "lint_allowed"] as const;
+
+/** What {@link TrackingTable.locate} finds. */
+export interface TrackingLocation {
+  exists: boolean;
+  /** `schema.table`. */
+  qualified: string;
+  /** Which of {@link OPTIONAL_COLUMNS} the table has. */
+  optionalColumns: ReadonlySet<string>;
+  /** Whether the progress journal table exists. */
+  hasProgress: boolean;
+}
+
 /** Progress of a migration that runs outside one transaction and stopped midway. */
 export interface PartialRun {
   version: string;
@@ -70,17 +84,34 @@ export class TrackingTable {
 
   /**
    * Where the table is (or would be created): `schema.table`, resolved through the search_path
-   * for unqualified names, and whether it exists.
+   * for unqualified names, whether it exists, which of Confiture's optional columns it has (a
+   * table written by the Python original has none), and whether the progress journal exists.
    */
-  async locate(q: Queryable): Promise<{ exists: boolean; qualified: string }> {
+  async locate(q: Queryable): Promise<TrackingLocation> {
     const literal = quoteLiteral(this.sqlName);
-    const [row] = await q.query<{ nspname: string | null; current: string | null }>(
-      `SELECT (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.oid = to_regclass(${literal})) AS nspname,
-              current_schema() AS current`,
+    const [row] = await q.query<
+      { nspname: string | null; current: string | null; columns: string | null; progress: boolean }
+    >(
+      `SELECT n.nspname, current_schema() AS current,
+              (SELECT string_agg(a.attname::text, ',') FROM pg_attribute a
+                WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                  AND a.attname IN (${OPTIONAL_COLUMNS.map(quoteLiteral).join(", ")})) AS columns,
+              to_regclass(${quoteLiteral(this.progressSqlName)}) IS NOT NULL AS progress
+         FROM (SELECT to_regclass(${literal}) AS oid) r
+         LEFT JOIN pg_class c ON c.oid = r.oid
+         LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`,
     );
-    if (row.nspname) return { exists: true, qualified: `${row.nspname}.${this.table.name}` };
-    return { exists: false, qualified: `${this.table.schema ?? row.current ?? "public"}.${this.table.name}` };
+    const optionalColumns = new Set(row.columns ? row.columns.split(",") : []);
+    const hasProgress = Boolean(row.progress);
+    if (row.nspname) {
+      return { exists: true, qualified: `${row.nspname}.${this.table.name}`, optionalColumns, hasProgress };
+    }
+    return {
+      exists: false,
+      qualified: `${this.table.schema ?? row.current ?? "public"}.${this.table.name}`,
+      optionalColumns,
+      hasProgress,
+    };
   }
 
   /** Create the table (and its schema) if missing; add Confiture's columns to an older table. */
@@ -106,15 +137,21 @@ ALTER TABLE ${this.sqlName} ADD COLUMN IF NOT EXISTS lint_allowed JSONB;
 CREATE INDEX IF NOT EXISTS ${quoteIdent(`idx_${base}_applied_at`)} ON ${this.sqlName} (applied_at DESC);`);
   }
 
-  /** Every applied migration, in version order. The table must exist. */
-  async applied(q: Queryable): Promise<AppliedMigration[]> {
+  /**
+   * Every applied migration, in version order. The table must exist. With `columns` (from
+   * {@link locate}, or every optional column after {@link ensure}) the optional columns are read
+   * directly; without, through `to_jsonb`, which tolerates their absence but costs far more.
+   */
+  async applied(q: Queryable, columns?: ReadonlySet<string>): Promise<AppliedMigration[]> {
+    const optional = (name: string) =>
+      columns ? (columns.has(name) ? `t.${name}` : "NULL::text") : `to_jsonb(t) ->> '${name}'`;
+    // Reading optional columns this way keeps status read-only on tables written by the Python
+    // original (no down_checksum): nothing is altered to read them.
     const rows = await q.query<AppliedMigration & { execution_time_ms: number | string | null }>(
       `SELECT version, name, slug,
               to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS applied_at,
               execution_time_ms, checksum,
-              -- Read through to_jsonb so tables written by the Python original (no down_checksum)
-              -- are read without altering them: status stays read-only.
-              to_jsonb(t) ->> 'down_checksum' AS down_checksum, to_jsonb(t) ->> 'applied_by' AS applied_by
+              ${optional("down_checksum")} AS down_checksum, ${optional("applied_by")} AS applied_by
          FROM ${this.sqlName} t`,
     );
     return rows
@@ -179,11 +216,16 @@ VALUES (gen_random_uuid(), ${text(slug)}, ${text(m.version)}, ${text(m.name)}, $
 )`);
   }
 
-  /** Partial runs recorded in the journal (empty when it does not exist). Read-only. */
-  async partialRuns(q: Queryable): Promise<PartialRun[]> {
-    const [{ exists }] = await q.query<{ exists: boolean }>(
-      `SELECT to_regclass(${quoteLiteral(this.progressSqlName)}) IS NOT NULL AS exists`,
-    );
+  /**
+   * Partial runs recorded in the journal (empty when it does not exist). Read-only.
+   * `exists` skips the existence check when {@link locate} has just answered it.
+   */
+  async partialRuns(q: Queryable, exists?: boolean): Promise<PartialRun[]> {
+    if (exists === undefined) {
+      [{ exists }] = await q.query<{ exists: boolean }>(
+        `SELECT to_regclass(${quoteLiteral(this.progressSqlName)}) IS NOT NULL AS exists`,
+      );
+    }
     if (!exists) return [];
     const rows = await q.query<PartialRun>(
       `SELECT version, name, direction, checksum, statements_done, statements_total, next_line, last_error
