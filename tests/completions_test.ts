@@ -74,8 +74,14 @@ Deno.test({
   },
 });
 
-const hasShell = async (shell: string) =>
-  await new Deno.Command(shell, { args: ["-c", "true"] }).output().then((o) => o.success, () => false);
+// Spawning a missing program throws before any promise exists, so catch both ways.
+async function hasShell(shell: string): Promise<boolean> {
+  try {
+    return (await new Deno.Command(shell, { args: ["-c", "true"] }).output()).success;
+  } catch {
+    return false;
+  }
+}
 
 async function runShell(shell: string, args: string[], cwd?: string): Promise<string> {
   const out = await new Deno.Command(shell, { args, cwd, stdout: "piped", stderr: "piped" }).output();
