@@ -117,57 +117,83 @@ class ServerQueryable implements Session {
   copyOut(text: string): ReadableStream<Uint8Array> {
     const label = this.label;
     const sql = this.sql;
-    let query: (Promise<unknown> & { cancel(): unknown; readable(): Promise<AsyncIterable<Uint8Array>> }) | undefined;
-    let readable: (AsyncIterable<Uint8Array> & { _read?: () => void }) | undefined;
-    let iterator: AsyncIterator<Uint8Array> | undefined;
+    type CopyStream = import("node:stream").Readable & { _read?: () => void };
+    let query: (Promise<unknown> & { cancel(): unknown; readable(): Promise<CopyStream> }) | undefined;
+    let readable: CopyStream | undefined;
+    let ended = false;
+    let cancelled = false;
     // postgres.js pauses the socket when the stream's buffer is full and resumes it only from
     // the stream's read(); if the pause lands on the last rows, nothing reads again and the
     // connection stays paused. Resuming once the stream has ended keeps it usable.
     const resumeSocket = () => readable?._read?.();
-    // postgres.js yields one chunk per CopyData message (a row); batch them so consumers see
-    // ~64 KiB chunks and per-chunk overhead stays off the hot path.
+    // postgres.js pushes one chunk per CopyData message (a row). They are gathered into
+    // ~64 KiB chunks from 'data' events, with no promise per row; the Node stream is paused
+    // while the web stream's queue is full and resumed from pull().
+    let chunk = new Uint8Array(COPY_CHUNK);
+    let size = 0;
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
-        try {
-          if (!iterator) {
-            query = sql.unsafe(text) as unknown as typeof query;
-            readable = await query!.readable();
-            iterator = readable[Symbol.asyncIterator]();
-          }
-          const parts: Uint8Array[] = [];
-          let size = 0;
-          while (size < COPY_CHUNK) {
-            const { value, done } = await iterator.next();
-            if (done) {
-              resumeSocket();
-              if (size > 0) controller.enqueue(concat(parts, size));
-              controller.close();
-              return;
-            }
-            const chunk = value instanceof Uint8Array ? value : new TextEncoder().encode(String(value));
-            parts.push(chunk);
-            size += chunk.length;
-          }
-          controller.enqueue(concat(parts, size));
-        } catch (e) {
-          resumeSocket();
-          controller.error(normalizeDbError(e, label));
+        if (readable) {
+          readable.resume();
+          return;
         }
+        const flush = () => {
+          if (size === 0) return;
+          controller.enqueue(chunk.subarray(0, size));
+          chunk = new Uint8Array(COPY_CHUNK);
+          size = 0;
+        };
+        try {
+          query = sql.unsafe(text) as unknown as typeof query;
+          readable = await query!.readable();
+        } catch (e) {
+          controller.error(normalizeDbError(e, label));
+          return;
+        }
+        readable.on("data", (data: Uint8Array) => {
+          if (size + data.length > COPY_CHUNK) {
+            flush();
+            // A row longer than a chunk moves on whole.
+            if (data.length > COPY_CHUNK) return controller.enqueue(data);
+          }
+          chunk.set(data, size);
+          size += data.length;
+          if (size >= COPY_CHUNK - 1024) flush();
+          if ((controller.desiredSize ?? 1) <= 0) readable!.pause();
+        });
+        readable.once("end", () => {
+          ended = true;
+          if (cancelled) return;
+          flush();
+          resumeSocket();
+          controller.close();
+        });
+        readable.once("error", (e: unknown) => {
+          ended = true;
+          resumeSocket();
+          if (cancelled) return;
+          controller.error(normalizeDbError(e, label));
+        });
       },
       async cancel() {
         // Stop the server, then drain what is already in flight: an abandoned COPY OUT would
         // leave the connection paused mid-stream for the next query.
-        if (!iterator) return;
+        cancelled = true;
+        if (!readable || ended) return;
+        const stream = readable;
         query?.cancel();
         query?.catch(() => {});
-        try {
-          while (!(await iterator.next()).done) { /* discard */ }
-        } catch {
-          // The cancellation error ends the stream.
-        }
+        await new Promise<void>((resolve) => {
+          stream.removeAllListeners("data");
+          stream.on("data", () => {});
+          stream.once("end", resolve);
+          stream.once("error", () => resolve());
+          stream.once("close", () => resolve());
+          stream.resume();
+        });
         resumeSocket();
       },
-    });
+    }, { highWaterMark: 2 });
   }
 
   async copyIn(text: string, data: ReadableStream<Uint8Array>): Promise<void> {
@@ -201,17 +227,6 @@ class ServerQueryable implements Session {
 }
 
 const COPY_CHUNK = 64 * 1024;
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 class ServerReserved extends ServerQueryable implements ReservedSession {
   constructor(sql: postgres.ReservedSql<Record<string, never>>, label: string, readonly pid: number) {
