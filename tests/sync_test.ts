@@ -9,6 +9,8 @@ import { parseProfile } from "../src/sync/profile.ts";
 import type { Database } from "../src/db/database.ts";
 import { ConfigError, SchemaError } from "../src/errors.ts";
 import { freshPglite, freshServerDb, NO_SERVER } from "./_helpers/db.ts";
+import { openDatabase } from "../src/db/open.ts";
+import { parseDatabaseUrl } from "../src/db/url.ts";
 
 const SCHEMA = `
 CREATE TABLE tb_user (
@@ -145,6 +147,21 @@ Deno.test({
     assertEquals(p, 201);
     // Checkpoints record every table.
     assertEquals(await count(dst.db, "confiture_sync_checkpoint"), 4);
+  },
+});
+
+Deno.test({
+  name: "sync from a one-connection pool does not wait for a second session; the row check still holds",
+  ignore: NO_SERVER,
+  async fn() {
+    await using src = await freshServerDb("cfsync");
+    await using dst = await freshServerDb("cfsync");
+    await src.db.exec(SCHEMA + DATA);
+    await dst.db.exec(SCHEMA);
+    await using single = await openDatabase(parseDatabaseUrl(src.url, () => undefined, "."), { max: 1 });
+    const report = await syncDatabases(single, dst.db, options());
+    assertEquals(await count(dst.db, "tb_user"), await count(src.db, "tb_user"));
+    ok(report.total_rows > 0);
   },
 });
 

@@ -130,8 +130,8 @@ export async function checkSync(source: Queryable, target: Queryable, options: S
 
 /**
  * Sync `source` into `target`. The target must already have the schema. A server source
- * uses two connections of its pool: one streams the tables, the other counts their rows on
- * the same snapshot meanwhile.
+ * uses two connections of its pool when it has them: one streams the tables, the other counts
+ * their rows on the same snapshot meanwhile (with one connection, counts run before each COPY).
  *
  * @example
  * ```ts
@@ -254,7 +254,8 @@ async function snapshotCounter(source: Database, src: ReservedSession): Promise<
   }
   let counter: ReservedSession | undefined;
   try {
-    counter = await source.reserve();
+    counter = await reserveSoon(source, 1_000);
+    if (!counter) return undefined;
     await counter.exec(
       `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`,
     );
@@ -263,6 +264,24 @@ async function snapshotCounter(source: Database, src: ReservedSession): Promise<
     await counter?.exec("ROLLBACK").catch(() => {});
     await counter?.release();
     return undefined;
+  }
+}
+
+/**
+ * A second session if the pool can give one promptly. A pool of one connection (a library
+ * caller's choice) would otherwise wait forever for the session `src` holds; a session that
+ * arrives after the deadline is handed straight back.
+ */
+async function reserveSoon(db: Database, ms: number): Promise<ReservedSession | undefined> {
+  const pending = db.reserve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    const got = await Promise.race([pending, late]);
+    if (!got) pending.then((s) => s.release(), () => {});
+    return got;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
