@@ -202,10 +202,13 @@ export class Migrator implements AsyncDisposable {
 
   /** Read-only: which migrations are applied, pending, or missing their files. Creates nothing. */
   async status(): Promise<StatusResult> {
-    const files = await this.files();
+    // The folder is read while the database answers.
+    const filesRead = this.files();
+    filesRead.catch(() => {});
     const where = await this.tracking.locate(this.database);
     const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
     const partial = where.exists ? await this.tracking.partialRuns(this.database, where.hasProgress) : [];
+    const files = await filesRead;
     const appliedByKey = new Map(applied.map((a) => [versionKey(a.version), a]));
     const fileKeys = new Set(files.map((f) => versionKey(f.version)));
     const migrations: MigrationStatus[] = files.map((f) => {
