@@ -3,12 +3,13 @@
  * Migrate benchmark: apply 200 and 1,000 generated migrations (one table plus one index each)
  * to fresh server databases with `confiture migrate up`, and in the same run the same SQL
  * through one `psql` session with one transaction per file (the floor). Each size runs
- * `MIGRATE_ROUNDS` rounds (default 3) into new databases, alternating which of the two goes
- * first, after a CHECKPOINT; the table shows medians. Then the median `migrate status` latency
+ * `MIGRATE_ROUNDS` rounds (default 5) into new databases, alternating which of the two goes
+ * first, each run in a database created just before it, after CHECKPOINT and sync; the table
+ * shows medians. Then the median `migrate status` latency
  * (15 runs) beside its floor under `deno run` (`_status_floor.ts`: import postgres.js, connect, read
  * the tracking table, print; 15 runs), and one no-op `up` on the migrated database.
  *
- * Run: `deno task bench migrate` (env: MIGRATE_SIZES=200,1000, MIGRATE_ROUNDS=3)
+ * Run: `deno task bench migrate` (env: MIGRATE_SIZES=200,1000, MIGRATE_ROUNDS=5)
  */
 import { ADMIN_URL, cli, createDb, dbUrl, dropDb, median, psql, time } from "./_util.ts";
 
@@ -29,10 +30,18 @@ async function project(n: number): Promise<string> {
 
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 
+// Dropping the previous round's databases leaves the OS writing back and unlinking thousands of
+// files; without waiting for that, whichever side runs first in a round pays for it.
+async function settle(): Promise<void> {
+  await psql(ADMIN_URL, ["-c", "CHECKPOINT"]);
+  await new Deno.Command("sync").output();
+  await psql(ADMIN_URL, ["-c", "CHECKPOINT"]);
+}
+
 /** Run the benchmark and print its figures. */
 export async function main(): Promise<void> {
   const sizes = (Deno.env.get("MIGRATE_SIZES") ?? "200,1000").split(",").map(Number);
-  const rounds = Number(Deno.env.get("MIGRATE_ROUNDS") ?? 3);
+  const rounds = Number(Deno.env.get("MIGRATE_ROUNDS") ?? 5);
   const rows: string[] = [];
   for (const n of sizes) {
     const dir = await project(n);
@@ -42,19 +51,25 @@ export async function main(): Promise<void> {
     await Deno.writeTextFile(`${dir}/all.psql`, script);
     const floors: number[] = [];
     const ours: number[] = [];
-    const dbs: string[] = [];
+    // Each measured run gets a database created just before it, then a settled server, so
+    // both sides start from the same state whichever goes first.
+    let floorDb: string | undefined;
+    let ourDb: string | undefined;
+    const fresh = async (old: string | undefined, prefix: string) => {
+      if (old) await dropDb(old);
+      const name = await createDb(prefix);
+      await settle();
+      return name;
+    };
     try {
       for (let r = 0; r < rounds; r++) {
-        const floorDb = await createDb("bench_mig_psql");
-        const ourDb = await createDb("bench_mig_conf");
-        dbs.push(floorDb, ourDb);
         const runFloor = async () => {
-          await psql(ADMIN_URL, ["-c", "CHECKPOINT"]);
-          floors.push(await time(() => psql(dbUrl(floorDb), ["-f", `${dir}/all.psql`])));
+          floorDb = await fresh(floorDb, "bench_mig_psql");
+          floors.push(await time(() => psql(dbUrl(floorDb!), ["-f", `${dir}/all.psql`])));
         };
         const runOurs = async () => {
-          await psql(ADMIN_URL, ["-c", "CHECKPOINT"]);
-          ours.push(await time(() => cli(["migrate", "up", "--database-url", dbUrl(ourDb)], { cwd: dir })));
+          ourDb = await fresh(ourDb, "bench_mig_conf");
+          ours.push(await time(() => cli(["migrate", "up", "--database-url", dbUrl(ourDb!)], { cwd: dir })));
         };
         if (r % 2 === 0) {
           await runFloor();
@@ -64,13 +79,8 @@ export async function main(): Promise<void> {
           await runFloor();
         }
         console.error(`n=${n} round ${r + 1}: psql ${fmt(floors.at(-1)!)}, confiture ${fmt(ours.at(-1)!)}`);
-        // Keep the last round's migrated database for the status runs.
-        if (r < rounds - 1) {
-          await dropDb(floorDb);
-          await dropDb(ourDb);
-        }
       }
-      const migrated = dbs.at(-1)!;
+      const migrated = ourDb!;
       const statuses: number[] = [];
       for (let i = 0; i < 15; i++) {
         statuses.push(await time(() => cli(["migrate", "status", "--database-url", dbUrl(migrated)], { cwd: dir })));
@@ -96,7 +106,7 @@ export async function main(): Promise<void> {
         } | ${fmt(median(denoFloor))} | ${fmt(noop)} |`,
       );
     } finally {
-      for (const db of dbs) await dropDb(db);
+      for (const db of [floorDb, ourDb]) if (db) await dropDb(db);
       await Deno.remove(dir, { recursive: true });
     }
   }
