@@ -2,14 +2,17 @@
 /**
  * Migrate benchmark: apply 200 and 1,000 generated migrations (one table plus one index each)
  * to fresh server databases with `confiture migrate up`, and in the same run the same SQL
- * through one `psql` session with one transaction per file (the floor). Each size runs
- * `MIGRATE_ROUNDS` rounds (default 5) into new databases, alternating which of the two goes
- * first, each run in a database created just before it, after CHECKPOINT and sync; the table
- * shows medians. Then the median `migrate status` latency
- * (15 runs) beside its floor under `deno run` (`_status_floor.ts`: import postgres.js, connect, read
- * the tracking table, print; 15 runs), and one no-op `up` on the migrated database.
+ * through one `psql` session with one transaction per file (the floor).
  *
- * Run: `deno task bench migrate` (env: MIGRATE_SIZES=200,1000, MIGRATE_ROUNDS=5)
+ * Each size runs `MIGRATE_ROUNDS` rounds (default 6), each run in a database created just
+ * before it, after CHECKPOINT and sync. The side that goes first alternates: on this machine
+ * the first heavy run after the previous round's drop is often up to 2x slower whichever tool
+ * it is, so an even number of rounds gives both sides the same share of slow runs. The table
+ * shows medians, then the median `migrate status` latency (15 runs) beside its floor under
+ * `deno run` (`_status_floor.ts`: import postgres.js, connect, read the tracking table, print;
+ * 15 runs), and one no-op `up` on the migrated database.
+ *
+ * Run: `deno task bench migrate` (env: MIGRATE_SIZES=200,1000, MIGRATE_ROUNDS=6)
  */
 import { ADMIN_URL, cli, createDb, dbUrl, dropDb, median, psql, time } from "./_util.ts";
 
@@ -41,7 +44,7 @@ async function settle(): Promise<void> {
 /** Run the benchmark and print its figures. */
 export async function main(): Promise<void> {
   const sizes = (Deno.env.get("MIGRATE_SIZES") ?? "200,1000").split(",").map(Number);
-  const rounds = Number(Deno.env.get("MIGRATE_ROUNDS") ?? 5);
+  const rounds = Number(Deno.env.get("MIGRATE_ROUNDS") ?? 6);
   const rows: string[] = [];
   for (const n of sizes) {
     const dir = await project(n);
