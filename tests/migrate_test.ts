@@ -3,7 +3,7 @@
  * database.
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_helpers/assert.ts";
-import { BACKENDS } from "./_helpers/db.ts";
+import { BACKENDS, freshServerDb, NO_SERVER } from "./_helpers/db.ts";
 import { type TempProject, tempProject } from "./_helpers/project.ts";
 import { MigrationRunError, Migrator } from "../src/migrate/migrator.ts";
 import { ConfigError, IrreversibleError } from "../src/errors.ts";
@@ -231,3 +231,74 @@ for (const backend of BACKENDS) {
     },
   });
 }
+
+// `up` sends several migrations before the first answers (server only); these pin down that a
+// failure or a lock-timeout retry in the middle behaves exactly as one-at-a-time would.
+function manyMigrations(n: number, override: Record<number, string> = {}): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let i = 1; i <= n; i++) {
+    const v = String(i).padStart(3, "0");
+    files[`db/migrations/${v}_step_${i}.up.sql`] = override[i] ??
+      `CREATE TABLE t${i} (id int PRIMARY KEY);\nINSERT INTO t${i} VALUES (${i});\n`;
+    files[`db/migrations/${v}_step_${i}.down.sql`] = `DROP TABLE t${i};\n`;
+  }
+  return files;
+}
+
+Deno.test({
+  name: "[server] a failure in the middle of a pipelined run leaves every later migration untouched",
+  ignore: NO_SERVER,
+  async fn() {
+    await using p = await tempProject(
+      manyMigrations(14, {
+        5: "CREATE TABLE t5 (id int PRIMARY KEY);\nINSERT INTO t5 VALUES (1), (1);\n",
+      }),
+    );
+    await using t = await freshServerDb();
+    const m = migrator(t.db, p);
+    const e = await assertRejects(() => m.up(), MigrationRunError) as MigrationRunError;
+    assertEquals([e.file, e.line, e.result.errors[0].sqlstate], ["db/migrations/005_step_5.up.sql", 2, "23505"]);
+    assertEquals((e.result as { applied: string[] }).applied, ["001", "002", "003", "004"]);
+    assertEquals(await tables(t.db), ["t1", "t2", "t3", "t4", "tb_confiture"]);
+    assertEquals((await m.status()).pending.length, 10);
+    // Fixed, the rest applies once each, in order.
+    await p.write("db/migrations/005_step_5.up.sql", "CREATE TABLE t5 (id int PRIMARY KEY);\n");
+    assertEquals((await m.up()).applied.length, 10);
+    const rows = await t.db.query<{ version: string }>("SELECT version FROM tb_confiture ORDER BY applied_at, version");
+    assertEquals(rows.map((r) => Number(r.version)), Array.from({ length: 14 }, (_, i) => i + 1));
+  },
+});
+
+Deno.test({
+  name: "[server] a lock timeout in the middle of a pipelined run is retried and nothing applies twice",
+  ignore: NO_SERVER,
+  async fn() {
+    await using p = await tempProject(
+      manyMigrations(12, {
+        4: "-- confiture:lock_timeout=300ms\nALTER TABLE busy ADD COLUMN note text;\n",
+      }),
+    );
+    await p.write("db/migrations/004_step_4.down.sql", "ALTER TABLE busy DROP COLUMN note;\n");
+    await using t = await freshServerDb();
+    await t.db.exec("CREATE TABLE busy (id int)");
+    const holder = await t.db.reserve();
+    await holder.exec("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE");
+    const events: string[] = [];
+    const m = Migrator.fromDatabase(t.db, { migrationsDir: "db/migrations", projectDir: p.dir }, {
+      onEvent: (ev) => events.push(ev.type),
+    });
+    const release = new Promise<void>((resolve) =>
+      setTimeout(() => holder.exec("COMMIT").then(() => holder.release()).then(resolve), 1200)
+    );
+    const up = await m.up();
+    await release;
+    assertEquals(up.applied.length, 12);
+    assert(events.includes("migration.retry"), `a retry was announced: ${events.join(", ")}`);
+    assertEquals(events.filter((e) => e === "migration.done").length, 12);
+    const [row] = await t.db.query<{ n: number; distinct_n: number }>(
+      "SELECT count(*)::int AS n, count(DISTINCT version)::int AS distinct_n FROM tb_confiture",
+    );
+    assertEquals([row.n, row.distinct_n], [12, 12]);
+    assertEquals((await t.db.query("SELECT note FROM busy")).length, 0, "the ALTER ran");
+  },
+});

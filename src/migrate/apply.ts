@@ -49,12 +49,14 @@ export async function runScript(
   target: RunTarget,
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
-  options: { asyncCommit?: boolean } = {},
+  options: { asyncCommit?: boolean; guard?: string } = {},
 ): Promise<RunOutcome> {
   if (script.mode === "transaction") {
     const sets = setStatements(script.settings, true);
     // The caller guarantees a later synchronous commit (which flushes this one's WAL too).
     if (options.asyncCommit) sets.push("SET LOCAL synchronous_commit = off;");
+    // Sent before the previous migration answered: fail unless it committed.
+    if (options.guard) sets.unshift(options.guard);
     try {
       await session.execTransaction([...sets, ...script.statements.map((s) => s.text), bookkeeping(null)]);
     } catch (e) {

@@ -24,7 +24,7 @@ import { ConfigError, MigrationError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { readBytes, readText } from "../platform/fs.ts";
 import { relative, resolve } from "../platform/path.ts";
-import { describeFailure, runScript, type RunTarget, toMigrationError } from "./apply.ts";
+import { describeFailure, type RunOutcome, runScript, type RunTarget, toMigrationError } from "./apply.ts";
 import { type MigrationScript, prepareScript, renderScript } from "./script.ts";
 import { checksumMatches, migrationChecksum } from "./checksum.ts";
 import { compareVersions, discoverMigrations, isVersion, type MigrationFile, versionKey } from "./files.ts";
@@ -290,23 +290,95 @@ export class Migrator implements AsyncDisposable {
       // synchronous commit flushes them all, since WAL is written in order. A crash in between
       // can only lose whole migrations together with their tracking rows, never half of one.
       let unflushed = false;
+      // On a server, up to PIPELINE transactional migrations are sent before the first answers,
+      // so the connection never idles between them. Each one sent behind another starts with a
+      // guard that fails its own transaction unless its predecessor's tracking row is
+      // committed: a failure stops everything behind it, exactly as if they had waited.
+      const window = this.database.backend === "pglite" ? 1 : PIPELINE;
+      const n = plan.toApply.length;
+      const inFlight: { i: number; sent: number; done: Promise<RunOutcome> }[] = [];
+      let next = 0;
+      let lastDone = performance.now();
+      const record = (i: number) => ({ ...records[i], lintAllowed: allowed(plan.toApply[i].version) });
+      const asyncCommitOf = (i: number) => i < n - 1 && scripts[i].mode === "transaction";
+      const finished = (i: number, sent: number) => {
+        const now = performance.now();
+        const run = {
+          version: plan.toApply[i].version,
+          name: plan.toApply[i].name,
+          duration_ms: Math.round(now - Math.max(sent, lastDone)),
+        };
+        lastDone = now;
+        runs.push(run);
+        unflushed = asyncCommitOf(i);
+        this.#emit({
+          type: "migration.done",
+          direction: "up",
+          version: run.version,
+          name: run.name,
+          durationMs: run.duration_ms,
+        });
+      };
       try {
-        for (const [i, file] of plan.toApply.entries()) {
-          const target = targets[i];
-          const asyncCommit = i < plan.toApply.length - 1 && scripts[i].mode === "transaction";
-          try {
-            runs.push(
-              await this.applyOne(session, file, target, scripts[i], {
-                ...records[i],
-                lintAllowed: allowed(file.version),
-              }, asyncCommit),
+        while (next < n || inFlight.length > 0) {
+          while (next < n && inFlight.length < window && scripts[next].mode === "transaction") {
+            const i = next++;
+            const file = plan.toApply[i];
+            const guard = inFlight.length > 0 ? this.tracking.guardSql(plan.toApply[i - 1].version) : undefined;
+            this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
+            const done = runScript(
+              session,
+              scripts[i],
+              targets[i],
+              this.tracking,
+              (executionTimeMs) => this.tracking.recordSql({ ...record(i), executionTimeMs }),
+              { asyncCommit: asyncCommitOf(i), guard },
             );
-            unflushed = asyncCommit;
+            done.catch(() => {}); // awaited in order below
+            inFlight.push({ i, sent: performance.now(), done });
+          }
+          const head = inFlight.shift();
+          if (!head) {
+            // A migration that cannot run in one transaction runs alone.
+            const i = next++;
+            runs.push(await this.applyOne(session, plan.toApply[i], targets[i], scripts[i], record(i), false));
+            lastDone = performance.now();
+            unflushed = false;
+            continue;
+          }
+          try {
+            await head.done;
+            finished(head.i, head.sent);
           } catch (e) {
-            if (e instanceof MigrationError) throw new MigrationRunError(e, result([describeFailure(e, target)]));
-            throw e;
+            // Everything sent behind it was refused by its guard; send it again after this one.
+            await Promise.allSettled(inFlight.map((f) => f.done));
+            inFlight.length = 0;
+            next = head.i + 1;
+            if (!isLockTimeout(e) || this.settings.lockRetries < 1) throw e;
+            const file = plan.toApply[head.i];
+            await this.retryPause(file, 0);
+            runs.push(
+              await this.applyOne(
+                session,
+                file,
+                targets[head.i],
+                scripts[head.i],
+                record(head.i),
+                asyncCommitOf(head.i),
+                1,
+              ),
+            );
+            lastDone = performance.now();
+            unflushed = asyncCommitOf(head.i);
           }
         }
+      } catch (e) {
+        if (e instanceof MigrationError) {
+          const failed = plan.toApply[runs.length];
+          const target = failed ? targets[runs.length] : undefined;
+          throw new MigrationRunError(e, result(target ? [describeFailure(e, target)] : []));
+        }
+        throw e;
       } finally {
         // Stopped early: make what did commit durable before returning.
         if (unflushed) await session.execTransaction(["SELECT txid_current()"]).catch(() => {});
@@ -482,9 +554,12 @@ export class Migrator implements AsyncDisposable {
     script: MigrationScript,
     record: RecordMigration,
     asyncCommit: boolean,
+    firstAttempt = 0,
   ): Promise<MigrationRun> {
-    this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
-    for (let attempt = 0;; attempt++) {
+    if (firstAttempt === 0) {
+      this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
+    }
+    for (let attempt = firstAttempt;; attempt++) {
       const t0 = performance.now();
       try {
         const outcome = await runScript(
@@ -514,21 +589,24 @@ export class Migrator implements AsyncDisposable {
         return run;
       } catch (e) {
         // Only a whole-transaction migration can be retried safely from the start.
-        const lockTimeout = e instanceof MigrationError && e.code === "LOCK_TIMEOUT_IN_MIGRATION" &&
-          script.mode === "transaction";
-        if (!lockTimeout || attempt >= this.settings.lockRetries) throw e;
-        const delayMs = Math.round(200 * 2 ** attempt * (0.5 + Math.random()));
-        this.#emit({
-          type: "migration.retry",
-          version: file.version,
-          name: file.name,
-          attempt: attempt + 1,
-          delayMs,
-          reason: "lock_timeout waiting for a table lock",
-        });
-        await new Promise((r) => setTimeout(r, delayMs));
+        if (!isLockTimeout(e) || script.mode !== "transaction" || attempt >= this.settings.lockRetries) throw e;
+        await this.retryPause(file, attempt);
       }
     }
+  }
+
+  /** Announce and wait out the jittered backoff before retry `attempt + 1`. */
+  private async retryPause(file: MigrationFile, attempt: number): Promise<void> {
+    const delayMs = Math.round(200 * 2 ** attempt * (0.5 + Math.random()));
+    this.#emit({
+      type: "migration.retry",
+      version: file.version,
+      name: file.name,
+      attempt: attempt + 1,
+      delayMs,
+      reason: "lock_timeout waiting for a table lock",
+    });
+    await new Promise((r) => setTimeout(r, delayMs));
   }
 
   /**
@@ -671,6 +749,13 @@ export class Migrator implements AsyncDisposable {
     const rel = relative(this.projectDir, path);
     return rel.startsWith("..") ? path : rel;
   }
+}
+
+/** How many transactional migrations `up` sends ahead on a server connection. */
+const PIPELINE = 8;
+
+function isLockTimeout(e: unknown): boolean {
+  return e instanceof MigrationError && e.code === "LOCK_TIMEOUT_IN_MIGRATION";
 }
 
 function preloadParser(): void {

@@ -183,6 +183,19 @@ VALUES (gen_random_uuid(), ${text(slug)}, ${text(m.version)}, ${text(m.name)}, $
     }, current_user, ${text(m.downChecksum)}, ${lint})`;
   }
 
+  /**
+   * A statement that fails (and with it the transaction it opens) unless `version` is recorded
+   * as applied: what lets `up` send a migration before the previous one has answered.
+   */
+  guardSql(version: string): string {
+    const v = quoteLiteral(version);
+    return `DO $confiture_guard$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM ${this.sqlName} WHERE version = ${v}) THEN
+    RAISE EXCEPTION 'migration % did not commit; not applying the next one', ${v};
+  END IF;
+END $confiture_guard$`;
+  }
+
   /** Delete the row of one version, in the caller's transaction. */
   async remove(q: Queryable, version: string): Promise<void> {
     await q.exec(this.removeSql(version));
