@@ -38,7 +38,7 @@ interface ColumnRow extends Record<string, unknown> {
 interface TableRow extends Record<string, unknown> {
   ord: number;
   reltuples: number;
-  bytes: number;
+  bytes: number | null;
   cols: string;
   checks: string;
 }
@@ -49,7 +49,15 @@ export async function readLiveFacts(db: Queryable, tables: RelName[], functions:
   for (const rel of tables) if (!unique.some((u) => sameRel(u, rel))) unique.push(rel);
   const found: TableFacts[] = [];
   const rows = unique.length === 0 ? [] : await db.query<TableRow>(
-    `SELECT r.ord::int AS ord, c.reltuples::float8 AS reltuples, pg_relation_size(c.oid)::float8 AS bytes,
+    // pg_relation_size() waits for the table's lock; read it only for a table never analysed,
+    // and not while someone holds it exclusively (a long migration elsewhere): the lint must
+    // not hang before the migration's own lock_timeout applies. Unknown size is null.
+    `SELECT r.ord::int AS ord, c.reltuples::float8 AS reltuples,
+            CASE WHEN c.reltuples >= 0 THEN NULL
+                 WHEN EXISTS (SELECT 1 FROM pg_locks l
+                               WHERE l.locktype = 'relation' AND l.relation = c.oid AND l.granted
+                                 AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid()) THEN NULL
+                 ELSE pg_relation_size(c.oid)::float8 END AS bytes,
             (SELECT coalesce(json_agg(json_build_object(
                       'attname', a.attname, 'typname', coalesce(et.typname, t.typname), 'atttypmod', a.atttypmod,
                       'attnotnull', a.attnotnull, 'is_array', t.typcategory = 'A')), '[]')::text
@@ -65,7 +73,7 @@ export async function readLiveFacts(db: Queryable, tables: RelName[], functions:
   for (const row of rows) {
     const reltuples = Number(row.reltuples);
     // PostgreSQL 14+ reports -1 until the first VACUUM/ANALYZE; an empty heap still means 0 rows.
-    const count = reltuples >= 0 ? Math.round(reltuples) : Number(row.bytes) === 0 ? 0 : null;
+    const count = reltuples >= 0 ? Math.round(reltuples) : row.bytes !== null && Number(row.bytes) === 0 ? 0 : null;
     const cols = JSON.parse(row.cols) as ColumnRow[];
     const notNullChecks = new Set<string>();
     for (const def of JSON.parse(row.checks) as string[]) {
