@@ -311,13 +311,7 @@ export class Migrator implements AsyncDisposable {
         lastDone = now;
         runs.push(run);
         unflushed = asyncCommitOf(i);
-        this.#emit({
-          type: "migration.done",
-          direction: "up",
-          version: run.version,
-          name: run.name,
-          durationMs: run.duration_ms,
-        });
+        this.emitDone(run, "up");
       };
       try {
         while (next < n || inFlight.length > 0) {
@@ -445,13 +439,7 @@ export class Migrator implements AsyncDisposable {
             duration_ms: Math.round(performance.now() - t0),
           };
           runs.push(run);
-          this.#emit({
-            type: "migration.done",
-            direction: "down",
-            version: run.version,
-            name: run.name,
-            durationMs: run.duration_ms,
-          });
+          this.emitDone(run, "down");
         } catch (e) {
           if (e instanceof MigrationError) throw new MigrationRunError(e, result([describeFailure(e, target)]));
           throw e;
@@ -579,13 +567,7 @@ export class Migrator implements AsyncDisposable {
           });
         }
         const run = { version: file.version, name: file.name, duration_ms: Math.round(performance.now() - t0) };
-        this.#emit({
-          type: "migration.done",
-          direction: "up",
-          version: run.version,
-          name: run.name,
-          durationMs: run.duration_ms,
-        });
+        this.emitDone(run, "up");
         return run;
       } catch (e) {
         // Only a whole-transaction migration can be retried safely from the start.
@@ -593,6 +575,16 @@ export class Migrator implements AsyncDisposable {
         await this.retryPause(file, attempt);
       }
     }
+  }
+
+  private emitDone(run: MigrationRun, direction: "up" | "down"): void {
+    this.#emit({
+      type: "migration.done",
+      direction,
+      version: run.version,
+      name: run.name,
+      durationMs: run.duration_ms,
+    });
   }
 
   /** Announce and wait out the jittered backoff before retry `attempt + 1`. */
