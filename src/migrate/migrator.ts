@@ -284,8 +284,10 @@ export class Migrator implements AsyncDisposable {
         dry_run: false,
       });
       // Checksums and tracking values up front, concurrently: WebCrypto digests run off-thread.
-      const targets = await Promise.all(plan.toApply.map((f, i) => this.runTarget(f, "up", scripts[i])));
       const records = await Promise.all(plan.toApply.map((f) => this.recordFor(f)));
+      const targets = await Promise.all(
+        plan.toApply.map((f, i) => this.runTarget(f, "up", scripts[i], records[i].checksum)),
+      );
       // Every migration but the last commits without waiting for its WAL flush; the last one's
       // synchronous commit flushes them all, since WAL is written in order. A crash in between
       // can only lose whole migrations together with their tracking rows, never half of one.
@@ -301,17 +303,10 @@ export class Migrator implements AsyncDisposable {
       let lastDone = performance.now();
       const record = (i: number) => ({ ...records[i], lintAllowed: allowed(plan.toApply[i].version) });
       const asyncCommitOf = (i: number) => i < n - 1 && scripts[i].mode === "transaction";
-      const finished = (i: number, sent: number) => {
-        const now = performance.now();
-        const run = {
-          version: plan.toApply[i].version,
-          name: plan.toApply[i].name,
-          duration_ms: Math.round(now - Math.max(sent, lastDone)),
-        };
-        lastDone = now;
+      const settled = (i: number, run: MigrationRun) => {
         runs.push(run);
+        lastDone = performance.now();
         unflushed = asyncCommitOf(i);
-        this.emitDone(run, "up");
       };
       try {
         while (next < n || inFlight.length > 0) {
@@ -335,14 +330,19 @@ export class Migrator implements AsyncDisposable {
           if (!head) {
             // A migration that cannot run in one transaction runs alone.
             const i = next++;
-            runs.push(await this.applyOne(session, plan.toApply[i], targets[i], scripts[i], record(i), false));
-            lastDone = performance.now();
-            unflushed = false;
+            settled(i, await this.applyOne(session, plan.toApply[i], targets[i], scripts[i], record(i), false));
             continue;
           }
           try {
             await head.done;
-            finished(head.i, head.sent);
+            const file = plan.toApply[head.i];
+            const run = {
+              version: file.version,
+              name: file.name,
+              duration_ms: Math.round(performance.now() - Math.max(head.sent, lastDone)),
+            };
+            settled(head.i, run);
+            this.emitDone(run, "up");
           } catch (e) {
             // Everything sent behind it was refused by its guard; send it again after this one.
             await Promise.allSettled(inFlight.map((f) => f.done));
@@ -351,7 +351,8 @@ export class Migrator implements AsyncDisposable {
             if (!isLockTimeout(e) || this.settings.lockRetries < 1) throw e;
             const file = plan.toApply[head.i];
             await this.retryPause(file, 0);
-            runs.push(
+            settled(
+              head.i,
               await this.applyOne(
                 session,
                 file,
@@ -362,8 +363,6 @@ export class Migrator implements AsyncDisposable {
                 1,
               ),
             );
-            lastDone = performance.now();
-            unflushed = asyncCommitOf(head.i);
           }
         }
       } catch (e) {
@@ -716,14 +715,20 @@ export class Migrator implements AsyncDisposable {
     );
   }
 
-  private async runTarget(file: MigrationFile, direction: "up" | "down", script: MigrationScript): Promise<RunTarget> {
+  /** What is being run, for messages and the journal; `checksum` when the caller already has it. */
+  private async runTarget(
+    file: MigrationFile,
+    direction: "up" | "down",
+    script: MigrationScript,
+    checksum?: string,
+  ): Promise<RunTarget> {
     const path = direction === "up" ? file.upPath : file.downPath ?? file.upPath;
     return {
       version: file.version,
       name: file.name,
       shownPath: this.shown(path),
       direction,
-      checksum: await migrationChecksum(script.text),
+      checksum: checksum ?? await migrationChecksum(script.text),
     };
   }
 
