@@ -4,6 +4,8 @@
 import { assert, assertEquals, assertRejects } from "./_helpers/assert.ts";
 import { BACKENDS } from "./_helpers/db.ts";
 import { DatabaseError } from "../src/db/errors.ts";
+import { openPglite } from "../src/db/pglite.ts";
+import { LockError } from "../src/errors.ts";
 
 for (const backend of BACKENDS) {
   Deno.test({
@@ -92,3 +94,24 @@ for (const backend of BACKENDS) {
     },
   });
 }
+
+Deno.test("[pglite] a data directory serves one process at a time: a second opener waits, then fails with exit 6", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "confiture_pglite_lock_" });
+  try {
+    const first = await openPglite({ kind: "pglite", dataDir: `${dir}/db` });
+    await first.exec("CREATE TABLE kept (id int); INSERT INTO kept VALUES (1)");
+    const err = await assertRejects(
+      () => openPglite({ kind: "pglite", dataDir: `${dir}/db` }, { lockTimeoutMs: 300 }),
+      LockError,
+    ) as LockError;
+    assertEquals(err.exitCode, 6);
+    assert(err.message.includes(`pglite:${dir}/db`), err.message);
+    await first.close();
+    // Released with the first handle: the next opener gets in and sees the data.
+    const second = await openPglite({ kind: "pglite", dataDir: `${dir}/db` }, { lockTimeoutMs: 10_000 });
+    assertEquals(await second.query("SELECT id FROM kept"), [{ id: 1 }]);
+    await second.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

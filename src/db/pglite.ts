@@ -9,23 +9,42 @@ import type { Database, Queryable, ReservedSession, Row } from "./database.ts";
 import { DatabaseError, normalizeDbError } from "./errors.ts";
 import { inTransaction } from "./_transaction.ts";
 import { describeTarget, type PgliteTarget } from "./url.ts";
+import { type FileLock, lockFile } from "../platform/fs.ts";
+import { LockError } from "../errors.ts";
 
 /** Open (creating if needed) an embedded database. */
 export async function openPglite(
   target: PgliteTarget,
   // NOTICEs are not surfaced by PGlite's API, so onNotice is accepted and unused here.
-  options: { onNotice?: (message: string) => void; loadDataDir?: Blob } = {},
+  options: { onNotice?: (message: string) => void; loadDataDir?: Blob; lockTimeoutMs?: number } = {},
 ): Promise<Database> {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const pg = new PGlite(target.dataDir, {
-    loadDataDir: options.loadDataDir,
-  });
+  const label = describeTarget(target);
+  // PGlite has no lock of its own: two processes on one data directory would both write it.
+  const lock = target.dataDir ? await lockDataDir(target.dataDir, label, options.lockTimeoutMs ?? 30_000) : undefined;
   try {
-    await pg.waitReady;
+    const { PGlite } = await import("@electric-sql/pglite");
+    const pg = new PGlite(target.dataDir, {
+      loadDataDir: options.loadDataDir,
+    });
+    try {
+      await pg.waitReady;
+    } catch (e) {
+      throw normalizeDbError(e, label);
+    }
+    return new PgliteDatabase(pg, label, lock);
   } catch (e) {
-    throw normalizeDbError(e, describeTarget(target));
+    lock?.release();
+    throw e;
   }
-  return new PgliteDatabase(pg, describeTarget(target));
+}
+
+async function lockDataDir(dataDir: string, label: string, timeoutMs: number): Promise<FileLock> {
+  const lock = await lockFile(`${dataDir.replace(/\/+$/, "")}.lock`, timeoutMs);
+  if (lock) return lock;
+  throw new LockError(
+    `Another process is using ${label}: waited ${Math.round(timeoutMs / 1000)} s for its lock`,
+    { hint: "Let the other confiture command finish; an embedded database serves one process at a time" },
+  );
 }
 
 const STDOUT = /\bTO\s+STDOUT\b/i;
@@ -36,7 +55,7 @@ class PgliteDatabase implements Database, ReservedSession {
   readonly pid = 0;
   #closed = false;
 
-  constructor(private readonly pg: PGlite, readonly label: string) {}
+  constructor(private readonly pg: PGlite, readonly label: string, private readonly lock?: FileLock) {}
 
   async query<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     try {
@@ -117,7 +136,11 @@ class PgliteDatabase implements Database, ReservedSession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.pg.close();
+    try {
+      await this.pg.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -79,3 +79,36 @@ export function cwd(): string {
 export function readBytes(path: string): Promise<Uint8Array> {
   return Deno.readFile(path);
 }
+
+/** A held file lock; `release()` is idempotent. */
+export interface FileLock {
+  release(): void;
+}
+
+/**
+ * Take an exclusive advisory lock (flock) on `path`, creating the file if needed. Resolves
+ * undefined when another process still holds it after `timeoutMs`. The lock goes with the
+ * process, so a killed holder never leaves a stale one. After a timeout the abandoned request
+ * stays pending until the holder lets go; the CLI exits first.
+ */
+export async function lockFile(path: string, timeoutMs: number): Promise<FileLock | undefined> {
+  const file = await Deno.open(path, { read: true, write: true, create: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  const locked = file.lock(true).then(() => true);
+  const got = await Promise.race([locked, expired]);
+  clearTimeout(timer);
+  if (!got) {
+    // Let go of the file once the abandoned request is granted.
+    locked.then(() => file.close(), () => file.close());
+    return undefined;
+  }
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      file.close();
+    },
+  };
+}
