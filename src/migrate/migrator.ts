@@ -267,7 +267,11 @@ export class Migrator implements AsyncDisposable {
       };
     }
     return await this.locked(async (session) => {
-      await this.tracking.ensure(session);
+      // A complete table is left alone: its DDL would take an exclusive lock on every run.
+      const where = await this.tracking.locate(session);
+      if (!where.exists || OPTIONAL_COLUMNS.some((c) => !where.optionalColumns.has(c))) {
+        await this.tracking.ensure(session);
+      }
       const applied = await this.tracking.applied(session, new Set(OPTIONAL_COLUMNS));
       await this.assertChecksums(files, applied);
       const plan = planUp(files, applied, { ...options, allowOutOfOrder });
