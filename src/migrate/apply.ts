@@ -29,8 +29,6 @@ export interface RunTarget {
 /** Where a statement-by-statement run resumed, for the caller's events. */
 export interface RunOutcome {
   resumedAt?: number;
-  /** Whether the run committed without waiting for its WAL flush. */
-  asyncCommitted?: boolean;
 }
 
 /**
@@ -52,20 +50,22 @@ export async function runScript(
   options: { asyncCommit?: boolean; guard?: string } = {},
 ): Promise<RunOutcome> {
   if (script.mode === "transaction") {
-    const sets = setStatements(script.settings, true);
-    // The caller guarantees a later synchronous commit (which flushes this one's WAL too).
-    if (options.asyncCommit) sets.push("SET LOCAL synchronous_commit = off;");
-    // Sent before the previous migration answered: fail unless it committed.
-    if (options.guard) sets.unshift(options.guard);
+    const prefix = [
+      // Sent before the previous migration answered: fail unless it committed.
+      ...(options.guard ? [options.guard] : []),
+      ...setStatements(script.settings, true),
+      // The caller guarantees a later synchronous commit (which flushes this one's WAL too).
+      ...(options.asyncCommit ? ["SET LOCAL synchronous_commit = off;"] : []),
+    ];
     try {
-      await session.execTransaction([...sets, ...script.statements.map((s) => s.text), bookkeeping(null)]);
+      await session.execTransaction([...prefix, ...script.statements.map((s) => s.text), bookkeeping(null)]);
     } catch (e) {
       // Only an error raised by one of the file's statements has a place in the file.
       const index = e instanceof DatabaseError ? e.statementIndex : undefined;
-      const s = index === undefined ? undefined : script.statements[index - sets.length];
+      const s = index === undefined ? undefined : script.statements[index - prefix.length];
       throw toMigrationError(e, target, script.text, s ?? null);
     }
-    return { asyncCommitted: options.asyncCommit };
+    return {};
   }
   return await runOutsideTransaction(session, script, target, tracking, bookkeeping);
 }

@@ -101,16 +101,11 @@ export class TrackingTable {
          LEFT JOIN pg_class c ON c.oid = r.oid
          LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`,
     );
-    const optionalColumns = new Set(row.columns ? row.columns.split(",") : []);
-    const hasProgress = Boolean(row.progress);
-    if (row.nspname) {
-      return { exists: true, qualified: `${row.nspname}.${this.table.name}`, optionalColumns, hasProgress };
-    }
     return {
-      exists: false,
-      qualified: `${this.table.schema ?? row.current ?? "public"}.${this.table.name}`,
-      optionalColumns,
-      hasProgress,
+      exists: Boolean(row.nspname),
+      qualified: `${row.nspname ?? this.table.schema ?? row.current ?? "public"}.${this.table.name}`,
+      optionalColumns: new Set(row.columns ? row.columns.split(",") : []),
+      hasProgress: Boolean(row.progress),
     };
   }
 
