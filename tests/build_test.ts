@@ -262,7 +262,7 @@ Deno.test({
     await using t = await freshServerDb();
     const holder = await t.db.reserve();
     try {
-      await holder.query("SELECT pg_advisory_lock($1, $2)", [LOCK_CLASSID, await lockObjectId(t.name)]);
+      await holder.query("SELECT pg_advisory_lock($1, $2)", [LOCK_CLASSID, lockObjectId(t.name)]);
       const b = await built({ "db/schema/1_a.sql": "CREATE TABLE a (id int);" });
       const err = await rejects(() => applySchemaBuild(t.db, b, { migrations: [], lockTimeoutMs: 200 }));
       assert(err instanceof LockError, String(err));

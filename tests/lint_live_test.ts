@@ -5,6 +5,7 @@
 import { assertEquals } from "./_helpers/assert.ts";
 import { BACKENDS } from "./_helpers/db.ts";
 import { lintMigrations } from "../src/lint/lint_migrations.ts";
+import type { Queryable } from "../src/db/database.ts";
 
 const SETUP = `
 CREATE TABLE big (id int, email varchar(10), name text, n int);
@@ -61,6 +62,39 @@ for (const backend of BACKENDS) {
       ]);
       const typeChange = result.findings.find((f) => f.rule === "alter-column-type-rewrite")!;
       assertEquals(typeChange.message, "ALTER COLUMN n TYPE int4 → int8 rewrites big (~500 rows)");
+    },
+  });
+}
+
+for (const backend of BACKENDS) {
+  Deno.test({
+    name: `[${backend.name}] tables created earlier in the batch are not looked up in the catalog`,
+    ignore: backend.ignore,
+    async fn() {
+      await using t = await backend.fresh();
+      await t.db.exec(SETUP);
+      const asked: unknown[] = [];
+      const db: Queryable = {
+        query: (sql, params) => {
+          asked.push(...(params?.[0] as unknown[] ?? []));
+          return t.db.query(sql, params);
+        },
+        exec: (sql) => t.db.exec(sql),
+      };
+      const result = await lintMigrations([
+        { version: "001", name: "a", upFile: "001_a.up.sql", upSql: "CREATE TABLE fresh (id int);\n" },
+        {
+          version: "002",
+          name: "b",
+          upFile: "002_b.up.sql",
+          upSql: "CREATE INDEX f1 ON fresh (id);\nCREATE INDEX b1 ON big (id);\n",
+        },
+      ], { db, settings: { smallTableRows: 100 } });
+      assertEquals(asked, ["big"]);
+      assertEquals(
+        result.findings.filter((f) => f.rule === "create-index-non-concurrent").map((f) => `${f.line} ${f.rows}`),
+        ["2 500"],
+      );
     },
   });
 }

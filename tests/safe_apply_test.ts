@@ -120,7 +120,7 @@ Deno.test({
     });
     try {
       const s = await holder.reserve();
-      await s.query("SELECT pg_advisory_lock($1, $2)", [LOCK_CLASSID, await lockObjectId(db.name)]);
+      await s.query("SELECT pg_advisory_lock($1, $2)", [LOCK_CLASSID, lockObjectId(db.name)]);
       const r = await runCli(["migrate", "up", "--env", "test", "--lock-timeout", "300ms", "--format", "json"], {
         cwd: p.dir,
       });

@@ -8,9 +8,11 @@
  * before it, after CHECKPOINT and sync. The side that goes first alternates: on this machine
  * the first heavy run after the previous round's drop is often up to 2x slower whichever tool
  * it is, so an even number of rounds gives both sides the same share of slow runs. The table
- * shows medians, then the median `migrate status` latency (15 runs) beside its floor under
- * `deno run` (`_status_floor.ts`: import postgres.js, connect, read the tracking table, print;
- * 15 runs), and one no-op `up` on the migrated database.
+ * shows medians and one no-op `up` on the migrated database. A second table shows the median
+ * `migrate status` latency (15 runs) beside, interleaved with it: psql running the same query;
+ * `deno run` of an empty script; of a script that only imports the CLI's two libraries
+ * (commander and postgres.js, `_stack_floor.ts`); and of one that imports postgres.js,
+ * connects, reads the tracking table and prints (`_status_floor.ts`).
  *
  * Run: `deno task bench migrate` (env: MIGRATE_SIZES=200,1000, MIGRATE_ROUNDS=6)
  */
@@ -46,6 +48,7 @@ export async function main(): Promise<void> {
   const sizes = (Deno.env.get("MIGRATE_SIZES") ?? "200,1000").split(",").map(Number);
   const rounds = Number(Deno.env.get("MIGRATE_ROUNDS") ?? 6);
   const rows: string[] = [];
+  const statusRows: string[] = [];
   for (const n of sizes) {
     const dir = await project(n);
     const files = [...Deno.readDirSync(`${dir}/db/migrations`)].map((e) => e.name).filter((f) => f.endsWith(".up.sql"))
@@ -84,29 +87,40 @@ export async function main(): Promise<void> {
         console.error(`n=${n} round ${r + 1}: psql ${fmt(floors.at(-1)!)}, confiture ${fmt(ours.at(-1)!)}`);
       }
       const migrated = ourDb!;
+      const denoRun = (script: string, ...args: string[]) =>
+        time(() =>
+          new Deno.Command(Deno.execPath(), {
+            args: ["run", "-A", "--quiet", new URL(script, import.meta.url).pathname, ...args],
+            stdout: "null",
+          }).output()
+        );
       const statuses: number[] = [];
+      const denoFloor: number[] = [];
+      const psqlStatus: number[] = [];
+      const empty: number[] = [];
+      const stack: number[] = [];
+      // Interleaved, so that a slow spell of the machine lands on every column alike.
       for (let i = 0; i < 15; i++) {
         statuses.push(await time(() => cli(["migrate", "status", "--database-url", dbUrl(migrated)], { cwd: dir })));
-      }
-      const floorScript = new URL("./_status_floor.ts", import.meta.url).pathname;
-      const denoFloor: number[] = [];
-      for (let i = 0; i < 15; i++) {
-        denoFloor.push(
+        denoFloor.push(await denoRun("./_status_floor.ts", dbUrl(migrated)));
+        psqlStatus.push(
           await time(() =>
-            new Deno.Command(Deno.execPath(), {
-              args: ["run", "-A", "--quiet", floorScript, dbUrl(migrated)],
-              stdout: "null",
-            }).output()
+            psql(dbUrl(migrated), ["-c", "SELECT version, applied_at FROM tb_confiture ORDER BY version"])
           ),
         );
+        empty.push(await denoRun("./_empty.ts"));
+        stack.push(await denoRun("./_stack_floor.ts"));
       }
+      statusRows.push(
+        `| ${n} | ${fmt(median(statuses))} | ${fmt(median(psqlStatus))} | ${fmt(median(empty))} | ${
+          fmt(median(stack))
+        } | ${fmt(median(denoFloor))} |`,
+      );
       const noop = await time(() => cli(["migrate", "up", "--database-url", dbUrl(migrated)], { cwd: dir }));
       const floor = median(floors);
       const conf = median(ours);
       rows.push(
-        `| ${n} | ${rounds} | ${fmt(floor)} | ${fmt(conf)} | ${(conf / floor).toFixed(2)}× | ${
-          fmt(median(statuses))
-        } | ${fmt(median(denoFloor))} | ${fmt(noop)} |`,
+        `| ${n} | ${rounds} | ${fmt(floor)} | ${fmt(conf)} | ${(conf / floor).toFixed(2)}× | ${fmt(noop)} |`,
       );
     } finally {
       for (const db of [floorDb, ourDb]) if (db) await dropDb(db);
@@ -114,10 +128,16 @@ export async function main(): Promise<void> {
     }
   }
   console.log(
-    "| migrations | rounds | psql median (1 session, 1 tx per file) | confiture migrate up median | ratio | status median | Deno floor for status | no-op up |",
+    "| migrations | rounds | psql median (1 session, 1 tx per file) | confiture migrate up median | ratio | no-op up |",
   );
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
+  console.log();
+  console.log(
+    "| migrations | confiture status median | psql, same query | deno run, empty script | deno run, import commander + postgres.js | deno run, import postgres.js + connect + same query |",
+  );
+  console.log("|---|---|---|---|---|---|");
+  for (const r of statusRows) console.log(r);
 }
 
 if (import.meta.main) await main();

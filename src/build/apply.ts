@@ -59,8 +59,8 @@ export async function applySchemaBuild(
     name: m.name,
     slugSuffix: "build",
     executionTimeMs: 0,
-    checksum: await migrationChecksum(await readText(m.upPath)),
-    downChecksum: m.downPath ? await migrationChecksum(await readText(m.downPath)) : null,
+    checksum: migrationChecksum(await readText(m.upPath)),
+    downChecksum: m.downPath ? migrationChecksum(await readText(m.downPath)) : null,
   })));
   let recorded: string[] = [];
   try {

@@ -37,10 +37,10 @@ export interface AssembledSchema {
  * SHA-256 over `path \0 content \0` for each file in order: renames, edits and reordering change
  * it; the time of the build and the environment do not.
  */
-export async function schemaHash(files: readonly SourceFile[]): Promise<string> {
+export function schemaHash(files: readonly SourceFile[]): string {
   const parts: string[] = [];
   for (const f of files) parts.push(f.relativePath, "\0", f.content, "\0");
-  return await sha256Hex(parts.join(""));
+  return sha256Hex(parts.join(""));
 }
 
 /**
@@ -70,13 +70,13 @@ export function checkTerminated(files: readonly SourceFile[]): void {
  *
  * @example
  * ```ts
- * const built = await assembleSchema([{ relativePath: "db/schema/t.sql", content: "CREATE TABLE t ();\n" }], "local");
+ * const built = assembleSchema([{ relativePath: "db/schema/t.sql", content: "CREATE TABLE t ();\n" }], "local");
  * built.text.includes("-- File: db/schema/t.sql"); // true
  * ```
  */
-export async function assembleSchema(files: readonly SourceFile[], envName: string): Promise<AssembledSchema> {
+export function assembleSchema(files: readonly SourceFile[], envName: string): AssembledSchema {
   checkTerminated(files);
-  const hash = await schemaHash(files);
+  const hash = schemaHash(files);
   const chunks: string[] = [schemaHeader(envName, files.length, hash)];
   let offset = codePoints(chunks[0]);
   const segments: Segment[] = [];

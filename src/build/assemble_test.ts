@@ -7,16 +7,16 @@ const FILES = [
   { relativePath: "db/schema/3_c.sql", content: "SELECT 1;\n" },
 ];
 
-Deno.test("assembleSchema: header, one marker per file, a newline added where missing", async () => {
-  const built = await assembleSchema(FILES, "local");
+Deno.test("assembleSchema: header, one marker per file, a newline added where missing", () => {
+  const built = assembleSchema(FILES, "local");
   assertEquals(readHeaderHash(built.text), built.hash);
   ok(built.text.startsWith("-- Confiture schema build\n-- Environment: local\n-- Files: 3\n"));
   ok(built.text.includes("  x int\n);\n\n-- File: db/schema/3_c.sql\nSELECT 1;\n"));
   assertEquals(built.segments.map((s) => s.relativePath), FILES.map((f) => f.relativePath));
 });
 
-Deno.test("locateInSchema: every character of every file maps back to its own line and column", async () => {
-  const built = await assembleSchema(FILES, "local");
+Deno.test("locateInSchema: every character of every file maps back to its own line and column", () => {
+  const built = assembleSchema(FILES, "local");
   const sources = new Map(FILES.map((f) => [f.relativePath, f.content]));
   // Walk the script by code point, as PostgreSQL counts positions.
   const chars = [...built.text];

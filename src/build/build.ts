@@ -40,7 +40,7 @@ export async function buildSchema(env: Environment): Promise<SchemaBuild> {
     content: normalizeText(await readText(f.path)),
   })));
   for (const f of files) sources.set(f.relativePath, f.content);
-  const assembled = await assembleSchema(files, env.name);
+  const assembled = assembleSchema(files, env.name);
   return { ...assembled, environment: env.name, files: files.map((f) => f.relativePath), sources };
 }
 

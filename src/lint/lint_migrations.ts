@@ -5,7 +5,7 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
-import { calledFunctions, rangeVarName, type RelName } from "./ast.ts";
+import { calledFunctions, rangeVarName, type RelName, sameRel } from "./ast.ts";
 import { readInlineAllows } from "./allow.ts";
 import { BatchState } from "./batch_state.ts";
 import { type LiveFacts, readLiveFacts } from "./live_facts.ts";
@@ -105,15 +105,19 @@ export async function lintMigrations(
 ): Promise<LintResult> {
   const settings = { ...DEFAULT_LINT_SETTINGS, ...options.settings };
   const runnerTimeout = (options.statementLockTimeoutMs ?? 5_000) > 0;
+  const ups: ParsedSql[] = [];
+  for (const m of migrations) ups.push(await parseSql(m.upFile, m.upSql));
+  // The catalog query runs while the down files are parsed.
+  const factsRead = options.db ? readFactsFor(options.db, ups) : undefined;
+  factsRead?.catch(() => {}); // awaited below, unless a down file fails to parse first
   const parsed: { m: LintMigration; up: ParsedSql; down?: ParsedSql }[] = [];
-  for (const m of migrations) {
-    const up = await parseSql(m.upFile, m.upSql);
+  for (const [i, m] of migrations.entries()) {
     const down = m.downSql !== undefined
       ? await parseSql(m.downFile ?? `${m.version}_${m.name}.down.sql`, m.downSql)
       : undefined;
-    parsed.push({ m, up, down });
+    parsed.push({ m, up: ups[i], down });
   }
-  const facts = options.db ? await readFactsFor(options.db, parsed.map((p) => p.up)) : undefined;
+  const facts = await factsRead;
 
   const batch = new BatchState();
   const findings: LintFinding[] = [];
@@ -189,11 +193,18 @@ function resolve(
 async function readFactsFor(db: Queryable, files: ParsedSql[]): Promise<LiveFacts> {
   const tables: RelName[] = [];
   const functions = new Set<string>();
+  // A table created earlier in the batch has no live facts to read (a fresh project's first
+  // run would otherwise look up every table it is about to create).
+  const created: RelName[] = [];
   for (const f of files) {
     for (const s of f.statements) {
+      if (s.type === "CreateStmt" && !s.node.if_not_exists) {
+        const rel = rangeVarName(s.node.relation);
+        if (rel) created.push(rel);
+      }
       if (!["IndexStmt", "AlterTableStmt", "RenameStmt"].includes(s.type)) continue;
       const rel = rangeVarName(s.node.relation);
-      if (rel) tables.push(rel);
+      if (rel && !created.some((c) => sameRel(c, rel))) tables.push(rel);
       if (s.type === "AlterTableStmt") { for (const fn of calledFunctions(s.node.cmds)) functions.add(fn); }
     }
   }

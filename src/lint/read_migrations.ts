@@ -8,8 +8,15 @@ import { readText, readTextIfExists } from "../platform/fs.ts";
 import { relative, resolve } from "../platform/path.ts";
 import { type LintMigration, lintMigrations, type LintOptions, type LintResult } from "./lint_migrations.ts";
 
-/** Read the up and down texts of `files`; paths are shown relative to `projectDir`. */
-export async function readLintMigrations(files: readonly MigrationFile[], projectDir = "."): Promise<LintMigration[]> {
+/**
+ * Read the up and down texts of `files`; paths are shown relative to `projectDir`. `read` gives
+ * the texts when the caller reads them itself.
+ */
+export async function readLintMigrations(
+  files: readonly MigrationFile[],
+  projectDir = ".",
+  read?: (path: string) => string,
+): Promise<LintMigration[]> {
   const base = resolve(projectDir);
   const shown = (p: string) => {
     const r = relative(base, resolve(p));
@@ -17,10 +24,9 @@ export async function readLintMigrations(files: readonly MigrationFile[], projec
   };
   // Concurrent reads: one await per file in turn costs more than the parsing that follows.
   return await Promise.all(files.map(async (f) => {
-    const [upSql, downSql] = await Promise.all([
-      readText(f.upPath),
-      f.downPath ? readTextIfExists(f.downPath) : undefined,
-    ]);
+    const [upSql, downSql] = read
+      ? [read(f.upPath), f.downPath ? read(f.downPath) : undefined]
+      : await Promise.all([readText(f.upPath), f.downPath ? readTextIfExists(f.downPath) : undefined]);
     return {
       version: f.version,
       name: f.name,
@@ -43,7 +49,7 @@ export async function readLintMigrations(files: readonly MigrationFile[], projec
  */
 export async function lintMigrationFiles(
   files: readonly MigrationFile[],
-  options: LintOptions & { projectDir?: string } = {},
+  options: LintOptions & { projectDir?: string; read?: (path: string) => string } = {},
 ): Promise<LintResult> {
-  return lintMigrations(await readLintMigrations(files, options.projectDir), options);
+  return lintMigrations(await readLintMigrations(files, options.projectDir, options.read), options);
 }

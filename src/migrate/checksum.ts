@@ -5,27 +5,27 @@
  *
  * @module
  */
+import { sha256Hex } from "../platform/hash.ts";
+
+export { sha256Hex };
 
 /** Normalise migration text before hashing. */
 export function normalizeForChecksum(text: string): string {
   return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").replace(/\s+$/, "");
 }
 
-/** Lowercase hex SHA-256 of bytes. */
-export async function sha256Hex(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** The checksum Confiture stores: SHA-256 of the normalised text. */
-export function migrationChecksum(text: string): Promise<string> {
+export function migrationChecksum(text: string): string {
   return sha256Hex(normalizeForChecksum(text));
 }
 
-/** Whether a stored checksum matches the file: normalised (ours) or raw bytes (Python's). */
-export async function checksumMatches(stored: string, text: string, raw?: Uint8Array): Promise<boolean> {
+/**
+ * Whether a stored checksum matches the file: normalised (ours) or raw bytes (Python's).
+ * `raw` gives the file's bytes when they may differ from the text's UTF-8 (a BOM, invalid
+ * sequences); it is called only when the normalised checksum does not match.
+ */
+export function checksumMatches(stored: string, text: string, raw?: () => Uint8Array): boolean {
   const s = stored.trim().toLowerCase();
-  if (s === await migrationChecksum(text)) return true;
-  return s === await sha256Hex(raw ?? new TextEncoder().encode(text));
+  if (s === migrationChecksum(text)) return true;
+  return s === sha256Hex(raw ? raw() : text);
 }

@@ -15,8 +15,8 @@ import { sha256Hex } from "./checksum.ts";
 export const LOCK_CLASSID = 1751936052;
 
 /** The lock's object id: first 4 bytes of SHA-256(database name), big-endian, & 0x7FFFFFFF. */
-export async function lockObjectId(databaseName: string): Promise<number> {
-  const hex = await sha256Hex(databaseName);
+export function lockObjectId(databaseName: string): number {
+  const hex = sha256Hex(databaseName);
   return parseInt(hex.slice(0, 8), 16) & 0x7fffffff;
 }
 
@@ -52,7 +52,7 @@ export async function withMigrationLock<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const [{ db }] = await session.query<{ db: string }>("SELECT current_database() AS db");
-  const objid = await lockObjectId(db);
+  const objid = lockObjectId(db);
   const started = performance.now();
   const [{ ok }] = await session.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS ok", [
     LOCK_CLASSID,

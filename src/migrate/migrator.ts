@@ -22,12 +22,20 @@ import { parseDatabaseUrl } from "../db/url.ts";
 import { getEnv } from "../platform/env.ts";
 import { ConfigError, MigrationError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
-import { readBytes, readText } from "../platform/fs.ts";
+import { readBytesSync } from "../platform/fs.ts";
 import { relative, resolve } from "../platform/path.ts";
 import { describeFailure, type RunOutcome, runScript, type RunTarget, toMigrationError } from "./apply.ts";
 import { type MigrationScript, prepareScript, renderScript } from "./script.ts";
+import { preloadParser } from "../sql/parser.ts";
 import { checksumMatches, migrationChecksum } from "./checksum.ts";
-import { compareVersions, discoverMigrations, isVersion, type MigrationFile, versionKey } from "./files.ts";
+import {
+  compareVersions,
+  discoverMigrations,
+  isVersion,
+  type MigrationFile,
+  MigrationTexts,
+  versionKey,
+} from "./files.ts";
 import { withMigrationLock } from "./lock.ts";
 import { pooledConnectionError, usesTransactionPooler } from "./pooler.ts";
 import { planDown, planUp } from "./plan.ts";
@@ -243,17 +251,18 @@ export class Migrator implements AsyncDisposable {
   /** Apply pending migrations in order, each in its own transaction with its tracking row. */
   async up(options: UpOptions = {}): Promise<UpResult> {
     const started = performance.now();
-    // The SQL parser takes ~100 ms to load; let that overlap with the lock and catalog queries.
+    // The SQL parser takes ~30 ms to load; let that overlap with the lock and catalog queries.
     preloadParser();
     const files = await this.files();
+    const texts = new MigrationTexts();
     const allowOutOfOrder = options.allowOutOfOrder ?? this.settings.allowOutOfOrder;
     if (options.dryRun) {
       const where = await this.tracking.locate(this.database);
       const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
-      await this.assertChecksums(files, applied);
+      this.assertChecksums(files, applied, texts);
       const plan = planUp(files, applied, { ...options, allowOutOfOrder });
-      const scripts = await this.prepareAll(plan.toApply.map((f) => ({ file: f, path: f.upPath })));
-      await this.lintGate(this.database, plan.toApply, options);
+      const scripts = await this.prepareAll(plan.toApply.map((f) => f.upPath), texts);
+      await this.lintGate(this.database, plan.toApply, options, texts);
       return {
         applied: [],
         skipped: plan.skipped.map((f) => f.version),
@@ -273,11 +282,11 @@ export class Migrator implements AsyncDisposable {
         await this.tracking.ensure(session);
       }
       const applied = await this.tracking.applied(session, new Set(OPTIONAL_COLUMNS));
-      await this.assertChecksums(files, applied);
+      this.assertChecksums(files, applied, texts);
       const plan = planUp(files, applied, { ...options, allowOutOfOrder });
       // Parse every file before running any, so a syntax error changes nothing.
-      const scripts = await this.prepareAll(plan.toApply.map((f) => ({ file: f, path: f.upPath })));
-      const allowed = await this.lintGate(session, plan.toApply, options);
+      const scripts = await this.prepareAll(plan.toApply.map((f) => f.upPath), texts);
+      const allowed = await this.lintGate(session, plan.toApply, options, texts);
       const runs: MigrationRun[] = [];
       const result = (errors: MigrationFailure[]): UpResult => ({
         applied: runs.map((r) => r.version),
@@ -287,11 +296,8 @@ export class Migrator implements AsyncDisposable {
         migrations: runs,
         dry_run: false,
       });
-      // Checksums and tracking values up front, concurrently: WebCrypto digests run off-thread.
-      const records = await Promise.all(plan.toApply.map((f) => this.recordFor(f)));
-      const targets = await Promise.all(
-        plan.toApply.map((f, i) => this.runTarget(f, "up", scripts[i], records[i].checksum)),
-      );
+      const records = plan.toApply.map((f) => this.recordFor(f, texts));
+      const targets = plan.toApply.map((f, i) => this.runTarget(f, "up", scripts[i], records[i].checksum));
       // Every migration but the last commits without waiting for its WAL flush; the last one's
       // synchronous commit flushes them all, since WAL is written in order. A crash in between
       // can only lose whole migrations together with their tracking rows, never half of one.
@@ -392,7 +398,7 @@ export class Migrator implements AsyncDisposable {
       const where = await this.tracking.locate(this.database);
       const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
       const steps = planDown(files, applied, options);
-      const scripts = await this.prepareAll(steps.map((s) => ({ file: s.file, path: s.downPath })));
+      const scripts = await this.prepareAll(steps.map((s) => s.downPath), new MigrationTexts());
       return {
         rolled_back: [],
         skipped: [],
@@ -414,7 +420,7 @@ export class Migrator implements AsyncDisposable {
       const where = await this.tracking.locate(session);
       const applied = where.exists ? await this.tracking.applied(session, where.optionalColumns) : [];
       const steps = planDown(files, applied, options);
-      const scripts = await this.prepareAll(steps.map((s) => ({ file: s.file, path: s.downPath })));
+      const scripts = await this.prepareAll(steps.map((s) => s.downPath), new MigrationTexts());
       const runs: MigrationRun[] = [];
       const result = (errors: MigrationFailure[]): DownResult => ({
         rolled_back: runs.map((r) => r.version),
@@ -425,7 +431,7 @@ export class Migrator implements AsyncDisposable {
         dry_run: false,
       });
       for (const [i, step] of steps.entries()) {
-        const target = await this.runTarget(step.file, "down", scripts[i]);
+        const target = this.runTarget(step.file, "down", scripts[i]);
         try {
           this.#emit({ type: "migration.start", direction: "down", version: step.file.version, name: step.file.name });
           const t0 = performance.now();
@@ -467,7 +473,8 @@ export class Migrator implements AsyncDisposable {
       if (!dryRun) {
         await this.tracking.ensure(session);
         await session.transaction(async (tx) => {
-          for (const f of toMark) await this.tracking.record(tx, await this.recordFor(f, "baseline"));
+          const texts = new MigrationTexts();
+          for (const f of toMark) await this.tracking.record(tx, this.recordFor(f, texts, "baseline"));
         });
       }
       return { marked: toMark.map((f) => f.version), already_applied: already.map((f) => f.version), dry_run: dryRun };
@@ -490,7 +497,8 @@ export class Migrator implements AsyncDisposable {
       let deleted = 0;
       await session.transaction(async (tx) => {
         deleted = await this.tracking.clear(tx);
-        for (const f of chosen) await this.tracking.record(tx, await this.recordFor(f, "reinit"));
+        const texts = new MigrationTexts();
+        for (const f of chosen) await this.tracking.record(tx, this.recordFor(f, texts, "reinit"));
       });
       return { deleted, marked: chosen.map((f) => f.version), dry_run: false };
     };
@@ -503,7 +511,7 @@ export class Migrator implements AsyncDisposable {
     const files = await this.files();
     const where = await this.tracking.locate(this.database);
     const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
-    const issues = await this.checksumIssues(files, applied);
+    const issues = this.checksumIssues(files, applied, new MigrationTexts());
     return { ok: issues.length === 0, checked: applied.length, issues };
   }
 
@@ -613,6 +621,7 @@ export class Migrator implements AsyncDisposable {
     db: Queryable,
     pending: MigrationFile[],
     options: UpOptions,
+    texts: MigrationTexts,
   ): Promise<(version: string) => unknown> {
     if (options.lint === false || pending.length === 0) return () => undefined;
     const { lintMigrationFiles } = await import("../lint/read_migrations.ts");
@@ -623,6 +632,7 @@ export class Migrator implements AsyncDisposable {
       allow: options.allow,
       settings: this.lintSettings,
       projectDir: this.projectDir,
+      read: (path) => texts.text(path),
     });
     if (!result.ok) throw lintBlockedError(result);
     for (const f of result.findings.filter((f) => f.severity === "warning" && !f.allowed)) {
@@ -634,29 +644,24 @@ export class Migrator implements AsyncDisposable {
     };
   }
 
-  private prepareAll(items: { file: MigrationFile; path: string }[]): Promise<MigrationScript[]> {
-    return Promise.all(
-      items.map(async ({ path }) => prepareScript(await readText(path), this.shown(path), this.settings)),
-    );
+  private prepareAll(paths: string[], texts: MigrationTexts): Promise<MigrationScript[]> {
+    return Promise.all(paths.map((path) => prepareScript(texts.text(path), this.shown(path), this.settings)));
   }
 
-  private async recordFor(file: MigrationFile, slugSuffix?: string) {
-    const up = await readText(file.upPath);
-    const down = file.downPath ? await readText(file.downPath) : undefined;
+  private recordFor(file: MigrationFile, texts: MigrationTexts, slugSuffix?: string) {
     return {
       version: file.version,
       name: file.name,
       slugSuffix,
       executionTimeMs: 0,
-      checksum: await migrationChecksum(up),
-      downChecksum: down === undefined ? null : await migrationChecksum(down),
+      checksum: migrationChecksum(texts.text(file.upPath)),
+      downChecksum: file.downPath ? migrationChecksum(texts.text(file.downPath)) : null,
     };
   }
 
-  private async checksumIssues(files: MigrationFile[], applied: AppliedMigration[]): Promise<ChecksumIssue[]> {
+  private checksumIssues(files: MigrationFile[], applied: AppliedMigration[], texts: MigrationTexts): ChecksumIssue[] {
     const filesByKey = new Map(files.map((f) => [versionKey(f.version), f]));
-    // One task per row, run concurrently (file reads and digests overlap); order is kept.
-    const perRow = await Promise.all(applied.map(async (row) => {
+    return applied.flatMap((row) => {
       const issues: ChecksumIssue[] = [];
       const file = filesByKey.get(versionKey(row.version));
       if (!file) {
@@ -670,39 +675,28 @@ export class Migrator implements AsyncDisposable {
         });
         return issues;
       }
-      if (row.checksum) {
-        const text = await readText(file.upPath);
-        if (!(await checksumMatches(row.checksum, text, await readBytes(file.upPath)))) {
-          issues.push({
-            version: row.version,
-            name: row.name,
-            file: this.shown(file.upPath),
-            kind: "modified",
-            stored: row.checksum,
-            actual: await migrationChecksum(text),
-          });
-        }
-      }
-      if (row.down_checksum && file.downPath) {
-        const text = await readText(file.downPath);
-        if (!(await checksumMatches(row.down_checksum, text))) {
-          issues.push({
-            version: row.version,
-            name: row.name,
-            file: this.shown(file.downPath),
-            kind: "modified",
-            stored: row.down_checksum,
-            actual: await migrationChecksum(text),
-          });
-        }
-      }
+      const check = (stored: string | null | undefined, path: string, raw?: () => Uint8Array) => {
+        if (!stored) return;
+        const text = texts.text(path);
+        if (checksumMatches(stored, text, raw)) return;
+        issues.push({
+          version: row.version,
+          name: row.name,
+          file: this.shown(path),
+          kind: "modified",
+          stored,
+          actual: migrationChecksum(text),
+        });
+      };
+      // The Python original stored the up file's raw-bytes checksum.
+      check(row.checksum, file.upPath, () => readBytesSync(file.upPath));
+      if (file.downPath) check(row.down_checksum, file.downPath);
       return issues;
-    }));
-    return perRow.flat();
+    });
   }
 
-  private async assertChecksums(files: MigrationFile[], applied: AppliedMigration[]): Promise<void> {
-    const modified = (await this.checksumIssues(files, applied)).filter((i) => i.kind === "modified");
+  private assertChecksums(files: MigrationFile[], applied: AppliedMigration[], texts: MigrationTexts): void {
+    const modified = this.checksumIssues(files, applied, texts).filter((i) => i.kind === "modified");
     if (modified.length === 0) return;
     const lines = modified.map((i) =>
       `${i.file} was edited after it was applied (stored ${i.stored}, now ${i.actual})`
@@ -720,19 +714,19 @@ export class Migrator implements AsyncDisposable {
   }
 
   /** What is being run, for messages and the journal; `checksum` when the caller already has it. */
-  private async runTarget(
+  private runTarget(
     file: MigrationFile,
     direction: "up" | "down",
     script: MigrationScript,
     checksum?: string,
-  ): Promise<RunTarget> {
+  ): RunTarget {
     const path = direction === "up" ? file.upPath : file.downPath ?? file.upPath;
     return {
       version: file.version,
       name: file.name,
       shownPath: this.shown(path),
       direction,
-      checksum: checksum ?? await migrationChecksum(script.text),
+      checksum: checksum ?? migrationChecksum(script.text),
     };
   }
 
@@ -757,12 +751,6 @@ const PIPELINE = 8;
 
 function isLockTimeout(e: unknown): boolean {
   return e instanceof MigrationError && e.code === "LOCK_TIMEOUT_IN_MIGRATION";
-}
-
-function preloadParser(): void {
-  import("../sql/parser.ts").then((m) => m.loadParser()).catch(() => {
-    // A failure to load surfaces where the parser is used.
-  });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -18,21 +18,23 @@ import { ConfigError } from "../errors.ts";
  */
 export async function usesTransactionPooler(db: Database): Promise<boolean> {
   if (db.backend !== "server") return false;
-  const a = await db.reserve();
+  // Both sessions connect at once: a new server backend takes ~20 ms to start.
+  const [ra, rb] = await Promise.allSettled([db.reserve(), db.reserve()]);
+  if (ra.status === "rejected" || rb.status === "rejected") {
+    for (const r of [ra, rb]) if (r.status === "fulfilled") await r.value.release();
+    throw ra.status === "rejected" ? ra.reason : (rb as PromiseRejectedResult).reason;
+  }
+  const [a, b] = [ra.value, rb.value];
   try {
-    const b = await db.reserve();
-    try {
-      await a.exec("BEGIN");
-      await a.query("SELECT pg_backend_pid()");
-      const first = await withTimeout(b.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"), 2000);
-      await a.exec("COMMIT");
-      if (first === undefined) return true;
-      const [{ pid }] = await b.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
-      return Number(pid) !== Number(first[0].pid);
-    } finally {
-      await b.release();
-    }
+    await a.exec("BEGIN");
+    await a.query("SELECT pg_backend_pid()");
+    const first = await withTimeout(b.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"), 2000);
+    await a.exec("COMMIT");
+    if (first === undefined) return true;
+    const [{ pid }] = await b.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    return Number(pid) !== Number(first[0].pid);
   } finally {
+    await b.release();
     await a.exec("ROLLBACK").catch(() => {});
     await a.release();
   }

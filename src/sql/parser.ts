@@ -16,6 +16,14 @@ export function loadParser(): Promise<LibPgQuery> {
   return lib;
 }
 
+/**
+ * Start loading the parser (~100 ms, most of it compiling WebAssembly) while other work waits
+ * on the network. A failure to load surfaces where the parser is used.
+ */
+export function preloadParser(): void {
+  loadParser().catch(() => {});
+}
+
 /** One top-level statement as libpg_query reports it (locations and lengths in bytes). */
 export interface RawStatement {
   stmt: Record<string, unknown>;

@@ -8,6 +8,7 @@ import type { UpResult } from "../../migrate/results.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { parseDurationFlag, parseSteps, parseVersion } from "./_options.ts";
 import { Migrator } from "../../migrate/migrator.ts";
+import { preloadParser } from "../../sql/parser.ts";
 import { UsageError } from "../../errors.ts";
 
 /** Build the `migrate up` command. */
@@ -27,6 +28,8 @@ export function migrateUpCommand(): Command {
     .option("--no-lint", "skip the lock-aware lint that runs before applying");
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
+    // Up parses every pending file: its parser loads while the connection opens.
+    preloadParser();
     const env = await ctx.environment();
     if (opts.lockTimeout !== undefined) env.migration.lockTimeoutMs = opts.lockTimeout;
     let allow: Map<string, string> | undefined;
