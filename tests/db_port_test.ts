@@ -65,6 +65,17 @@ for (const backend of BACKENDS) {
           DatabaseError,
         ) as DatabaseError;
         assertEquals([syntax.sqlstate, syntax.statementIndex, syntax.position], ["42601", 1, 1]);
+        // The server sends COMMIT with the last element: a trailing line comment must not swallow it.
+        await session.execTransaction(["CREATE TABLE v (id int)", "INSERT INTO v VALUES (1) -- no newline after this"]);
+        const last = await assertRejects(
+          () => session.execTransaction(["INSERT INTO v VALUES (2)", "INSERT INTO v VALUES ('x')"]),
+          DatabaseError,
+        ) as DatabaseError;
+        assertEquals([last.sqlstate, last.statementIndex], ["22P02", 1]);
+        const [v] = await session.query<{ n: number; tx: string | null }>(
+          "SELECT (SELECT count(*)::int FROM v) AS n, txid_current_if_assigned()::text AS tx",
+        );
+        assertEquals(v, { n: 1, tx: null }, "the first commit held; the failed one left nothing open");
       } finally {
         await session.release();
       }

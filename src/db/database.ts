@@ -39,11 +39,13 @@ export interface ReservedSession extends Session {
   /** Return the connection; session-level locks are released with it. */
   release(): Promise<void>;
   /**
-   * Run `statements` as one transaction: BEGIN, each statement as its own simple query, COMMIT.
-   * The server adapter sends them back to back without waiting for replies, so a migration
-   * costs one round trip instead of one per statement. Either everything commits or nothing
-   * does; on failure the thrown DatabaseError's `statementIndex` names the statement (an index
-   * into `statements`). The statements must not contain transaction control themselves.
+   * Run `statements` as one transaction: BEGIN, each element as its own simple query (an
+   * element may hold several statements), COMMIT. The server adapter sends them back to back
+   * without waiting for replies, so a migration costs one round trip instead of one per
+   * statement. Either everything commits or nothing does; on failure the thrown
+   * DatabaseError's `statementIndex` names the element (an index into `statements`) and its
+   * `position`, if any, counts from that element's start. The elements must not contain
+   * transaction control themselves.
    */
   execTransaction(statements: readonly string[]): Promise<void>;
 }

@@ -234,24 +234,29 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
   }
 
   async execTransaction(statements: readonly string[]): Promise<void> {
-    const all = ["BEGIN", ...statements, "COMMIT"];
+    // COMMIT rides with the last statement, after a newline that ends any trailing `--`
+    // comment. BEGIN travels alone: a syntax error anywhere in a message rejects the whole
+    // message, and a BEGIN rejected that way would leave the rest to run in autocommit.
+    const all = ["BEGIN", ...statements.slice(0, -1), `${statements.at(-1) ?? ""}\n;\nCOMMIT`];
     // Issued without awaiting: postgres.js pipelines simple queries on a reserved connection,
     // so the whole transaction is one round trip. Once a statement fails, the server refuses
-    // the rest of the block and answers the COMMIT with a ROLLBACK.
+    // the rest of the block, including the COMMIT of the last message.
     const settled = await Promise.allSettled(
       all.map((text) => this.sql.unsafe(text).simple() as unknown as Promise<{ command?: string }>),
     );
     const failed = settled.findIndex((r) => r.status === "rejected");
     if (failed < 0) {
-      const commit = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value;
-      if (commit.command && commit.command.toUpperCase() !== "COMMIT") {
+      // The last message's result carries its last command: COMMIT, or ROLLBACK when the
+      // server could not commit. (With several row sets it is a list of results.)
+      const value = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value;
+      const command = value.command ?? (value as unknown as { command?: string }[]).at?.(-1)?.command;
+      if (command?.toUpperCase() !== "COMMIT") {
         throw new DatabaseError({ message: "the transaction was rolled back by the server", sqlstate: "40000" });
       }
       return;
     }
-    const last = settled[settled.length - 1];
-    // A COMMIT that never got its answer (connection trouble) may leave a block open.
-    if (last.status === "rejected") await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
+    // The last message failed, so its COMMIT never ran: the block is still open.
+    await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
     const err = normalizeDbError((settled[failed] as PromiseRejectedResult).reason, this.label);
     if (err instanceof DatabaseError && failed >= 1 && failed <= statements.length) err.statementIndex = failed - 1;
     throw err;
