@@ -22,14 +22,21 @@ export interface BatchConstraint {
 
 /** State shared by the migrations of one batch, in order. */
 export class BatchState {
-  readonly #newTables: RelName[] = [];
+  // By table name: a batch of a thousand migrations asks this for every statement.
+  readonly #newTables = new Map<string, RelName[]>();
   readonly #columns: { rel: RelName; column: string; type: ColumnType }[] = [];
   readonly #checks: BatchConstraint[] = [];
   readonly #functions = new Map<string, "v" | "s" | "i">();
 
+  #addNewTable(rel: RelName): void {
+    const same = this.#newTables.get(rel.name);
+    if (same) same.push(rel);
+    else this.#newTables.set(rel.name, [rel]);
+  }
+
   /** Whether the table was created earlier in this batch (and so holds no live rows). */
   isNewTable(rel: RelName): boolean {
-    return this.#newTables.some((t) => sameRel(t, rel));
+    return this.#newTables.get(rel.name)?.some((t) => sameRel(t, rel)) ?? false;
   }
 
   /** The column's type as declared earlier in the batch. */
@@ -63,7 +70,7 @@ export class BatchState {
       case "CreateStmt": {
         const rel = rangeVarName(n.relation);
         if (!rel) return;
-        this.#newTables.push(rel);
+        this.#addNewTable(rel);
         for (const elt of n.tableElts ?? []) {
           if (elt.ColumnDef) this.#addColumn(rel, elt.ColumnDef);
           if (elt.Constraint) this.#addConstraint(rel, elt.Constraint, where);
@@ -72,7 +79,7 @@ export class BatchState {
       }
       case "CreateTableAsStmt": {
         const rel = rangeVarName(n.into?.rel);
-        if (rel) this.#newTables.push(rel);
+        if (rel) this.#addNewTable(rel);
         return;
       }
       case "AlterTableStmt": {
@@ -97,8 +104,12 @@ export class BatchState {
       }
       case "RenameStmt": {
         const rel = rangeVarName(n.relation);
-        const i = rel ? this.#newTables.findIndex((t) => sameRel(t, rel)) : -1;
-        if (n.renameType === "OBJECT_TABLE" && i >= 0) this.#newTables[i] = { ...this.#newTables[i], name: n.newname };
+        const same = rel ? this.#newTables.get(rel.name) : undefined;
+        const i = rel && same ? same.findIndex((t) => sameRel(t, rel)) : -1;
+        if (n.renameType === "OBJECT_TABLE" && same && i >= 0) {
+          const [renamed] = same.splice(i, 1);
+          this.#addNewTable({ ...renamed, name: n.newname });
+        }
         return;
       }
       case "CreateFunctionStmt": {

@@ -195,16 +195,16 @@ async function readFactsFor(db: Queryable, files: ParsedSql[]): Promise<LiveFact
   const functions = new Set<string>();
   // A table created earlier in the batch has no live facts to read (a fresh project's first
   // run would otherwise look up every table it is about to create).
-  const created: RelName[] = [];
+  const created = new Map<string, RelName[]>();
   for (const f of files) {
     for (const s of f.statements) {
       if (s.type === "CreateStmt" && !s.node.if_not_exists) {
         const rel = rangeVarName(s.node.relation);
-        if (rel) created.push(rel);
+        if (rel) created.set(rel.name, [...created.get(rel.name) ?? [], rel]);
       }
       if (!["IndexStmt", "AlterTableStmt", "RenameStmt"].includes(s.type)) continue;
       const rel = rangeVarName(s.node.relation);
-      if (rel && !created.some((c) => sameRel(c, rel))) tables.push(rel);
+      if (rel && !created.get(rel.name)?.some((c) => sameRel(c, rel))) tables.push(rel);
       if (s.type === "AlterTableStmt") { for (const fn of calledFunctions(s.node.cmds)) functions.add(fn); }
     }
   }

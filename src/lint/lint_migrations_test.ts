@@ -299,3 +299,13 @@ Deno.test("unparseable SQL is a SchemaError (exit 4) at file:line:column", async
   assertEquals([err.exitCode, err.file, err.line, err.column], [4, "db/migrations/001_m1.up.sql", 3, 8]);
   assert(err.message.includes('syntax error at or near "TABL"'), err.message);
 });
+
+Deno.test("a table created earlier in the batch stays new under its new name, and only there", async () => {
+  const renamed = batch(
+    "CREATE TABLE a (x int);\nCREATE TABLE other.a (x int);",
+    "ALTER TABLE a RENAME TO b;\nCREATE INDEX b_x ON b (x);\nCREATE INDEX oa_x ON other.a (x);",
+  );
+  assertEquals(await fired(renamed, {}, "create-index-non-concurrent"), []);
+  const oldName = batch("CREATE TABLE a (x int);", "ALTER TABLE a RENAME TO b;\nCREATE INDEX a_x ON public.a (x);");
+  assertEquals(await fired(oldName, {}, "create-index-non-concurrent"), ["create-index-non-concurrent:error"]);
+});

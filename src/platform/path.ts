@@ -22,8 +22,13 @@ export function isAbsolute(p: string): boolean {
   return p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p);
 }
 
+// A backslash, an empty segment, a `.` or `..` segment, or a trailing slash.
+const UNCLEAN = /\\|\/\/|(^|\/)\.\.?(\/|$)|.\/$/;
+
 /** Collapse `.`, `..` and duplicate slashes. */
 export function normalize(p: string): string {
+  // Most paths are already clean; `migrate up` shows thousands of them.
+  if (p !== "" && !UNCLEAN.test(p)) return p;
   const abs = p.startsWith("/");
   const out: string[] = [];
   for (const seg of p.replaceAll("\\", "/").split("/")) {
@@ -37,8 +42,10 @@ export function normalize(p: string): string {
 
 /** Path of `to` relative to `from` (both absolute or both relative to the same base). */
 export function relative(from: string, to: string): string {
-  const a = normalize(from).split("/").filter(Boolean);
-  const b = normalize(to).split("/").filter(Boolean);
+  const [f, t] = [normalize(from), normalize(to)];
+  if (t.startsWith(f === "/" ? "/" : `${f}/`) && f !== "." && t !== f) return t.slice(f === "/" ? 1 : f.length + 1);
+  const a = f.split("/").filter(Boolean);
+  const b = t.split("/").filter(Boolean);
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return [...Array(a.length - i).fill(".."), ...b.slice(i)].join("/") || ".";

@@ -44,6 +44,8 @@ export async function splitStatements(sql: string, file: string): Promise<Statem
       column: pos?.column,
     });
   }
+  // deno-lint-ignore no-control-regex
+  if (!/[^\x00-\x7f]/.test(sql)) return asciiStatements(sql, tree);
   const bytes = new TextEncoder().encode(sql);
   const decoder = new TextDecoder();
   const out: Statement[] = [];
@@ -67,6 +69,29 @@ export async function splitStatements(sql: string, file: string): Promise<Statem
     });
   }
   return out;
+}
+
+// Pure ASCII (most migrations): byte offsets are character offsets, and no text is re-encoded.
+function asciiStatements(sql: string, tree: ParseTree): Statement[] {
+  const lineStarts = [0];
+  for (let i = sql.indexOf("\n"); i >= 0; i = sql.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  let line = 0; // statements come in order, so the line search only moves forward
+  return (tree.stmts ?? []).map((s) => {
+    const start = s.stmt_location ?? 0;
+    const raw = sql.slice(start, start + (s.stmt_len ?? sql.length - start));
+    const lead = leadingTrivia(raw);
+    const offset = start + lead;
+    while (line + 1 < lineStarts.length && lineStarts[line + 1] <= offset) line++;
+    const type = Object.keys(s.stmt)[0];
+    return {
+      text: raw.slice(lead).trimEnd(),
+      offset,
+      line: line + 1,
+      column: offset - lineStarts[line] + 1,
+      type,
+      node: (s.stmt[type] ?? {}) as Record<string, unknown>,
+    };
+  });
 }
 
 // Length of the whitespace and comments before the first token.

@@ -42,3 +42,19 @@ Deno.test("statements that cannot run in a transaction are recognised from the p
   ]);
   assertEquals(s.map(transactionControl).filter(Boolean), ["begin", "commit"]);
 });
+
+Deno.test("ASCII scripts (split without re-encoding) give what the byte-offset path gives", async () => {
+  const ascii = "  -- lead\n\nCREATE TABLE t (a int);\n/* c */ INSERT INTO t VALUES (1);   SELECT 1\n;\n" +
+    "CREATE VIEW v AS SELECT 'x;y' AS s; -- tail\nSELECT 2;";
+  const fast = await splitStatements(ascii, "f.sql");
+  // A non-ASCII comment at the end sends the same statements through the general path.
+  const general = await splitStatements(`${ascii}\n-- é`, "f.sql");
+  assertEquals(fast, general);
+  assertEquals(fast.map((x) => [x.line, x.column, x.text]), [
+    [3, 1, "CREATE TABLE t (a int)"],
+    [4, 9, "INSERT INTO t VALUES (1)"],
+    [4, 37, "SELECT 1"],
+    [6, 1, "CREATE VIEW v AS SELECT 'x;y' AS s"],
+    [7, 1, "SELECT 2"],
+  ]);
+});
