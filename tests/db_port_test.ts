@@ -76,6 +76,28 @@ for (const backend of BACKENDS) {
           "SELECT (SELECT count(*)::int FROM v) AS n, txid_current_if_assigned()::text AS tx",
         );
         assertEquals(v, { n: 1, tx: null }, "the first commit held; the failed one left nothing open");
+
+        // As one message: an error with a position names its element, counted from its start.
+        const one = { oneMessage: true };
+        await session.execTransaction(["CREATE TABLE w (id int UNIQUE)", "INSERT INTO w VALUES (1) -- end"], one);
+        const placed = await assertRejects(
+          () => session.execTransaction(["INSERT INTO w VALUES (2)", "SELECT nope FROM w"], one),
+          DatabaseError,
+        ) as DatabaseError;
+        assertEquals([placed.sqlstate, placed.statementIndex, placed.position], ["42703", 1, 8]);
+        // Without a position only an adapter that ran the elements one by one can tell which.
+        const unplaced = await assertRejects(
+          () => session.execTransaction(["INSERT INTO w VALUES (3)", "INSERT INTO w VALUES (1)"], one),
+          DatabaseError,
+        ) as DatabaseError;
+        assertEquals(
+          [unplaced.sqlstate, unplaced.statementIndex],
+          ["23505", backend.name === "server" ? undefined : 1],
+        );
+        const [w] = await session.query<{ ids: number[]; tx: string | null }>(
+          "SELECT (SELECT array_agg(id ORDER BY id) FROM w) AS ids, txid_current_if_assigned()::text AS tx",
+        );
+        assertEquals(w, { ids: [1], tx: null }, "a failed message leaves nothing behind and no block open");
       } finally {
         await session.release();
       }

@@ -270,6 +270,43 @@ Deno.test({
 });
 
 Deno.test({
+  name: "[server] files that only create objects travel as one message; a failure still names its statement",
+  ignore: NO_SERVER,
+  async fn() {
+    const creates = (i: number) => `CREATE TABLE t${i} (id int PRIMARY KEY);\nCREATE INDEX t${i}_id ON t${i} (id);\n`;
+    const files = manyMigrations(14, Object.fromEntries(Array.from({ length: 14 }, (_, i) => [i + 1, creates(i + 1)])));
+    // No position in the server's error: the file runs again statement by statement to find it.
+    files["db/migrations/005_step_5.up.sql"] = "CREATE TABLE t5 (id int);\n  CREATE TABLE t5 (id int);\n";
+    await using p = await tempProject(files);
+    await using t = await freshServerDb();
+    const events: { type: string; version?: string }[] = [];
+    const m = Migrator.fromDatabase(t.db, { migrationsDir: "db/migrations", projectDir: p.dir }, {
+      onEvent: (ev) => events.push(ev as { type: string; version?: string }),
+    });
+    const e = await assertRejects(() => m.up(), MigrationRunError) as MigrationRunError;
+    assertEquals([e.file, e.line, e.column, e.result.errors[0].sqlstate], [
+      "db/migrations/005_step_5.up.sql",
+      2,
+      3,
+      "42P07",
+    ]);
+    assertEquals((e.result as { applied: string[] }).applied, ["001", "002", "003", "004"]);
+    assertEquals(events.filter((ev) => ev.type === "migration.start" && ev.version === "005").length, 1);
+    assertEquals(await tables(t.db), ["t1", "t2", "t3", "t4", "tb_confiture"]);
+    // With a position, the error is placed without running anything again.
+    await p.write("db/migrations/005_step_5.up.sql", creates(5));
+    await p.write("db/migrations/007_step_7.up.sql", "CREATE TABLE t7 (id int);\nCREATE INDEX i7 ON t7 (nope);\n");
+    const e7 = await assertRejects(() => m.up(), MigrationRunError) as MigrationRunError;
+    assertEquals([e7.file, e7.line, e7.result.errors[0].sqlstate], ["db/migrations/007_step_7.up.sql", 2, "42703"]);
+    await p.write("db/migrations/007_step_7.up.sql", creates(7));
+    assertEquals((await m.up()).applied.length, 8);
+    const rows = await t.db.query<{ version: string }>("SELECT version FROM tb_confiture ORDER BY applied_at, version");
+    assertEquals(rows.map((r) => Number(r.version)), Array.from({ length: 14 }, (_, i) => i + 1));
+    assertEquals((await tables(t.db)).length, 15);
+  },
+});
+
+Deno.test({
   name: "[server] a lock timeout in the middle of a pipelined run is retried and nothing applies twice",
   ignore: NO_SERVER,
   async fn() {
@@ -300,5 +337,42 @@ Deno.test({
     );
     assertEquals([row.n, row.distinct_n], [12, 12]);
     assertEquals((await t.db.query("SELECT note FROM busy")).length, 0, "the ALTER ran");
+  },
+});
+
+Deno.test({
+  name: "[server] a lock timeout in a one-message file is retried like any other, and applies once",
+  ignore: NO_SERVER,
+  async fn() {
+    const creates = (i: number) => `CREATE TABLE t${i} (id int PRIMARY KEY);\nCREATE INDEX t${i}_id ON t${i} (id);\n`;
+    await using p = await tempProject(
+      manyMigrations(12, {
+        ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [i + 1, creates(i + 1)])),
+        // A foreign key locks the table it references.
+        4: "-- confiture:lock_timeout=300ms\nCREATE TABLE child (id int REFERENCES busy (id));\n",
+      }),
+    );
+    await p.write("db/migrations/004_step_4.down.sql", "DROP TABLE child;\n");
+    await using t = await freshServerDb();
+    await t.db.exec("CREATE TABLE busy (id int PRIMARY KEY)");
+    const holder = await t.db.reserve();
+    await holder.exec("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE");
+    const events: string[] = [];
+    const m = Migrator.fromDatabase(t.db, { migrationsDir: "db/migrations", projectDir: p.dir }, {
+      onEvent: (ev) => events.push(ev.type),
+    });
+    const release = new Promise<void>((resolve) =>
+      setTimeout(() => holder.exec("COMMIT").then(() => holder.release()).then(resolve), 1200)
+    );
+    const up = await m.up();
+    await release;
+    assertEquals(up.applied.length, 12);
+    assert(events.includes("migration.retry"), `a retry was announced: ${events.join(", ")}`);
+    assertEquals(events.filter((e) => e === "migration.start").length, 12);
+    const [row] = await t.db.query<{ n: number; distinct_n: number }>(
+      "SELECT count(*)::int AS n, count(DISTINCT version)::int AS distinct_n FROM tb_confiture",
+    );
+    assertEquals([row.n, row.distinct_n], [12, 12]);
+    assertEquals((await tables(t.db)).includes("child"), true);
   },
 });

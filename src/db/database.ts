@@ -46,8 +46,11 @@ export interface ReservedSession extends Session {
    * DatabaseError's `statementIndex` names the element (an index into `statements`) and its
    * `position`, if any, counts from that element's start. The elements must not contain
    * transaction control themselves.
+   *
+   * With `oneMessage`, a server receives everything as a single message, which it processes
+   * faster; an error then names its element only when the server reports a position.
    */
-  execTransaction(statements: readonly string[]): Promise<void>;
+  execTransaction(statements: readonly string[], options?: { oneMessage?: boolean }): Promise<void>;
 }
 
 /** Which engine serves a database. */

@@ -12,8 +12,11 @@ export class DatabaseError extends Error {
   readonly sqlstate: string;
   readonly detail?: string;
   readonly hint?: string;
-  /** 1-based character offset into the statement text, when the server gave one. */
-  readonly position?: number;
+  /**
+   * 1-based character offset into the statement text, when the server gave one (an adapter
+   * that sent several statements as one text makes it relative to the failing one).
+   */
+  position?: number;
   readonly where?: string;
   readonly schema?: string;
   readonly table?: string;

@@ -233,7 +233,8 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
     super(sql, label);
   }
 
-  async execTransaction(statements: readonly string[]): Promise<void> {
+  async execTransaction(statements: readonly string[], options: { oneMessage?: boolean } = {}): Promise<void> {
+    if (options.oneMessage) return await this.#execOneMessage(statements);
     // COMMIT rides with the last statement, after a newline that ends any trailing `--`
     // comment. BEGIN travels alone: a syntax error anywhere in a message rejects the whole
     // message, and a BEGIN rejected that way would leave the rest to run in autocommit.
@@ -261,6 +262,42 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
     if (err instanceof DatabaseError && failed >= 1 && failed <= statements.length) err.statementIndex = failed - 1;
     throw err;
   }
+  // A syntax error rejects the whole message before BEGIN runs, so nothing runs at all; any
+  // other error aborts the transaction and skips the rest, COMMIT included.
+  async #execOneMessage(statements: readonly string[]): Promise<void> {
+    const head = "BEGIN;\n";
+    const sep = "\n;\n";
+    const starts: number[] = [];
+    let at = head.length;
+    for (const s of statements) {
+      starts.push(at);
+      at += [...s].length + sep.length;
+    }
+    let value: { command?: string };
+    try {
+      value = await this.sql.unsafe(`${head}${statements.join(sep)}${sep}COMMIT`).simple() as unknown as {
+        command?: string;
+      };
+    } catch (e) {
+      await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
+      const err = normalizeDbError(e, this.label);
+      if (err instanceof DatabaseError && err.position !== undefined) {
+        // Server positions count characters from 1 over the whole message.
+        const offset = err.position - 1;
+        const i = starts.findLastIndex((s) => s <= offset);
+        if (i >= 0 && offset < starts[i] + [...statements[i]].length) {
+          err.statementIndex = i;
+          err.position = offset - starts[i] + 1;
+        } else err.position = undefined;
+      }
+      throw err;
+    }
+    const command = value.command ?? (value as unknown as { command?: string }[]).at?.(-1)?.command;
+    if (command?.toUpperCase() !== "COMMIT") {
+      throw new DatabaseError({ message: "the transaction was rolled back by the server", sqlstate: "40000" });
+    }
+  }
+
   release(): Promise<void> {
     (this.sql as postgres.ReservedSql<Record<string, never>>).release();
     return Promise.resolve();

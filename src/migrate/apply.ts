@@ -32,6 +32,17 @@ export interface RunOutcome {
 }
 
 /**
+ * A migration sent as one message failed without saying which statement: nothing of it was
+ * committed, and running it again statement by statement (see `runScript`) names the one.
+ */
+export class ReplayNeeded extends Error {
+  constructor(readonly error: DatabaseError) {
+    super(error.message, { cause: error });
+    this.name = "ReplayNeeded";
+  }
+}
+
+/**
  * The SQL that records (or forgets) the migration in the tracking table. `executionTimeMs` is
  * null when the server should measure it from the transaction's start.
  */
@@ -47,7 +58,7 @@ export async function runScript(
   target: RunTarget,
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
-  options: { asyncCommit?: boolean; guard?: string } = {},
+  options: { asyncCommit?: boolean; guard?: string; oneMessage?: boolean } = {},
 ): Promise<RunOutcome> {
   if (script.mode === "transaction") {
     // Our own statements travel as one message: the server's cost per message (a reply, a
@@ -60,11 +71,15 @@ export async function runScript(
       // The caller guarantees a later synchronous commit (which flushes this one's WAL too).
       ...(options.asyncCommit ? ["SET LOCAL synchronous_commit = off"] : []),
     ].join(";\n");
+    const oneMessage = options.oneMessage === true && script.oneMessage;
     try {
-      await session.execTransaction([prefix, ...script.statements.map((s) => s.text), bookkeeping(null)]);
+      await session.execTransaction([prefix, ...script.statements.map((s) => s.text), bookkeeping(null)], {
+        oneMessage,
+      });
     } catch (e) {
       // Only an error raised by one of the file's statements has a place in the file.
       const index = e instanceof DatabaseError ? e.statementIndex : undefined;
+      if (oneMessage && e instanceof DatabaseError && index === undefined) throw new ReplayNeeded(e);
       const s = index === undefined ? undefined : script.statements[index - 1];
       throw toMigrationError(e, target, script.text, s ?? null);
     }

@@ -24,7 +24,14 @@ import { ConfigError, MigrationError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { readBytesSync } from "../platform/fs.ts";
 import { relative, resolve } from "../platform/path.ts";
-import { describeFailure, type RunOutcome, runScript, type RunTarget, toMigrationError } from "./apply.ts";
+import {
+  describeFailure,
+  ReplayNeeded,
+  type RunOutcome,
+  runScript,
+  type RunTarget,
+  toMigrationError,
+} from "./apply.ts";
 import { type MigrationScript, prepareScript, renderScript } from "./script.ts";
 import { preloadParser } from "../sql/parser.ts";
 import { checksumMatches, migrationChecksum } from "./checksum.ts";
@@ -310,6 +317,7 @@ export class Migrator implements AsyncDisposable {
       const n = plan.toApply.length;
       const inFlight: { i: number; sent: number; done: Promise<RunOutcome> }[] = [];
       let next = 0;
+      let announced = 0;
       let lastDone = performance.now();
       const record = (i: number) => ({ ...records[i], lintAllowed: allowed(plan.toApply[i].version) });
       const asyncCommitOf = (i: number) => i < n - 1 && scripts[i].mode === "transaction";
@@ -324,14 +332,18 @@ export class Migrator implements AsyncDisposable {
             const i = next++;
             const file = plan.toApply[i];
             const guard = inFlight.length > 0 ? this.tracking.guardSql(plan.toApply[i - 1].version) : undefined;
-            this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
+            // Migrations refused behind a failed one are sent again later: announce them once.
+            if (i >= announced) {
+              announced = i + 1;
+              this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
+            }
             const done = runScript(
               session,
               scripts[i],
               targets[i],
               this.tracking,
               (executionTimeMs) => this.tracking.recordSql({ ...record(i), executionTimeMs }),
-              { asyncCommit: asyncCommitOf(i), guard },
+              { asyncCommit: asyncCommitOf(i), guard, oneMessage: true },
             );
             done.catch(() => {}); // awaited in order below
             inFlight.push({ i, sent: performance.now(), done });
@@ -358,21 +370,33 @@ export class Migrator implements AsyncDisposable {
             await Promise.allSettled(inFlight.map((f) => f.done));
             inFlight.length = 0;
             next = head.i + 1;
-            if (!isLockTimeout(e) || this.settings.lockRetries < 1) throw e;
             const file = plan.toApply[head.i];
-            await this.retryPause(file, 0);
-            settled(
-              head.i,
-              await this.applyOne(
+            const again = (firstAttempt: number) =>
+              this.applyOne(
                 session,
                 file,
                 targets[head.i],
                 scripts[head.i],
                 record(head.i),
                 asyncCommitOf(head.i),
-                1,
-              ),
-            );
+                firstAttempt,
+                false,
+              );
+            if (e instanceof ReplayNeeded) {
+              // Nothing of it committed. Statement by statement, a lasting error names its
+              // statement; a lock timeout counts as the first of its retries.
+              if (e.error.sqlstate !== "55P03") settled(head.i, await again(0));
+              else if (this.settings.lockRetries < 1) {
+                throw toMigrationError(e.error, targets[head.i], scripts[head.i].text);
+              } else {
+                await this.retryPause(file, 0);
+                settled(head.i, await again(1));
+              }
+              continue;
+            }
+            if (!isLockTimeout(e) || this.settings.lockRetries < 1) throw e;
+            await this.retryPause(file, 0);
+            settled(head.i, await again(1));
           }
         }
       } catch (e) {
@@ -554,8 +578,9 @@ export class Migrator implements AsyncDisposable {
     record: RecordMigration,
     asyncCommit: boolean,
     firstAttempt = 0,
+    announce = firstAttempt === 0,
   ): Promise<MigrationRun> {
-    if (firstAttempt === 0) {
+    if (announce) {
       this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
     }
     for (let attempt = firstAttempt;; attempt++) {

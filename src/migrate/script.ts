@@ -6,7 +6,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import { parseDuration } from "../config/validate.ts";
-import { nonTransactionalReason, transactionControl } from "../sql/classify.ts";
+import { createsOnly, nonTransactionalReason, transactionControl } from "../sql/classify.ts";
 import { splitStatements, type Statement } from "../sql/split.ts";
 
 /**
@@ -33,6 +33,12 @@ export interface MigrationScript {
   settings: ScriptSettings;
   /** Inline `-- confiture:allow RULE reason` directives, for the linter. */
   allows: { rule: string; reason: string; line: number }[];
+  /**
+   * Whether the statements may travel to the server as one message: a transaction-mode file
+   * whose statements only create objects (see `createsOnly`). A failure without a position
+   * is then found by running the file again statement by statement.
+   */
+  oneMessage: boolean;
 }
 
 const DIRECTIVE = /^\s*--\s*confiture:\s*([a-z_-]+)\s*(?:=\s*(\S+)|\s+(.*))?$/i;
@@ -100,7 +106,15 @@ export async function prepareScript(
     mode = "explicit";
   } else if (forced) mode = forced;
   else mode = reasons.length > 0 ? "no-transaction" : "transaction";
-  return { text, statements, mode, reasons: mode === "transaction" ? [] : reasons, settings, allows };
+  return {
+    text,
+    statements,
+    mode,
+    reasons: mode === "transaction" ? [] : reasons,
+    settings,
+    allows,
+    oneMessage: mode === "transaction" && createsOnly(statements),
+  };
 }
 
 // The file's own transaction blocks must be well formed: no nesting, every BEGIN closed.

@@ -71,3 +71,41 @@ export function transactionControl(s: Statement): "begin" | "commit" | "rollback
       return "other";
   }
 }
+
+// Statements that create objects. Any of them may still wait for a lock (a foreign key's
+// referenced table, say), but none reads or rewrites existing rows.
+const CREATING = new Set([
+  "CreateStmt",
+  "ViewStmt",
+  "CreateFunctionStmt",
+  "CreateSeqStmt",
+  "CreateEnumStmt",
+  "CompositeTypeStmt",
+  "CreateDomainStmt",
+  "CreateSchemaStmt",
+  "CommentStmt",
+]);
+
+/**
+ * Whether every statement only creates objects, or indexes or alters a table created earlier
+ * in the same list (empty, and invisible to other sessions). Such statements are fast, and
+ * fail the same way when run twice.
+ */
+export function createsOnly(statements: readonly Statement[]): boolean {
+  const created = new Set<string>();
+  const key = (rv: unknown) => {
+    const r = rv as { schemaname?: string; relname?: string } | undefined;
+    return r?.relname === undefined ? undefined : `${r.schemaname ?? ""}.${r.relname}`;
+  };
+  for (const s of statements) {
+    if (CREATING.has(s.type)) {
+      const k = s.type === "CreateStmt" ? key(s.node.relation) : undefined;
+      if (k && !s.node.if_not_exists) created.add(k);
+      continue;
+    }
+    if (s.type !== "IndexStmt" && s.type !== "AlterTableStmt") return false;
+    const k = key(s.node.relation);
+    if (!k || !created.has(k) || s.node.concurrent) return false;
+  }
+  return statements.length > 0;
+}
