@@ -4,10 +4,10 @@
  * to fresh server databases with `confiture migrate up`, and in the same run the same SQL
  * through one `psql` session with one transaction per file (the floor).
  *
- * Each size runs `MIGRATE_ROUNDS` rounds (default 6), each run in a database created just
- * before it, after CHECKPOINT and sync. The side that goes first alternates: on this machine
- * the first heavy run after the previous round's drop is often up to 2x slower whichever tool
- * it is, so an even number of rounds gives both sides the same share of slow runs. The table
+ * Each size runs `MIGRATE_ROUNDS` rounds (default 6), each run in its own empty database
+ * (all created up front and dropped only at the end), after CHECKPOINT and sync. The side that
+ * goes first alternates, so an even number of rounds gives both sides the same share of
+ * whatever the machine does at that moment. The table
  * shows medians and one no-op `up` on the migrated database. A second table shows the median
  * `migrate status` latency (15 runs) beside, interleaved with it: psql running the same query;
  * `deno run` of an empty script; of a script that only imports the CLI's two libraries
@@ -49,83 +49,15 @@ export async function main(): Promise<void> {
   const rounds = Number(Deno.env.get("MIGRATE_ROUNDS") ?? 6);
   const rows: string[] = [];
   const statusRows: string[] = [];
-  for (const n of sizes) {
-    const dir = await project(n);
-    const files = [...Deno.readDirSync(`${dir}/db/migrations`)].map((e) => e.name).filter((f) => f.endsWith(".up.sql"))
-      .sort();
-    const script = files.map((f) => `BEGIN;\n\\i ${dir}/db/migrations/${f}\nCOMMIT;\n`).join("");
-    await Deno.writeTextFile(`${dir}/all.psql`, script);
-    const floors: number[] = [];
-    const ours: number[] = [];
-    // Each measured run gets a database created just before it, then a settled server, so
-    // both sides start from the same state whichever goes first.
-    let floorDb: string | undefined;
-    let ourDb: string | undefined;
-    const fresh = async (old: string | undefined, prefix: string) => {
-      if (old) await dropDb(old);
-      const name = await createDb(prefix);
-      await settle();
-      return name;
-    };
-    try {
-      for (let r = 0; r < rounds; r++) {
-        const runFloor = async () => {
-          floorDb = await fresh(floorDb, "bench_mig_psql");
-          floors.push(await time(() => psql(dbUrl(floorDb!), ["-f", `${dir}/all.psql`])));
-        };
-        const runOurs = async () => {
-          ourDb = await fresh(ourDb, "bench_mig_conf");
-          ours.push(await time(() => cli(["migrate", "up", "--database-url", dbUrl(ourDb!)], { cwd: dir })));
-        };
-        if (r % 2 === 0) {
-          await runFloor();
-          await runOurs();
-        } else {
-          await runOurs();
-          await runFloor();
-        }
-        console.error(`n=${n} round ${r + 1}: psql ${fmt(floors.at(-1)!)}, confiture ${fmt(ours.at(-1)!)}`);
-      }
-      const migrated = ourDb!;
-      const denoRun = (script: string, ...args: string[]) =>
-        time(() =>
-          new Deno.Command(Deno.execPath(), {
-            args: ["run", "-A", "--quiet", new URL(script, import.meta.url).pathname, ...args],
-            stdout: "null",
-          }).output()
-        );
-      const statuses: number[] = [];
-      const denoFloor: number[] = [];
-      const psqlStatus: number[] = [];
-      const empty: number[] = [];
-      const stack: number[] = [];
-      // Interleaved, so that a slow spell of the machine lands on every column alike.
-      for (let i = 0; i < 15; i++) {
-        statuses.push(await time(() => cli(["migrate", "status", "--database-url", dbUrl(migrated)], { cwd: dir })));
-        denoFloor.push(await denoRun("./_status_floor.ts", dbUrl(migrated)));
-        psqlStatus.push(
-          await time(() =>
-            psql(dbUrl(migrated), ["-c", "SELECT version, applied_at FROM tb_confiture ORDER BY version"])
-          ),
-        );
-        empty.push(await denoRun("./_empty.ts"));
-        stack.push(await denoRun("./_stack_floor.ts"));
-      }
-      statusRows.push(
-        `| ${n} | ${fmt(median(statuses))} | ${fmt(median(psqlStatus))} | ${fmt(median(empty))} | ${
-          fmt(median(stack))
-        } | ${fmt(median(denoFloor))} |`,
-      );
-      const noop = await time(() => cli(["migrate", "up", "--database-url", dbUrl(migrated)], { cwd: dir }));
-      const floor = median(floors);
-      const conf = median(ours);
-      rows.push(
-        `| ${n} | ${rounds} | ${fmt(floor)} | ${fmt(conf)} | ${(conf / floor).toFixed(2)}× | ${fmt(noop)} |`,
-      );
-    } finally {
-      for (const db of [floorDb, ourDb]) if (db) await dropDb(db);
-      await Deno.remove(dir, { recursive: true });
-    }
+  // Every database is created before the runs that use it, and all are dropped at the end: on
+  // ext4, creating files within ~30 s of deleting thousands (a dropped database) goes through
+  // the allocator's scan for recently deleted inodes, which made whichever run followed a drop
+  // 1.3-1.5x slower (seen in the kernel profile of the server backend).
+  const databases: string[] = [];
+  try {
+    for (const n of sizes) await measure(n, rounds, databases, rows, statusRows);
+  } finally {
+    for (const db of databases) await dropDb(db);
   }
   console.log(
     "| migrations | rounds | psql median (1 session, 1 tx per file) | confiture migrate up median | ratio | no-op up |",
@@ -138,6 +70,84 @@ export async function main(): Promise<void> {
   );
   console.log("|---|---|---|---|---|---|");
   for (const r of statusRows) console.log(r);
+}
+
+async function measure(n: number, rounds: number, databases: string[], rows: string[], statusRows: string[]) {
+  const dir = await project(n);
+  const files = [...Deno.readDirSync(`${dir}/db/migrations`)].map((e) => e.name).filter((f) => f.endsWith(".up.sql"))
+    .sort();
+  const script = files.map((f) => `BEGIN;\n\\i ${dir}/db/migrations/${f}\nCOMMIT;\n`).join("");
+  await Deno.writeTextFile(`${dir}/all.psql`, script);
+  const floors: number[] = [];
+  const ours: number[] = [];
+  // Each measured run gets its own empty database and a settled server, so both sides start
+  // from the same state whichever goes first.
+  const floorDbs: string[] = [];
+  const ourDbs: string[] = [];
+  for (let r = 0; r < rounds; r++) {
+    floorDbs.push(await createDb("bench_mig_psql"));
+    databases.push(floorDbs[r]);
+    ourDbs.push(await createDb("bench_mig_conf"));
+    databases.push(ourDbs[r]);
+  }
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const runFloor = async () => {
+        await settle();
+        floors.push(await time(() => psql(dbUrl(floorDbs[r]), ["-f", `${dir}/all.psql`])));
+      };
+      const runOurs = async () => {
+        await settle();
+        ours.push(await time(() => cli(["migrate", "up", "--database-url", dbUrl(ourDbs[r])], { cwd: dir })));
+      };
+      if (r % 2 === 0) {
+        await runFloor();
+        await runOurs();
+      } else {
+        await runOurs();
+        await runFloor();
+      }
+      console.error(`n=${n} round ${r + 1}: psql ${fmt(floors.at(-1)!)}, confiture ${fmt(ours.at(-1)!)}`);
+    }
+    const migrated = ourDbs[rounds - 1];
+    const denoRun = (script: string, ...args: string[]) =>
+      time(() =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "--quiet", new URL(script, import.meta.url).pathname, ...args],
+          stdout: "null",
+        }).output()
+      );
+    const statuses: number[] = [];
+    const denoFloor: number[] = [];
+    const psqlStatus: number[] = [];
+    const empty: number[] = [];
+    const stack: number[] = [];
+    // Interleaved, so that a slow spell of the machine lands on every column alike.
+    for (let i = 0; i < 15; i++) {
+      statuses.push(await time(() => cli(["migrate", "status", "--database-url", dbUrl(migrated)], { cwd: dir })));
+      denoFloor.push(await denoRun("./_status_floor.ts", dbUrl(migrated)));
+      psqlStatus.push(
+        await time(() =>
+          psql(dbUrl(migrated), ["-c", "SELECT version, applied_at FROM tb_confiture ORDER BY version"])
+        ),
+      );
+      empty.push(await denoRun("./_empty.ts"));
+      stack.push(await denoRun("./_stack_floor.ts"));
+    }
+    statusRows.push(
+      `| ${n} | ${fmt(median(statuses))} | ${fmt(median(psqlStatus))} | ${fmt(median(empty))} | ${
+        fmt(median(stack))
+      } | ${fmt(median(denoFloor))} |`,
+    );
+    const noop = await time(() => cli(["migrate", "up", "--database-url", dbUrl(migrated)], { cwd: dir }));
+    const floor = median(floors);
+    const conf = median(ours);
+    rows.push(
+      `| ${n} | ${rounds} | ${fmt(floor)} | ${fmt(conf)} | ${(conf / floor).toFixed(2)}× | ${fmt(noop)} |`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 if (import.meta.main) await main();

@@ -258,7 +258,7 @@ export class Migrator implements AsyncDisposable {
   /** Apply pending migrations in order, each in its own transaction with its tracking row. */
   async up(options: UpOptions = {}): Promise<UpResult> {
     const started = performance.now();
-    // The SQL parser takes ~30 ms to load; let that overlap with the lock and catalog queries.
+    // The SQL parser takes ~100 ms to load; let that overlap with the lock and catalog queries.
     preloadParser();
     const files = await this.files();
     const texts = new MigrationTexts();
