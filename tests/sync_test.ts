@@ -8,7 +8,7 @@ import { syncDatabases, type SyncOptions } from "../src/sync/sync.ts";
 import { parseProfile } from "../src/sync/profile.ts";
 import type { Database } from "../src/db/database.ts";
 import { ConfigError, SchemaError } from "../src/errors.ts";
-import { freshPglite, freshServerDb, NO_SERVER } from "./_helpers/db.ts";
+import { freshPglite, freshServerDb, NO_SERVER, type TempServerDb } from "./_helpers/db.ts";
 import { openDatabase } from "../src/db/open.ts";
 import { parseDatabaseUrl } from "../src/db/url.ts";
 
@@ -85,14 +85,28 @@ async function everything(db: Database): Promise<string> {
   return parts.join("\n");
 }
 
+/** A source database holding SCHEMA and DATA and a target holding `targetDdl`; both go on dispose. */
+async function seededPair(targetDdl = SCHEMA): Promise<{ src: TempServerDb; dst: TempServerDb } & AsyncDisposable> {
+  const owned = new AsyncDisposableStack();
+  try {
+    const src = owned.use(await freshServerDb("cfsync"));
+    const dst = owned.use(await freshServerDb("cfsync"));
+    await src.db.exec(SCHEMA + DATA);
+    await dst.db.exec(targetDdl);
+    const both = owned.move();
+    return { src, dst, [Symbol.asyncDispose]: () => both.disposeAsync() };
+  } catch (e) {
+    await owned.disposeAsync();
+    throw e;
+  }
+}
+
 Deno.test({
   name: "sync loads an FK chain and a self-referencing table whatever the listing order, and masks every PII value",
   ignore: NO_SERVER,
   async fn() {
-    await using src = await freshServerDb("cfsync");
-    await using dst = await freshServerDb("cfsync");
-    await src.db.exec(SCHEMA + DATA);
-    await dst.db.exec(SCHEMA);
+    await using pair = await seededPair();
+    const { src, dst } = pair;
     // Old target rows must go, and only because their own table is reloaded.
     await dst.db.exec(`INSERT INTO tb_user (email) VALUES ('old@x.test');
       INSERT INTO tb_post (fk_user, title) SELECT pk_user, 'old' FROM tb_user;`);
@@ -154,10 +168,8 @@ Deno.test({
   name: "sync from a one-connection pool does not wait for a second session; the row check still holds",
   ignore: NO_SERVER,
   async fn() {
-    await using src = await freshServerDb("cfsync");
-    await using dst = await freshServerDb("cfsync");
-    await src.db.exec(SCHEMA + DATA);
-    await dst.db.exec(SCHEMA);
+    await using pair = await seededPair();
+    const { src, dst } = pair;
     await using single = await openDatabase(parseDatabaseUrl(src.url, () => undefined, "."), { max: 1 });
     const report = await syncDatabases(single, dst.db, options());
     assertEquals(await count(dst.db, "tb_user"), await count(src.db, "tb_user"));
@@ -169,10 +181,8 @@ Deno.test({
   name: "sync masking is deterministic for one key and differs for another",
   ignore: NO_SERVER,
   async fn() {
-    await using src = await freshServerDb("cfsync");
-    await using dst = await freshServerDb("cfsync");
-    await src.db.exec(SCHEMA + DATA);
-    await dst.db.exec(SCHEMA);
+    await using pair = await seededPair();
+    const { src, dst } = pair;
     const emails = async () =>
       (await dst.db.query<{ email: string }>(`SELECT email FROM tb_user ORDER BY pk_user`)).map((r) => r.email);
     await syncDatabases(src.db, dst.db, options());
@@ -191,10 +201,7 @@ Deno.test({
   name: "sync reports every table and column mismatch before any data moves",
   ignore: NO_SERVER,
   async fn() {
-    await using src = await freshServerDb("cfsync");
-    await using dst = await freshServerDb("cfsync");
-    await src.db.exec(SCHEMA + DATA);
-    await dst.db.exec(
+    await using pair = await seededPair(
       SCHEMA + `
       DROP TABLE tb_employee;
       ALTER TABLE tb_user DROP COLUMN phone;
@@ -202,6 +209,7 @@ Deno.test({
       ALTER TABLE tb_comment ADD COLUMN score int NOT NULL;
       INSERT INTO tb_user (email) VALUES ('keep@x.test');`,
     );
+    const { src, dst } = pair;
     const err = await syncDatabases(src.db, dst.db, options()).catch((e) => e);
     ok(err instanceof SchemaError, String(err));
     assertEquals(err.exitCode, 4);
@@ -220,10 +228,8 @@ Deno.test({
   name: "sync refuses PII-looking columns without a rule, and rules that cannot apply",
   ignore: NO_SERVER,
   async fn() {
-    await using src = await freshServerDb("cfsync");
-    await using dst = await freshServerDb("cfsync");
-    await src.db.exec(SCHEMA + DATA);
-    await dst.db.exec(SCHEMA);
+    await using pair = await seededPair();
+    const { src, dst } = pair;
     const unmasked = await syncDatabases(src.db, dst.db, { rules: new Map(), key: KEY }).catch((e) => e);
     ok(unmasked instanceof ConfigError);
     assertEquals(unmasked.code, "SYNC_UNMASKED_PII");
