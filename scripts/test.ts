@@ -3,7 +3,8 @@
  * `deno task test`: run the whole suite and end with one `N passed, N failed, N skipped` line.
  *
  * Without CONFITURE_TEST_DATABASE_URL, server-only tests are skipped and listed. With
- * CONFITURE_REQUIRE_SERVER=1 (set by CI), any skipped test fails the run.
+ * CONFITURE_REQUIRE_SERVER=1 (set by CI), any skipped test fails the run. Every test has a
+ * deadline (tests/_helpers/test_timeout.ts), so a deadlock fails its test instead of hanging.
  */
 const junitPath = ".confiture/test-results.xml";
 await Deno.mkdir(".confiture", { recursive: true });
@@ -12,7 +13,15 @@ if (!hasServer) {
   console.error("CONFITURE_TEST_DATABASE_URL is not set: running PGlite tests only; server tests are skipped.");
 }
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["test", "-A", "--parallel", `--junit-path=${junitPath}`, ...Deno.args],
+  args: [
+    "test",
+    "-A",
+    "--parallel",
+    "--preload",
+    "tests/_helpers/test_timeout.ts",
+    `--junit-path=${junitPath}`,
+    ...Deno.args,
+  ],
   env: { DENO_JOBS: Deno.env.get("DENO_JOBS") ?? "2" },
   stdout: "inherit",
   stderr: "inherit",

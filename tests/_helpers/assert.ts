@@ -1,20 +1,25 @@
 /**
- * Minimal assertions (JSR's @std/assert is not reachable here).
+ * Minimal assertions (JSR's @std/assert is not reachable here). Equality is Node's
+ * `isDeepStrictEqual`, which sees Map and Set contents, `undefined` properties, NaN, -0 and
+ * prototypes: a JSON rendering would let those differences pass.
  *
  * @module
  */
+import { isDeepStrictEqual } from "node:util";
 
-/** Deep equality via a stable JSON rendering. */
+/** Deep strict equality (Map, Set, undefined, NaN and prototypes included). */
 export function assertEquals(actual: unknown, expected: unknown, message?: string): void {
-  const a = stable(actual);
-  const e = stable(expected);
-  if (a !== e) throw new Error(`${message ? message + ": " : ""}values differ\n  actual:   ${a}\n  expected: ${e}`);
+  if (!isDeepStrictEqual(actual, expected)) {
+    throw new Error(
+      `${message ? message + ": " : ""}values differ\n  actual:   ${show(actual)}\n  expected: ${show(expected)}`,
+    );
+  }
 }
 
-/** Inequality. */
+/** Deep strict inequality. */
 export function assertNotEquals(actual: unknown, expected: unknown, message?: string): void {
-  if (stable(actual) === stable(expected)) {
-    throw new Error(`${message ? message + ": " : ""}values are equal: ${stable(actual)}`);
+  if (isDeepStrictEqual(actual, expected)) {
+    throw new Error(`${message ? message + ": " : ""}values are equal: ${show(actual)}`);
   }
 }
 
@@ -83,14 +88,6 @@ function checkError(e: unknown, type?: new (...args: any[]) => Error, includes?:
   }
 }
 
-function stable(v: unknown): string {
-  return JSON.stringify(
-    v,
-    (_k, x) =>
-      x && typeof x === "object" && !Array.isArray(x)
-        ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : typeof x === "bigint"
-        ? `${x}n`
-        : x,
-  ) ?? "undefined";
+function show(v: unknown): string {
+  return Deno.inspect(v, { depth: 8, iterableLimit: 200, strAbbreviateSize: 2000, sorted: true, compact: true });
 }
