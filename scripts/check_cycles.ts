@@ -29,12 +29,12 @@ const out = await new Deno.Command(Deno.execPath(), {
 })
   .output();
 const graph = new Map<string, Set<string>>();
-await addGraph(JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: Module[] });
+addGraph(JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: Module[] });
 // Files not reachable from main.ts (library-only modules) are added from their own graphs.
 for (const f of entries.slice(1)) {
   if (graph.has(rel(new URL(f, root).href))) continue;
   const o = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", f], stdout: "piped" }).output();
-  await addGraph(JSON.parse(new TextDecoder().decode(o.stdout)) as { modules: Module[] });
+  addGraph(JSON.parse(new TextDecoder().decode(o.stdout)) as { modules: Module[] });
 }
 
 const fileCycles = cycles(graph);
@@ -59,7 +59,7 @@ for (const c of folderCycles) {
 if (fileCycles.length + folderCycles.length > 0) Deno.exit(1);
 console.error(`No import cycles among ${graph.size} files and ${folders.size} folders.`);
 
-async function addGraph(info: { modules: Module[] }): Promise<void> {
+function addGraph(info: { modules: Module[] }): void {
   for (const m of info.modules) {
     if (!m.specifier.startsWith(root) || m.specifier.includes("/node_modules/")) continue;
     const from = rel(m.specifier);

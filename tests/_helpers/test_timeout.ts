@@ -6,13 +6,14 @@
  * @module
  */
 const seconds = Number(Deno.env.get("CONFITURE_TEST_TIMEOUT_S") ?? "300");
-const original = Deno.test;
+// deno-lint-ignore no-explicit-any
+const original = Deno.test as (...args: any[]) => void;
 
 type Fn = (t: Deno.TestContext) => void | Promise<void>;
 
 function withDeadline(name: string, fn: Fn): Fn {
   return async (t) => {
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new Error(`test "${name}" did not finish within ${seconds} s (CONFITURE_TEST_TIMEOUT_S)`)),
@@ -28,19 +29,17 @@ function withDeadline(name: string, fn: Fn): Fn {
 }
 
 // deno-lint-ignore no-explicit-any
-function test(this: unknown, ...args: any[]): void {
-  if (typeof args[0] === "object" && args[0] !== null && typeof args[0].fn === "function") {
-    const def = args[0] as Deno.TestDefinition;
-    return original.call(this, { ...def, fn: withDeadline(def.name, def.fn) });
+function test(...args: any[]): void {
+  const [first] = args;
+  if (typeof first === "object" && first !== null && typeof first.fn === "function") {
+    return original({ ...first, fn: withDeadline(first.name, first.fn) });
   }
-  if (typeof args[0] === "string" && typeof args[args.length - 1] === "function") {
-    const fn = args[args.length - 1] as Fn;
-    const rest = args.slice(1, -1);
-    return original.call(this, args[0], ...rest, withDeadline(args[0], fn));
+  const last = args[args.length - 1];
+  if (typeof first === "string" && typeof last === "function") {
+    return original(...args.slice(0, -1), withDeadline(first, last));
   }
-  // deno-lint-ignore no-explicit-any
-  return (original as any).apply(this, args);
+  return original(...args);
 }
 
-Object.assign(test, original);
-Deno.test = test as typeof Deno.test;
+Object.assign(test, Deno.test);
+Object.defineProperty(Deno, "test", { value: test, writable: true, configurable: true });
