@@ -79,6 +79,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "build", load: async () => (await import("./commands/build.ts")).buildCommand() },
   { name: "lint", load: async () => (await import("./commands/lint.ts")).lintCommand() },
   { name: "sync", load: async () => (await import("./commands/sync.ts")).syncCommand() },
+  { name: "erd", load: async () => (await import("./commands/erd.ts")).erdCommand() },
   {
     name: "completions",
     load: async () => (await import("./commands/completions.ts")).completionsCommand(() => buildProgram()),
