@@ -8,6 +8,7 @@ const BENCHES: Record<string, string> = {
   build: "./build.ts",
   sync: "./sync.ts",
   s2s: "./schema_to_schema.ts",
+  chains: "./chains.ts",
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);
