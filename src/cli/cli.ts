@@ -29,6 +29,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "status",
     load: async () => (await import("./commands/migrate_status.ts")).migrateStatusCommand(),
   },
+  {
+    group: "migrate",
+    name: "current",
+    load: async () => (await import("./commands/migrate_current.ts")).migrateCurrentCommand(),
+  },
   { group: "migrate", name: "up", load: async () => (await import("./commands/migrate_up.ts")).migrateUpCommand() },
   {
     group: "migrate",
