@@ -1,14 +1,15 @@
 // deno-lint-ignore-file no-console
 /**
- * Regenerate the README's command reference from the CLI's own `--help`: the block between
- * `<!-- commands:start -->` and `<!-- commands:end -->` gets one `--help` per command of the
- * live tree, so a new command or option shows up by running this script. The exit-code table
- * between `<!-- exit-codes:start -->` and `<!-- exit-codes:end -->` comes from the one table
- * in `src/errors.ts` that the CLI prints with `--exit-codes`.
+ * Regenerate the documentation's generated blocks from the code: in `docs/cli.md`, the block
+ * between `<!-- commands:start -->` and `<!-- commands:end -->` gets one `--help` per command
+ * of the live tree, so a new command or option shows up by running this script; in
+ * `docs/exit_codes.md`, the table between `<!-- exit-codes:start -->` and
+ * `<!-- exit-codes:end -->` comes from the one table in `src/errors.ts` that the CLI prints
+ * with `--exit-codes`.
  *
  * ```sh
- * deno run -A scripts/readme.ts          # rewrite README.md
- * deno run -A scripts/readme.ts --check  # exit 1 when README.md is out of date
+ * deno run -A scripts/readme.ts          # rewrite the generated blocks
+ * deno run -A scripts/readme.ts --check  # exit 1 when one is out of date
  * ```
  *
  * @module
@@ -74,26 +75,42 @@ export function replaceBlock(readme: string, markers: readonly [string, string],
   return readme.slice(0, start) + block + readme.slice(end + markers[1].length);
 }
 
-/** `readme` with both generated blocks regenerated. */
-export async function regenerate(readme: string): Promise<string> {
-  const withCommands = replaceBlock(readme, MARKERS.commands, await commandReference());
-  return replaceBlock(withCommands, MARKERS.exitCodes, exitCodeTable());
+/** Which file holds which generated block. */
+export const GENERATED_FILES = {
+  commands: "docs/cli.md",
+  exitCodes: "docs/exit_codes.md",
+} as const satisfies Record<keyof typeof MARKERS, string>;
+
+/** `text` with every generated block it contains regenerated (at least one must be there). */
+export async function regenerate(text: string): Promise<string> {
+  let out = text;
+  let found = 0;
+  if (text.includes(MARKERS.commands[0])) {
+    out = replaceBlock(out, MARKERS.commands, await commandReference());
+    found++;
+  }
+  if (text.includes(MARKERS.exitCodes[0])) {
+    out = replaceBlock(out, MARKERS.exitCodes, exitCodeTable());
+    found++;
+  }
+  if (found === 0) replaceBlock(text, MARKERS.commands, ""); // throws, naming the missing block
+  return out;
 }
 
 if (import.meta.main) {
-  const path = new URL("../README.md", import.meta.url);
-  const readme = await Deno.readTextFile(path);
-  const updated = await regenerate(readme);
-  if (Deno.args.includes("--check")) {
-    if (updated !== readme) {
-      console.error(
-        "README.md's command reference or exit codes are out of date: run `deno run -A scripts/readme.ts`.",
-      );
-      Deno.exit(1);
+  let stale = 0;
+  for (const file of new Set(Object.values(GENERATED_FILES))) {
+    const path = new URL(`../${file}`, import.meta.url);
+    const text = await Deno.readTextFile(path);
+    const updated = await regenerate(text);
+    if (updated === text) continue;
+    if (Deno.args.includes("--check")) {
+      console.error(`${file}: generated blocks are out of date: run \`deno run -A scripts/readme.ts\`.`);
+      stale++;
+    } else {
+      await Deno.writeTextFile(path, updated);
+      console.error(`Updated the generated blocks of ${file}.`);
     }
-    console.error("README.md's command reference and exit codes are up to date.");
-  } else if (updated !== readme) {
-    await Deno.writeTextFile(path, updated);
-    console.error("Updated the command reference and exit codes in README.md.");
-  } else console.error("README.md's generated blocks were already up to date.");
+  }
+  if (stale > 0) Deno.exit(1);
 }
