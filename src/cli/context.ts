@@ -28,9 +28,11 @@ export function withEnvOptions<C extends AnyCommand>(cmd: C): C {
   return cmd;
 }
 
-/** Add `-f, --format text|json`. */
-export function withFormatOption<C extends AnyCommand>(cmd: C): C {
-  cmd.addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"));
+/** Add `-f, --format text|json` (and the command's own extra formats, rendered as text by Output). */
+export function withFormatOption<C extends AnyCommand>(cmd: C, extra: readonly string[] = []): C {
+  cmd.addOption(
+    new Option("-f, --format <format>", "output format").choices(["text", "json", ...extra]).default("text"),
+  );
   return cmd;
 }
 

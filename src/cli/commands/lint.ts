@@ -7,6 +7,10 @@
  * each table's live size; without one it cannot tell what is applied, so each migration is its
  * own batch (a table counts as new only within the file that creates it).
  *
+ * In CI, `--changed-since REF` lints only the migrations whose up or down file changed since
+ * a git ref (the history that shipped is not linted again), and `--format github` prints each
+ * finding as a GitHub workflow annotation on the file's line.
+ *
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
@@ -14,6 +18,7 @@ import { EXIT, UsageError } from "../../errors.ts";
 import { discoverMigrations, type MigrationFile, parseMigrationFileName } from "../../migrate/files.ts";
 import { Migrator } from "../../migrate/migrator.ts";
 import { pathExists } from "../../platform/fs.ts";
+import { changedSince, gitTopLevel } from "../../platform/git.ts";
 import { basename, dirname, relative, resolve } from "../../platform/path.ts";
 import { parseAllowFlags } from "../../lint/allow.ts";
 import type { LintFinding, LintResult } from "../../lint/lint_migrations.ts";
@@ -24,6 +29,7 @@ import type { Database } from "../../db/database.ts";
 import type { Environment } from "../../config/environment.ts";
 import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
 import { table } from "../table.ts";
+import { writeStdout } from "../../platform/stdio.ts";
 
 /** Build the `lint` command. */
 export function lintCommand(): Command {
@@ -31,8 +37,15 @@ export function lintCommand(): Command {
     .description("check migrations for locks, table rewrites, breaking changes and missing rollbacks")
     .argument("[files...]", "migration files (.up.sql); default: every migration in the migrations folder")
     .option("--allow <rule[=reason]>", "allow every finding of RULE (repeatable)", collect, [] as string[])
-    .option("--list-rules", "print the rules and exit");
-  withFormatOption(withEnvOptions(cmd)).action(async (files, opts, command) => {
+    .option("--changed-since <ref>", "lint only migrations whose files changed since this git ref (CI)")
+    .option("--list-rules", "print the rules and exit")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  confiture lint                               # every migration, offline\n" +
+        "  confiture lint --env production              # pending ones, weighed by live table sizes\n" +
+        "  confiture lint --changed-since origin/main --format github   # a pull request's migrations, as annotations",
+    );
+  withFormatOption(withEnvOptions(cmd), ["github"]).action(async (files, opts, command) => {
     const ctx = new CommandContext(command);
     if (opts.listRules) {
       const rules = RULES.map(({ id, severity, summary }) => ({ id, severity, summary }));
@@ -55,8 +68,16 @@ export function lintCommand(): Command {
     try {
       if (connect) db = await ctx.database(env);
       let batches: MigrationFile[][];
+      if (files.length > 0 && opts.changedSince) {
+        throw new UsageError("Name files or use --changed-since, not both");
+      }
       if (files.length > 0) batches = [await namedMigrations(files)];
-      else {
+      else if (opts.changedSince) {
+        const all = await discoverMigrations(env.migrationsDir, relative(env.projectDir, env.migrationsDir));
+        const changed = new Set(await changedSince(env.projectDir, opts.changedSince, env.migrationsDir));
+        const touched = all.filter((m) => changed.has(m.upPath) || (m.downPath && changed.has(m.downPath)));
+        batches = [touched];
+      } else {
         const all = await discoverMigrations(env.migrationsDir, relative(env.projectDir, env.migrationsDir));
         batches = db ? [await pendingOf(db, env, all)] : all.map((m) => [m]);
       }
@@ -69,6 +90,14 @@ export function lintCommand(): Command {
         allowed: results.reduce((n, r) => n + r.summary.allowed, 0),
       };
       const linted = batches.reduce((n, b) => n + b.length, 0);
+      if (ctx.opts.format === "github") {
+        const top = await gitTopLevel(env.projectDir).catch(() => undefined);
+        const shown = (file: string) => top ? relative(top, resolve(file, env.projectDir)) : file;
+        for (const f of findings) writeStdout(githubAnnotation(f, shown(f.file)) + "\n");
+        ctx.out.info(renderSummary(summary, linted));
+        setExitCode(summary.errors > 0 ? EXIT.failure : EXIT.ok);
+        return;
+      }
       ctx.out.result(
         { findings, summary },
         () => renderFindings(findings, summary, linted, ctx.out.paint.bind(ctx.out)),
@@ -124,6 +153,22 @@ async function pendingOf(db: Database, env: Environment, all: MigrationFile[]): 
   return all.filter((f) => pending.has(f.version));
 }
 
+/** `::error file=…,line=…,col=…,title=…::message`, escaped as GitHub's workflow commands require. */
+export function githubAnnotation(f: LintFinding, file: string): string {
+  const data = (s: string) => s.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+  const prop = (s: string) => data(s).replaceAll(":", "%3A").replaceAll(",", "%2C");
+  const level = f.allowed ? "notice" : f.severity === "error" ? "error" : "warning";
+  const title = `confiture lint [${f.rule}]${f.allowed ? " allowed" : ""}`;
+  const body = `${f.message}\nwhy: ${f.why}\nfix: ${f.fix}${f.allowed ? `\nallowed: ${f.reason}` : ""}`;
+  return `::${level} file=${prop(file)},line=${f.line},col=${f.column},title=${prop(title)}::${data(body)}`;
+}
+
+function renderSummary(summary: { errors: number; warnings: number; allowed: number }, linted: number): string {
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  return `${plural(summary.errors, "error")}, ${plural(summary.warnings, "warning")}, ` +
+    `${summary.allowed} allowed in ${plural(linted, "migration")}.`;
+}
+
 function renderFindings(
   findings: LintFinding[],
   summary: { errors: number; warnings: number; allowed: number },
@@ -145,7 +190,5 @@ function renderFindings(
     if (f.allowed) lines.push(`  allowed: ${f.reason}`);
     return lines.join("\n");
   });
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
-  return `${blocks.join("\n\n")}\n\n${plural(summary.errors, "error")}, ${plural(summary.warnings, "warning")}, ` +
-    `${summary.allowed} allowed in ${plural(linted, "migration")}.`;
+  return `${blocks.join("\n\n")}\n\n${renderSummary(summary, linted)}`;
 }
