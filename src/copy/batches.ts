@@ -11,6 +11,7 @@ import { quoteIdent } from "../db/quote.ts";
 import { MigrationError } from "../errors.ts";
 import { advanceCheckpointStatement, checkpointTable } from "./checkpoint.ts";
 import { CopyRowTap, decodeCopyRow } from "./copy_text.ts";
+import type { Endpoints } from "./ends.ts";
 import { showName } from "./mapping.ts";
 import { qualified, type TablePlan } from "./plan.ts";
 import { keyAfter, keyArray, keyOrder, selectList, targetColumnList, whereFilter } from "./sql.ts";
@@ -19,12 +20,6 @@ import { keyAfter, keyArray, keyOrder, selectList, targetColumnList, whereFilter
 export interface BatchOptions {
   staging: string;
   batchSize: number;
-}
-
-/** The two ends of a copy. */
-export interface Endpoints {
-  source: Database;
-  target: Database;
 }
 
 /** The foreign table for a source table in the staging schema. */

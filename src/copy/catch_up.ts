@@ -11,7 +11,8 @@ import type { EventSink } from "../events.ts";
 import { readCheckpoint, recordCatchUp } from "./checkpoint.ts";
 import { readTable } from "./catalog.ts";
 import { showName } from "./mapping.ts";
-import { batchFailure, type Endpoints, sourceNow, stagingTable } from "./batches.ts";
+import { batchFailure, sourceNow, stagingTable } from "./batches.ts";
+import { assertDistinctEnds, type Endpoints } from "./ends.ts";
 import { qualified, type Strategy, type TablePlan } from "./plan.ts";
 import {
   conflictTarget,
@@ -91,6 +92,7 @@ export async function catchUpTable(
 ): Promise<TableCatchUpResult> {
   const started = performance.now();
   const name = showName(plan.target);
+  await assertDistinctEnds(ends);
   const checkpoint = await readCheckpoint(ends.target, options.staging, plan.target);
   if (!checkpoint?.done) {
     throw new MigrationError(

@@ -20,7 +20,9 @@ import { type SequenceSync, syncSequences } from "./sequences.ts";
 import { showName } from "./mapping.ts";
 import { qualified, type Strategy, type TablePlan } from "./plan.ts";
 import { whereFilter } from "./sql.ts";
-import { type Batcher, batchFailure, copyBatcher, type Endpoints, fdwBatcher, sourceNow } from "./batches.ts";
+import { type Batcher, batchFailure, copyBatcher, fdwBatcher, sourceNow } from "./batches.ts";
+import { assertDistinctEnds, type Endpoints } from "./ends.ts";
+import { restartTables } from "./restart.ts";
 
 /** Options for {@link migrateTable}. */
 export interface MigrateOptions {
@@ -30,7 +32,10 @@ export interface MigrateOptions {
   throttleMs: number;
   /** Continue from the checkpoint instead of refusing to touch a started table. */
   resume: boolean;
-  /** Empty the target table and start over (the caller confirms on protected targets). */
+  /**
+   * Empty the target table and start over (the caller confirms on protected targets). Tables
+   * that reference each other are emptied together with {@link restartTables} first.
+   */
   restart: boolean;
   onEvent: EventSink;
 }
@@ -61,10 +66,11 @@ export async function migrateTable(
   const started = performance.now();
   const name = showName(plan.target);
   const { source, target } = ends;
+  await assertDistinctEnds(ends);
   await ensureCheckpointTable(target, options.staging);
   let checkpoint = await readCheckpoint(target, options.staging, plan.target);
   if (options.restart) {
-    await target.exec(`TRUNCATE ${qualified(plan.target)}`);
+    await restartTables(target, options.staging, [plan]);
     checkpoint = undefined;
   } else if (checkpoint && !options.resume) {
     throw new MigrationError(

@@ -10,10 +10,12 @@ import type { ServerTarget } from "../../db/url.ts";
 import { EXIT, UsageError } from "../../errors.ts";
 import {
   analyzeTables,
+  assertDistinctEnds,
   catchUpTable,
   checkSinceColumn,
   cleanupForeignServer,
   migrateTable,
+  restartTables,
   setupForeignServer,
   type Strategy,
   type TableCatchUpResult,
@@ -137,6 +139,9 @@ function migrateCommand(): Command {
     const plans = await plansFor(ctx, s, opts.strategy as Strategy | undefined);
     if (opts.restart) {
       await ctx.confirmDestructive(s.targetEnv, `Empty ${plans.map((p) => p.target.name).join(", ")} and copy again`);
+      await assertDistinctEnds(s);
+      // Emptied together, so tables that reference each other can be restarted.
+      await restartTables(s.target, s.staging, plans);
     }
     const onEvent = progressRenderer(ctx);
     const results: TableMigrateResult[] = [];
@@ -148,7 +153,7 @@ function migrateCommand(): Command {
           batchSize: opts.batchSize ?? s.settings.batch_size,
           throttleMs: opts.throttleMs ?? s.settings.throttle,
           resume: Boolean(opts.resume),
-          restart: Boolean(opts.restart),
+          restart: false,
           onEvent,
         }),
       );
