@@ -7,15 +7,18 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
-import { MigrationError } from "../errors.ts";
+import { ConnectionError, MigrationError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
 import {
   type Checkpoint,
   ensureCheckpointTable,
   finishCheckpoint,
   readCheckpoint,
+  recordCheckpointError,
   startCheckpoint,
 } from "./checkpoint.ts";
+import { CopyInterruptedError } from "./interrupted.ts";
+import { DEFAULT_TARGET_LOCK_TIMEOUT_MS, isLockTimeout, lockTimeout, waitForTableLock } from "./target_lock.ts";
 import { type SequenceSync, syncSequences } from "./sequences.ts";
 import { showName } from "./mapping.ts";
 import { qualified, type Strategy, type TablePlan } from "./plan.ts";
@@ -30,6 +33,8 @@ export interface MigrateOptions {
   batchSize: number;
   /** Pause between batches, in milliseconds. */
   throttleMs: number;
+  /** Bound on every lock wait on the target, in ms (default 30 s). */
+  lockTimeoutMs?: number;
   /** Continue from the checkpoint instead of refusing to touch a started table. */
   resume: boolean;
   /**
@@ -69,8 +74,12 @@ export async function migrateTable(
   await assertDistinctEnds(ends);
   await ensureCheckpointTable(target, options.staging);
   let checkpoint = await readCheckpoint(target, options.staging, plan.target);
+  // Before anything reads or writes the table: a lock held elsewhere is announced, not waited on in silence.
+  if (!options.restart && !checkpoint?.done) {
+    await waitForTableLock(target, plan.target, "ROW EXCLUSIVE", lockOptions(options));
+  }
   if (options.restart) {
-    await restartTables(target, options.staging, [plan]);
+    await restartTables(target, options.staging, [plan], lockOptions(options));
     checkpoint = undefined;
   } else if (checkpoint && !options.resume) {
     throw new MigrationError(
@@ -122,8 +131,8 @@ export async function migrateTable(
     : copyBatcher(ends, plan, options);
   try {
     for (;;) {
-      const { n, lastKey } = await batcher.next(last).catch((e) => {
-        throw batchFailure(e, name, last);
+      const { n, lastKey } = await batcher.next(last).catch(async (e) => {
+        throw await stopped(ends, plan, options, e, { rows: done, total, lastKey: last });
       });
       if (n > 0) {
         batches++;
@@ -155,6 +164,34 @@ export async function migrateTable(
     sequences,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+function lockOptions(options: MigrateOptions) {
+  return { timeoutMs: options.lockTimeoutMs ?? DEFAULT_TARGET_LOCK_TIMEOUT_MS, onEvent: options.onEvent };
+}
+
+/**
+ * The error a stopped batch ends the run with, after its cause is written to the journal: a
+ * lost connection stays a ConnectionError (exit 3) saying how far the table got, a lock wait
+ * that ran out a LockError (exit 6) naming the holders, anything else a batch failure.
+ */
+async function stopped(
+  ends: Endpoints,
+  plan: TablePlan,
+  options: MigrateOptions,
+  e: unknown,
+  at: { rows: number; total: number; lastKey: string[] | null },
+): Promise<unknown> {
+  const name = showName(plan.target);
+  const cause = e instanceof Error ? e.message : String(e);
+  // The pool opens a fresh connection if the batch's own was lost; an unreachable target keeps
+  // only its checkpoint, which is enough to resume.
+  await recordCheckpointError(ends.target, options.staging, plan.target, cause).catch(() => {});
+  if (isLockTimeout(e)) {
+    return await lockTimeout(ends.target, plan.target, "ROW EXCLUSIVE", lockOptions(options).timeoutMs);
+  }
+  if (e instanceof ConnectionError) return new CopyInterruptedError(ends, e, { table: name, ...at });
+  return batchFailure(e, name, at.lastKey);
 }
 
 /**

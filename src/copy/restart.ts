@@ -6,12 +6,20 @@
  *
  * @module
  */
-import type { Queryable } from "../db/database.ts";
+import type { Database, Queryable } from "../db/database.ts";
 import { quoteLiteral } from "../db/quote.ts";
 import { ConfigError } from "../errors.ts";
+import { silent } from "../events.ts";
 import { checkpointTable, ensureCheckpointTable } from "./checkpoint.ts";
 import { showName } from "./mapping.ts";
 import { qualified, type TablePlan } from "./plan.ts";
+import {
+  DEFAULT_TARGET_LOCK_TIMEOUT_MS,
+  isLockTimeout,
+  lockTimeout,
+  type TableLockOptions,
+  waitForTableLock,
+} from "./target_lock.ts";
 
 /** A foreign key from a table outside the restarted set into one inside it. */
 export interface IncomingReference {
@@ -40,7 +48,12 @@ export async function incomingReferences(target: Queryable, plans: TablePlan[]):
  * transaction. Throws ConfigError (exit 5) naming every referencing table, having changed
  * nothing, when a table outside the set references one of them.
  */
-export async function restartTables(target: Queryable, staging: string, plans: TablePlan[]): Promise<void> {
+export async function restartTables(
+  target: Database,
+  staging: string,
+  plans: TablePlan[],
+  lock: TableLockOptions = { timeoutMs: DEFAULT_TARGET_LOCK_TIMEOUT_MS, onEvent: silent },
+): Promise<void> {
   if (plans.length === 0) return;
   const refs = await incomingReferences(target, plans);
   if (refs.length > 0) {
@@ -60,11 +73,23 @@ export async function restartTables(target: Queryable, staging: string, plans: T
     );
   }
   await ensureCheckpointTable(target, staging);
-  // One simple-query message: the server runs it as one transaction.
-  await target.exec(
-    `TRUNCATE ${plans.map((p) => qualified(p.target)).join(", ")};
-     DELETE FROM ${checkpointTable(staging)} WHERE target_table IN (${
-      plans.map((p) => quoteLiteral(showName(p.target))).join(", ")
-    })`,
-  );
+  for (const p of plans) await waitForTableLock(target, p.target, "ACCESS EXCLUSIVE", lock);
+  const session = await target.reserve();
+  try {
+    await session.exec(
+      `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.round(lock.timeoutMs))};
+       TRUNCATE ${plans.map((p) => qualified(p.target)).join(", ")};
+       DELETE FROM ${checkpointTable(staging)} WHERE target_table IN (${
+        plans.map((p) => quoteLiteral(showName(p.target))).join(", ")
+      }); COMMIT`,
+    );
+  } catch (e) {
+    await session.exec("ROLLBACK").catch(() => {});
+    if (isLockTimeout(e)) {
+      throw await lockTimeout(target, plans[0].target, "ACCESS EXCLUSIVE", lock.timeoutMs);
+    }
+    throw e;
+  } finally {
+    await session.release();
+  }
 }

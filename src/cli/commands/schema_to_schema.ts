@@ -14,12 +14,11 @@ import {
   catchUpTable,
   checkSinceColumn,
   cleanupForeignServer,
-  migrateTable,
+  migrateTables,
   restartTables,
   setupForeignServer,
   type Strategy,
   type TableCatchUpResult,
-  type TableMigrateResult,
   type TableVerifyResult,
   verifyTable,
 } from "../../copy/mod.ts";
@@ -129,6 +128,11 @@ function migrateCommand(): Command {
     .option("--batch-size <n>", "rows per batch (default 10000)", parsePositive("--batch-size"))
     .option("--throttle-ms <ms>", "pause between batches", (v) => parseDurationFlag(v))
     .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]))
+    .option(
+      "--lock-timeout <duration>",
+      "wait this long for a lock on a target table (default 30s)",
+      (v) => parseDurationFlag(v),
+    )
     .option("--resume", "continue tables an earlier run started, from their checkpoints")
     .option("--restart", "empty the target tables and copy them again (destructive)")
     .option("-y, --yes", "do not ask before --restart on a protected target");
@@ -137,27 +141,24 @@ function migrateCommand(): Command {
     if (opts.resume && opts.restart) throw new UsageError("Use either --resume or --restart, not both");
     await using s = await openEnds(ctx);
     const plans = await plansFor(ctx, s, opts.strategy as Strategy | undefined);
+    const onEvent = progressRenderer(ctx);
+    const lockTimeoutMs = opts.lockTimeout ?? s.settings.lock_timeout;
+    for (const plan of plans) if (plan.strategy === "fdw") await requireStaging(s, plan);
     if (opts.restart) {
       await ctx.confirmDestructive(s.targetEnv, `Empty ${plans.map((p) => p.target.name).join(", ")} and copy again`);
       await assertDistinctEnds(s);
       // Emptied together, so tables that reference each other can be restarted.
-      await restartTables(s.target, s.staging, plans);
+      await restartTables(s.target, s.staging, plans, { timeoutMs: lockTimeoutMs, onEvent });
     }
-    const onEvent = progressRenderer(ctx);
-    const results: TableMigrateResult[] = [];
-    for (const plan of plans) {
-      if (plan.strategy === "fdw") await requireStaging(s, plan);
-      results.push(
-        await migrateTable(s, plan, {
-          staging: s.staging,
-          batchSize: opts.batchSize ?? s.settings.batch_size,
-          throttleMs: opts.throttleMs ?? s.settings.throttle,
-          resume: Boolean(opts.resume),
-          restart: false,
-          onEvent,
-        }),
-      );
-    }
+    const results = await migrateTables(s, plans, {
+      staging: s.staging,
+      batchSize: opts.batchSize ?? s.settings.batch_size,
+      throttleMs: opts.throttleMs ?? s.settings.throttle,
+      lockTimeoutMs,
+      resume: Boolean(opts.resume),
+      restart: false,
+      onEvent,
+    });
     const rows = results.reduce((n, r) => n + r.rows, 0);
     ctx.out.result(
       { command: "migrate", rows, tables: results },
