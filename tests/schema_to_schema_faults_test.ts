@@ -50,24 +50,33 @@ function spawn(dir: string, args: string[]) {
   }).spawn();
 }
 
-for (const end of ["source", "target"] as const) {
+const CASES = [
+  { strategy: "copy", end: "source" },
+  { strategy: "copy", end: "target" },
+  // Over the FDW the gate's function runs on the target, so the target backend is the one that waits.
+  { strategy: "fdw", end: "target" },
+] as const;
+
+for (const { strategy, end } of CASES) {
   Deno.test({
     name:
-      `s2s fault: the ${end} backend terminated mid-copy → exit 3, one JSON envelope, journal last_error, --resume finishes`,
+      `s2s fault (${strategy}): the ${end} backend terminated mid-copy → exit 3, one JSON envelope, journal last_error, --resume finishes`,
     ignore: NO_SERVER,
     async fn() {
       await using pair = await freshPair();
       await using p = await project(pair);
-      const gate = await pair.source.db.reserve();
+      if (strategy === "fdw") assertEquals((await runCli(ends("setup"), { cwd: p.dir })).code, 0);
+      const gated = strategy === "fdw" ? pair.target : pair.source;
+      const gate = await gated.db.reserve();
       try {
         await gate.query("SELECT pg_advisory_lock($1)", [GATE]);
-        const child = spawn(p.dir, [...ends("migrate", "--strategy", "copy", "--batch-size", "20"), "-f", "json"]);
+        const child = spawn(p.dir, [...ends("migrate", "--strategy", strategy, "--batch-size", "20"), "-f", "json"]);
         const blocked = await waitForPid(
-          pair.source,
-          `SELECT pid FROM pg_stat_activity WHERE datname = '${pair.source.name}' AND wait_event_type = 'Lock'
+          gated,
+          `SELECT pid FROM pg_stat_activity WHERE datname = '${gated.name}' AND wait_event_type = 'Lock'
               AND wait_event = 'advisory' AND pid <> pg_backend_pid()`,
         );
-        const victim = end === "source" ? blocked : await waitForPid(
+        const victim = end === "source" || strategy === "fdw" ? blocked : await waitForPid(
           pair.target,
           `SELECT pid FROM pg_stat_activity WHERE datname = '${pair.target.name}' AND query LIKE 'COPY %FROM STDIN%'`,
         );
@@ -96,7 +105,7 @@ for (const end of ["source", "target"] as const) {
         const [{ n }] = await pair.target.db.query<{ n: number }>("SELECT count(*)::int AS n FROM tb_user");
         assertEquals(n, 80, "exactly the committed batches are in the target");
 
-        const resumed = await runCli([...ends("migrate", "--strategy", "copy", "--resume"), "-f", "json"], {
+        const resumed = await runCli([...ends("migrate", "--strategy", strategy, "--resume"), "-f", "json"], {
           cwd: p.dir,
         });
         assertEquals(resumed.code, 0, resumed.stdout + resumed.stderr);
