@@ -275,3 +275,37 @@ Deno.test({
     }
   },
 });
+
+for (const strategy of ["copy", "fdw"] as const) {
+  Deno.test({
+    name: `s2s lock (${strategy}): catch-up announces a locked target table and gives up after --lock-timeout (exit 6)`,
+    ignore: NO_SERVER,
+    async fn() {
+      await using pair = await freshPair();
+      await using p = await project(pair, MAPPING);
+      if (strategy === "fdw") assertEquals((await runCli(ends("setup"), { cwd: p.dir })).code, 0);
+      const copied = await runCli(ends("migrate", "--strategy", strategy), { cwd: p.dir });
+      assertEquals(copied.code, 0, copied.stderr);
+      const holder = await pair.target.db.reserve();
+      try {
+        await holder.exec("SET application_name = 'cft-lock-holder'; BEGIN; LOCK TABLE tb_user IN SHARE MODE");
+        const r = await runCli(
+          [...ends("catch-up", "--strategy", strategy, "--tables", "tb_user", "--lock-timeout", "500ms"), "-f", "json"],
+          { cwd: p.dir },
+        );
+        assertEquals(r.code, 6, r.stdout + r.stderr);
+        assertEquals(r.json<{ error: { code: string } }>().error.code, "LOCK_TIMEOUT");
+        assertStringIncludes(
+          r.stderr,
+          `Waiting for a ROW EXCLUSIVE lock on public.tb_user in the target held by pid ${holder.pid}`,
+        );
+        await holder.exec("ROLLBACK");
+        const again = await runCli(ends("catch-up", "--strategy", strategy, "--tables", "tb_user"), { cwd: p.dir });
+        assertEquals(again.code, 0, again.stderr);
+      } finally {
+        await holder.exec("ROLLBACK").catch(() => {});
+        await holder.release();
+      }
+    },
+  });
+}

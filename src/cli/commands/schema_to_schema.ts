@@ -183,6 +183,11 @@ function catchUpCommand(): Command {
     .option("--batch-size <n>", "rows per batch", parsePositive("--batch-size"))
     .option("--throttle-ms <ms>", "pause between batches", (v) => parseDurationFlag(v))
     .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]))
+    .option(
+      "--lock-timeout <duration>",
+      "wait this long for a lock on a target table (default 30s)",
+      (v) => parseDurationFlag(v),
+    )
     .option("--delete", "also delete target rows whose key the source no longer has (destructive)")
     .option("-y, --yes", "do not ask before --delete on a protected target");
   withEnds(cmd).action(async (opts, command) => {
@@ -204,6 +209,7 @@ function catchUpCommand(): Command {
           throttleMs: opts.throttleMs ?? s.settings.throttle,
           maxDeletedKeys: 20,
           applyDeletes: Boolean(opts.delete),
+          lockTimeoutMs: opts.lockTimeout ?? s.settings.lock_timeout,
           onEvent,
         }),
       );
