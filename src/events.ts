@@ -7,8 +7,12 @@
 
 /** A progress event emitted by a long-running library operation. */
 export type ConfitureEvent =
-  | { type: "lock.waiting"; holder?: LockHolder }
-  | { type: "lock.acquired"; waitedMs: number }
+  | {
+    type: "lock.waiting";
+    holder?: LockHolder; /** What is waited for; absent: the migration lock. */
+    resource?: string;
+  }
+  | { type: "lock.acquired"; waitedMs: number; resource?: string }
   | { type: "migration.start"; direction: "up" | "down"; version: string; name: string }
   | { type: "migration.done"; direction: "up" | "down"; version: string; name: string; durationMs: number }
   | { type: "migration.retry"; version: string; name: string; attempt: number; delayMs: number; reason: string }

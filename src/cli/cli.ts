@@ -52,6 +52,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     group: "migrate",
+    name: "adopt",
+    load: async () => (await import("./commands/migrate_adopt.ts")).migrateAdoptCommand(),
+  },
+  {
+    group: "migrate",
     name: "reinit",
     load: async () => (await import("./commands/migrate_reinit.ts")).migrateReinitCommand(),
   },

@@ -62,7 +62,7 @@ export class Output {
     switch (e.type) {
       case "lock.waiting":
         this.info(
-          `Waiting for the migration lock${
+          `Waiting for ${e.resource ?? "the migration lock"}${
             e.holder
               ? ` held by pid ${e.holder.pid} (${e.holder.application_name || "unknown application"}${
                 e.holder.client_addr ? ` from ${e.holder.client_addr}` : ""
@@ -72,7 +72,10 @@ export class Output {
         );
         break;
       case "lock.acquired":
-        if (e.waitedMs > 50) this.info(`Acquired the migration lock after ${e.waitedMs} ms`);
+        // A table lock is announced only after a wait began, so its end is always worth a line.
+        if (e.waitedMs > 50 || e.resource) {
+          this.info(`Acquired ${e.resource ?? "the migration lock"} after ${e.waitedMs} ms`);
+        }
         break;
       case "migration.start":
         this.debug(`${e.direction === "up" ? "Applying" : "Rolling back"} ${e.version}_${e.name}…`);

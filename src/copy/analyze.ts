@@ -7,7 +7,7 @@
 import type { Queryable } from "../db/database.ts";
 import { readCheckpoints } from "./checkpoint.ts";
 import { showName } from "./mapping.ts";
-import type { Endpoints } from "./batches.ts";
+import type { Endpoints } from "./ends.ts";
 import { qualified, type Strategy, type TablePlan } from "./plan.ts";
 
 /** One table's line in the plan. */

@@ -11,6 +11,7 @@ import { quoteIdent } from "../db/quote.ts";
 import { MigrationError } from "../errors.ts";
 import { advanceCheckpointStatement, checkpointTable } from "./checkpoint.ts";
 import { CopyRowTap, decodeCopyRow } from "./copy_text.ts";
+import type { Endpoints } from "./ends.ts";
 import { showName } from "./mapping.ts";
 import { qualified, type TablePlan } from "./plan.ts";
 import { keyAfter, keyArray, keyOrder, selectList, targetColumnList, whereFilter } from "./sql.ts";
@@ -19,12 +20,14 @@ import { keyAfter, keyArray, keyOrder, selectList, targetColumnList, whereFilter
 export interface BatchOptions {
   staging: string;
   batchSize: number;
+  /** `lock_timeout` of the batch sessions, in ms (default 30 s). */
+  lockTimeoutMs?: number;
 }
 
-/** The two ends of a copy. */
-export interface Endpoints {
-  source: Database;
-  target: Database;
+/** The settings every batch session starts with. */
+function sessionSettings(options: BatchOptions): string {
+  const ms = Math.max(1, Math.round(options.lockTimeoutMs ?? 30_000));
+  return `SET synchronous_commit = off; SET lock_timeout = ${ms}`;
 }
 
 /** The foreign table for a source table in the staging schema. */
@@ -94,7 +97,7 @@ export function fdwBatcher(target: Database, plan: TablePlan, options: BatchOpti
     async next(after) {
       if (!session) {
         session = await target.reserve();
-        await session.exec("SET synchronous_commit = off");
+        await session.exec(sessionSettings(options));
       }
       const [row] = await session.query<{ n: number; last: string[] | null }>(
         `WITH b AS (INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)} OVERRIDING SYSTEM VALUE
@@ -114,7 +117,7 @@ export function fdwBatcher(target: Database, plan: TablePlan, options: BatchOpti
     async release() {
       if (!session) return;
       // The connection returns to the pool: give it back with its default commit behaviour.
-      await session.exec("RESET synchronous_commit").catch(() => {});
+      await session.exec("RESET synchronous_commit; RESET lock_timeout").catch(() => {});
       await session.release();
     },
   };
@@ -136,7 +139,7 @@ export function copyBatcher(ends: Endpoints, plan: TablePlan, options: BatchOpti
     async next(after) {
       if (!session) {
         session = await ends.target.reserve();
-        await session.exec("SET synchronous_commit = off");
+        await session.exec(sessionSettings(options));
       }
       const s = session;
       const tap = new CopyRowTap();
@@ -164,7 +167,7 @@ export function copyBatcher(ends: Endpoints, plan: TablePlan, options: BatchOpti
     },
     async release() {
       if (!session) return;
-      await session.exec("RESET synchronous_commit").catch(() => {});
+      await session.exec("RESET synchronous_commit; RESET lock_timeout").catch(() => {});
       await session.release();
     },
   };

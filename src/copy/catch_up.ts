@@ -10,8 +10,10 @@ import { ConfigError, MigrationError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
 import { readCheckpoint, recordCatchUp } from "./checkpoint.ts";
 import { readTable } from "./catalog.ts";
+import { DEFAULT_TARGET_LOCK_TIMEOUT_MS, isLockTimeout, lockTimeout, waitForTableLock } from "./target_lock.ts";
 import { showName } from "./mapping.ts";
-import { batchFailure, type Endpoints, sourceNow, stagingTable } from "./batches.ts";
+import { batchFailure, sourceNow, stagingTable } from "./batches.ts";
+import { assertDistinctEnds, type Endpoints } from "./ends.ts";
 import { qualified, type Strategy, type TablePlan } from "./plan.ts";
 import {
   conflictTarget,
@@ -40,6 +42,8 @@ export interface CatchUpOptions {
   maxDeletedKeys: number;
   /** Also delete those rows from the target (the caller confirms on protected targets). */
   applyDeletes: boolean;
+  /** Bound on every lock wait on the target, in ms (default 30 s). */
+  lockTimeoutMs?: number;
   onEvent: EventSink;
 }
 
@@ -91,6 +95,7 @@ export async function catchUpTable(
 ): Promise<TableCatchUpResult> {
   const started = performance.now();
   const name = showName(plan.target);
+  await assertDistinctEnds(ends);
   const checkpoint = await readCheckpoint(ends.target, options.staging, plan.target);
   if (!checkpoint?.done) {
     throw new MigrationError(
@@ -100,6 +105,8 @@ export async function catchUpTable(
       },
     );
   }
+  const lock = { timeoutMs: options.lockTimeoutMs ?? DEFAULT_TARGET_LOCK_TIMEOUT_MS, onEvent: options.onEvent };
+  await waitForTableLock(ends.target, plan.target, "ROW EXCLUSIVE", lock);
   const startedAt = await sourceNow(ends.source);
   const [{ since }] = await ends.source.query<{ since: string }>(
     "SELECT ($1::timestamptz - $2 * interval '1 millisecond')::text AS since",
@@ -111,7 +118,10 @@ export async function catchUpTable(
   for (;;) {
     const { n, lastKey }: { n: number; lastKey: string[] | null } = await (plan.strategy === "fdw"
       ? fdwUpsert(ends, plan, options, last, changed)
-      : copyUpsert(ends, plan, options, last, changed)).catch((e) => {
+      : copyUpsert(ends, plan, options, last, changed)).catch(async (e) => {
+        if (isLockTimeout(e)) {
+          throw await lockTimeout(ends.target, plan.target, "ROW EXCLUSIVE", lock.timeoutMs);
+        }
         throw batchFailure(e, name, last);
       });
     rows += n;
@@ -155,6 +165,10 @@ function changedSelect(plan: TablePlan, from: string, after: string[] | null, li
   } ORDER BY ${keyOrder(plan, "source")} LIMIT ${limit}`;
 }
 
+function lockTimeoutSetting(options: CatchUpOptions): number {
+  return Math.max(1, Math.round(options.lockTimeoutMs ?? DEFAULT_TARGET_LOCK_TIMEOUT_MS));
+}
+
 async function fdwUpsert(
   ends: Endpoints,
   plan: TablePlan,
@@ -164,17 +178,20 @@ async function fdwUpsert(
 ): Promise<{ n: number; lastKey: string[] | null }> {
   // RETURNING reports target values; the batch's last key is read from the source rows instead,
   // so the next batch starts after the right source row even when upserts change nothing.
-  const [row] = await ends.target.query<{ n: number; last: string[] | null }>(
-    `WITH s AS MATERIALIZED (${
-      changedSelect(plan, stagingTable(options.staging, plan), after, options.batchSize, changed)
-    }),
+  const [row] = await ends.target.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL lock_timeout = ${lockTimeoutSetting(options)}`);
+    return await tx.query<{ n: number; last: string[] | null }>(
+      `WITH s AS MATERIALIZED (${
+        changedSelect(plan, stagingTable(options.staging, plan), after, options.batchSize, changed)
+      }),
           u AS (INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)} OVERRIDING SYSTEM VALUE SELECT * FROM s
                 ON CONFLICT ${conflictTarget(plan)} ${upsertAction(plan)} RETURNING 1)
      SELECT (SELECT count(*)::int FROM s) AS n,
             (SELECT ${keyArray(plan, "target", "s")} FROM s ORDER BY ${
-      keyOrder(plan, "target", { desc: true, alias: "s" })
-    } LIMIT 1) AS last, (SELECT count(*) FROM u) AS upserted`,
-  );
+        keyOrder(plan, "target", { desc: true, alias: "s" })
+      } LIMIT 1) AS last, (SELECT count(*) FROM u) AS upserted`,
+    );
+  });
   return { n: row.n, lastKey: row.last };
 }
 
@@ -188,7 +205,7 @@ async function copyUpsert(
   const session = await ends.target.reserve();
   const keyIndex = plan.key.map((k) => plan.columns.findIndex((c) => c.target === k.target));
   try {
-    await session.exec("BEGIN");
+    await session.exec(`BEGIN; SET LOCAL lock_timeout = ${lockTimeoutSetting(options)}`);
     try {
       await session.exec(
         `CREATE TEMP TABLE confiture_catch_up ON COMMIT DROP AS SELECT ${

@@ -24,6 +24,8 @@ export interface Checkpoint {
   copyStartedAt: string | null;
   /** Source clock when the last catch-up began: the lower bound for the next one. */
   caughtUpAt: string | null;
+  /** Why the last run of this table stopped, until a later run finishes it. */
+  lastError: string | null;
 }
 
 /** The quoted checkpoint table. */
@@ -42,7 +44,8 @@ export async function ensureCheckpointTable(db: Queryable, staging: string): Pro
       done boolean NOT NULL DEFAULT false,
       copy_started_at timestamptz,
       caught_up_at timestamptz,
-      updated_at timestamptz NOT NULL DEFAULT now())`);
+      updated_at timestamptz NOT NULL DEFAULT now());
+    ALTER TABLE ${checkpointTable(staging)} ADD COLUMN IF NOT EXISTS last_error text`);
 }
 
 /** Whether the checkpoint table exists (it does not before the first setup or migrate). */
@@ -74,10 +77,12 @@ export async function readCheckpoints(db: Queryable, staging: string): Promise<M
     done: boolean;
     copy_started_at: string | null;
     caught_up_at: string | null;
+    last_error: string | null;
   }>(
     `SELECT target_table, strategy, last_key, rows_copied::text AS rows_copied, done,
-            copy_started_at::text AS copy_started_at, caught_up_at::text AS caught_up_at
-       FROM ${checkpointTable(staging)}`,
+            copy_started_at::text AS copy_started_at, caught_up_at::text AS caught_up_at,
+            to_jsonb(c) ->> 'last_error' AS last_error
+       FROM ${checkpointTable(staging)} c`,
   );
   return new Map(rows.map((r) => [r.target_table, {
     table: r.target_table,
@@ -87,6 +92,7 @@ export async function readCheckpoints(db: Queryable, staging: string): Promise<M
     done: r.done,
     copyStartedAt: r.copy_started_at,
     caughtUpAt: r.caught_up_at,
+    lastError: r.last_error,
   }]));
 }
 
@@ -101,7 +107,8 @@ export async function startCheckpoint(
   await db.query(
     `INSERT INTO ${checkpointTable(staging)} (target_table, strategy, copy_started_at) VALUES ($1, $2, $3::timestamptz)
      ON CONFLICT (target_table) DO UPDATE SET strategy = EXCLUDED.strategy, last_key = NULL, rows_copied = 0,
-       done = false, copy_started_at = EXCLUDED.copy_started_at, caught_up_at = NULL, updated_at = now()`,
+       done = false, copy_started_at = EXCLUDED.copy_started_at, caught_up_at = NULL, last_error = NULL,
+       updated_at = now()`,
     [showName(table), strategy, copyStartedAt],
   );
 }
@@ -140,9 +147,23 @@ export function advanceCheckpointStatement(
 
 /** Mark a table's copy complete. */
 export async function finishCheckpoint(db: Queryable, staging: string, table: QualifiedName): Promise<void> {
-  await db.query(`UPDATE ${checkpointTable(staging)} SET done = true, updated_at = now() WHERE target_table = $1`, [
-    showName(table),
-  ]);
+  await db.query(
+    `UPDATE ${checkpointTable(staging)} SET done = true, last_error = NULL, updated_at = now() WHERE target_table = $1`,
+    [showName(table)],
+  );
+}
+
+/** Remember why a run of this table stopped, for `analyze` and the next run. */
+export async function recordCheckpointError(
+  db: Queryable,
+  staging: string,
+  table: QualifiedName,
+  message: string,
+): Promise<void> {
+  await db.query(
+    `UPDATE ${checkpointTable(staging)} SET last_error = $2, updated_at = now() WHERE target_table = $1`,
+    [showName(table), message],
+  );
 }
 
 /** Record the start of a completed catch-up as the next one's lower bound. */

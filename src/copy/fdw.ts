@@ -13,6 +13,7 @@ import { quoteIdent, quoteLiteral } from "../db/quote.ts";
 import type { ServerTarget } from "../db/url.ts";
 import { ConfigError, ConfitureError, ConnectionError, EXIT } from "../errors.ts";
 import { CHECKPOINT_TABLE, ensureCheckpointTable } from "./checkpoint.ts";
+import { assertDistinctEnds } from "./ends.ts";
 
 /** Where the target server reaches the source, when that differs from how we reach it. */
 export interface FdwAddress {
@@ -67,10 +68,11 @@ export class FdwError extends ConfitureError {
 export async function setupForeignServer(
   target: Database,
   targetInfo: { user: string; database: string },
-  sourceDb: Queryable,
+  sourceDb: Database,
   source: ServerTarget,
   options: SetupOptions,
 ): Promise<SetupResult> {
+  await assertDistinctEnds({ source: sourceDb, target });
   const server = serverName(options.staging);
   const host = options.address?.host ?? source.host;
   const port = options.address?.port ?? source.port;

@@ -36,6 +36,8 @@ export interface TableMapping {
   strategy?: "fdw" | "copy";
   /** The YAML line of the entry, for messages. */
   line?: number;
+  /** The YAML line of its `where:` key. */
+  whereLine?: number;
 }
 
 /** A validated mapping file. */
@@ -139,6 +141,7 @@ export function parseMappingFile(text: string, shownPath: string): MappingFile {
         key: entry.key === undefined ? undefined : Array.isArray(entry.key) ? entry.key : [entry.key],
         strategy: entry.strategy,
         line: lines.get(`tables.${key}`),
+        whereLine: lines.get(`tables.${key}.where`),
       });
     }
     if (problems.length === 0 && tables.length === 0) {

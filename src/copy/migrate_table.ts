@@ -7,20 +7,25 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
-import { MigrationError } from "../errors.ts";
+import { ConnectionError, MigrationError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
 import {
   type Checkpoint,
   ensureCheckpointTable,
   finishCheckpoint,
   readCheckpoint,
+  recordCheckpointError,
   startCheckpoint,
 } from "./checkpoint.ts";
+import { CopyInterruptedError } from "./interrupted.ts";
+import { DEFAULT_TARGET_LOCK_TIMEOUT_MS, isLockTimeout, lockTimeout, waitForTableLock } from "./target_lock.ts";
 import { type SequenceSync, syncSequences } from "./sequences.ts";
 import { showName } from "./mapping.ts";
 import { qualified, type Strategy, type TablePlan } from "./plan.ts";
 import { whereFilter } from "./sql.ts";
-import { type Batcher, batchFailure, copyBatcher, type Endpoints, fdwBatcher, sourceNow } from "./batches.ts";
+import { type Batcher, batchFailure, copyBatcher, fdwBatcher, sourceNow } from "./batches.ts";
+import { assertDistinctEnds, type Endpoints } from "./ends.ts";
+import { restartTables } from "./restart.ts";
 
 /** Options for {@link migrateTable}. */
 export interface MigrateOptions {
@@ -28,9 +33,14 @@ export interface MigrateOptions {
   batchSize: number;
   /** Pause between batches, in milliseconds. */
   throttleMs: number;
+  /** Bound on every lock wait on the target, in ms (default 30 s). */
+  lockTimeoutMs?: number;
   /** Continue from the checkpoint instead of refusing to touch a started table. */
   resume: boolean;
-  /** Empty the target table and start over (the caller confirms on protected targets). */
+  /**
+   * Empty the target table and start over (the caller confirms on protected targets). Tables
+   * that reference each other are emptied together with {@link restartTables} first.
+   */
   restart: boolean;
   onEvent: EventSink;
 }
@@ -61,10 +71,15 @@ export async function migrateTable(
   const started = performance.now();
   const name = showName(plan.target);
   const { source, target } = ends;
+  await assertDistinctEnds(ends);
   await ensureCheckpointTable(target, options.staging);
   let checkpoint = await readCheckpoint(target, options.staging, plan.target);
+  // Before anything reads or writes the table: a lock held elsewhere is announced, not waited on in silence.
+  if (!options.restart && !checkpoint?.done) {
+    await waitForTableLock(target, plan.target, "ROW EXCLUSIVE", lockOptions(options));
+  }
   if (options.restart) {
-    await target.exec(`TRUNCATE ${qualified(plan.target)}`);
+    await restartTables(target, options.staging, [plan], lockOptions(options));
     checkpoint = undefined;
   } else if (checkpoint && !options.resume) {
     throw new MigrationError(
@@ -116,8 +131,8 @@ export async function migrateTable(
     : copyBatcher(ends, plan, options);
   try {
     for (;;) {
-      const { n, lastKey } = await batcher.next(last).catch((e) => {
-        throw batchFailure(e, name, last);
+      const { n, lastKey } = await batcher.next(last).catch(async (e) => {
+        throw await stopped(ends, plan, options, e, { rows: done, total, lastKey: last });
       });
       if (n > 0) {
         batches++;
@@ -149,6 +164,34 @@ export async function migrateTable(
     sequences,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+function lockOptions(options: MigrateOptions) {
+  return { timeoutMs: options.lockTimeoutMs ?? DEFAULT_TARGET_LOCK_TIMEOUT_MS, onEvent: options.onEvent };
+}
+
+/**
+ * The error a stopped batch ends the run with, after its cause is written to the journal: a
+ * lost connection stays a ConnectionError (exit 3) saying how far the table got, a lock wait
+ * that ran out a LockError (exit 6) naming the holders, anything else a batch failure.
+ */
+async function stopped(
+  ends: Endpoints,
+  plan: TablePlan,
+  options: MigrateOptions,
+  e: unknown,
+  at: { rows: number; total: number; lastKey: string[] | null },
+): Promise<unknown> {
+  const name = showName(plan.target);
+  const cause = e instanceof Error ? e.message : String(e);
+  // The pool opens a fresh connection if the batch's own was lost; an unreachable target keeps
+  // only its checkpoint, which is enough to resume.
+  await recordCheckpointError(ends.target, options.staging, plan.target, cause).catch(() => {});
+  if (isLockTimeout(e)) {
+    return await lockTimeout(ends.target, plan.target, "ROW EXCLUSIVE", lockOptions(options).timeoutMs);
+  }
+  if (e instanceof ConnectionError) return new CopyInterruptedError(ends, e, { table: name, ...at });
+  return batchFailure(e, name, at.lastKey);
 }
 
 /**

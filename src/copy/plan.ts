@@ -10,6 +10,7 @@ import { DatabaseError } from "../db/errors.ts";
 import { quoteIdent } from "../db/quote.ts";
 import { ConfigError } from "../errors.ts";
 import { assignable, expressionType, readTable, type TableInfo } from "./catalog.ts";
+import { whereProblem } from "./where.ts";
 import { isColumnReference, type MappingFile, type QualifiedName, showName, type TableMapping } from "./mapping.ts";
 
 /** A data path: `INSERT … SELECT` over the foreign tables, or COPY streamed across servers. */
@@ -67,6 +68,14 @@ export async function planTables(
   const plans: TablePlan[] = [];
   for (const m of selected) {
     const where = `${mapping.file}${m.line ? `:${m.line}` : ""}: ${showName(m.target)}`;
+    const whereNotOne = m.where === undefined ? undefined : await whereProblem(m.where);
+    if (whereNotOne) {
+      // Never sent to a server: the text would change the query it is pasted into.
+      problems.push(
+        `${mapping.file}${m.whereLine ? `:${m.whereLine}` : ""}: ${showName(m.target)}: where: ${whereNotOne}`,
+      );
+      continue;
+    }
     const found: string[] = [];
     const plan = await planTable(source, target, m, options.strategy, found);
     problems.push(...found.map((p) => `${where}: ${p}`));
@@ -160,7 +169,7 @@ async function planTable(
 
   if (m.where) {
     try {
-      await sourceDb.query(`SELECT 1 FROM ${qualified(m.source)} WHERE (${m.where}) LIMIT 0`);
+      await sourceDb.query(`SELECT 1 FROM ${qualified(m.source)} WHERE (${m.where}\n) LIMIT 0`);
     } catch (e) {
       if (!(e instanceof DatabaseError)) throw e;
       problems.push(`where fails on the source: ${e.message}`);

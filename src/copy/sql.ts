@@ -80,7 +80,8 @@ export function keyArray(plan: TablePlan, side: Side, alias?: string): string {
 
 /** The source-side filter: the mapping's `where`, or true. */
 export function whereFilter(plan: TablePlan): string {
-  return plan.where ? `(${plan.where})` : "true";
+  // The newline ends a trailing `--` comment inside the filter before the parenthesis.
+  return plan.where ? `(${plan.where}\n)` : "true";
 }
 
 /** `(k1, k2)` as a conflict target for upserts. */

@@ -9,7 +9,7 @@ import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { quoteIdent } from "../db/quote.ts";
 import type { EventSink } from "../events.ts";
 import { showName } from "./mapping.ts";
-import type { Endpoints } from "./batches.ts";
+import type { Endpoints } from "./ends.ts";
 import { qualified, type TablePlan } from "./plan.ts";
 import { keyAfter, keyArray, keyAtOrBefore, keyOrder, whereFilter } from "./sql.ts";
 

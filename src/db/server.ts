@@ -9,6 +9,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
 import type { Database, Queryable, ReservedSession, Row, Session } from "./database.ts";
 import { DatabaseError, normalizeDbError } from "./errors.ts";
+import { ConnectionError } from "../errors.ts";
 import { inTransaction } from "./_transaction.ts";
 import { describeTarget, type ServerTarget } from "./url.ts";
 
@@ -124,8 +125,13 @@ class ServerQueryable implements Session {
     let cancelled = false;
     // postgres.js pauses the socket when the stream's buffer is full and resumes it only from
     // the stream's read(); if the pause lands on the last rows, nothing reads again and the
-    // connection stays paused. Resuming once the stream has ended keeps it usable.
-    const resumeSocket = () => readable?._read?.();
+    // connection stays paused. Resuming once the stream has ended keeps it usable. A lost
+    // connection has no socket left to resume, and postgres.js would throw outside any promise.
+    const resumeSocket = () => {
+      try {
+        readable?._read?.();
+      } catch { /* the connection is gone; its error reaches the stream */ }
+    };
     // postgres.js pushes one chunk per CopyData message (a row). They are gathered into
     // ~64 KiB chunks from 'data' events, with no promise per row; the Node stream is paused
     // while the web stream's queue is full and resumed from pull().
@@ -229,11 +235,42 @@ class ServerQueryable implements Session {
 const COPY_CHUNK = 64 * 1024;
 
 class ServerReserved extends ServerQueryable implements ReservedSession {
+  // Once its connection is lost, a reserved postgres.js connection has no socket, and the next
+  // query would crash the process writing to it: later calls fail with the same error instead.
+  #lost: ConnectionError | undefined;
+
   constructor(sql: postgres.ReservedSql<Record<string, never>>, label: string, readonly pid: number) {
     super(sql, label);
   }
 
-  async execTransaction(statements: readonly string[], options: { oneMessage?: boolean } = {}): Promise<void> {
+  async #guard<T>(run: () => Promise<T>): Promise<T> {
+    if (this.#lost) throw this.#lost;
+    try {
+      return await run();
+    } catch (e) {
+      if (e instanceof ConnectionError) this.#lost = e;
+      throw e;
+    }
+  }
+
+  override query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.#guard(() => super.query<T>(text, params));
+  }
+
+  override exec(text: string): Promise<void> {
+    return this.#guard(() => super.exec(text));
+  }
+
+  override copyIn(text: string, data: ReadableStream<Uint8Array>): Promise<void> {
+    if (this.#lost) return data.cancel().catch(() => {}).then(() => Promise.reject(this.#lost));
+    return this.#guard(() => super.copyIn(text, data));
+  }
+
+  execTransaction(statements: readonly string[], options: { oneMessage?: boolean } = {}): Promise<void> {
+    return this.#guard(() => this.#execTransaction(statements, options));
+  }
+
+  async #execTransaction(statements: readonly string[], options: { oneMessage?: boolean }): Promise<void> {
     if (options.oneMessage) return await this.#execOneMessage(statements);
     // COMMIT rides with the last statement, after a newline that ends any trailing `--`
     // comment. BEGIN travels alone: a syntax error anywhere in a message rejects the whole

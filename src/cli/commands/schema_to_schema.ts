@@ -10,14 +10,15 @@ import type { ServerTarget } from "../../db/url.ts";
 import { EXIT, UsageError } from "../../errors.ts";
 import {
   analyzeTables,
+  assertDistinctEnds,
   catchUpTable,
   checkSinceColumn,
   cleanupForeignServer,
-  migrateTable,
+  migrateTables,
+  restartTables,
   setupForeignServer,
   type Strategy,
   type TableCatchUpResult,
-  type TableMigrateResult,
   type TableVerifyResult,
   verifyTable,
 } from "../../copy/mod.ts";
@@ -127,6 +128,11 @@ function migrateCommand(): Command {
     .option("--batch-size <n>", "rows per batch (default 10000)", parsePositive("--batch-size"))
     .option("--throttle-ms <ms>", "pause between batches", (v) => parseDurationFlag(v))
     .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]))
+    .option(
+      "--lock-timeout <duration>",
+      "wait this long for a lock on a target table (default 30s)",
+      (v) => parseDurationFlag(v),
+    )
     .option("--resume", "continue tables an earlier run started, from their checkpoints")
     .option("--restart", "empty the target tables and copy them again (destructive)")
     .option("-y, --yes", "do not ask before --restart on a protected target");
@@ -135,24 +141,24 @@ function migrateCommand(): Command {
     if (opts.resume && opts.restart) throw new UsageError("Use either --resume or --restart, not both");
     await using s = await openEnds(ctx);
     const plans = await plansFor(ctx, s, opts.strategy as Strategy | undefined);
+    const onEvent = progressRenderer(ctx);
+    const lockTimeoutMs = opts.lockTimeout ?? s.settings.lock_timeout;
+    for (const plan of plans) if (plan.strategy === "fdw") await requireStaging(s, plan);
     if (opts.restart) {
       await ctx.confirmDestructive(s.targetEnv, `Empty ${plans.map((p) => p.target.name).join(", ")} and copy again`);
+      await assertDistinctEnds(s);
+      // Emptied together, so tables that reference each other can be restarted.
+      await restartTables(s.target, s.staging, plans, { timeoutMs: lockTimeoutMs, onEvent });
     }
-    const onEvent = progressRenderer(ctx);
-    const results: TableMigrateResult[] = [];
-    for (const plan of plans) {
-      if (plan.strategy === "fdw") await requireStaging(s, plan);
-      results.push(
-        await migrateTable(s, plan, {
-          staging: s.staging,
-          batchSize: opts.batchSize ?? s.settings.batch_size,
-          throttleMs: opts.throttleMs ?? s.settings.throttle,
-          resume: Boolean(opts.resume),
-          restart: Boolean(opts.restart),
-          onEvent,
-        }),
-      );
-    }
+    const results = await migrateTables(s, plans, {
+      staging: s.staging,
+      batchSize: opts.batchSize ?? s.settings.batch_size,
+      throttleMs: opts.throttleMs ?? s.settings.throttle,
+      lockTimeoutMs,
+      resume: Boolean(opts.resume),
+      restart: false,
+      onEvent,
+    });
     const rows = results.reduce((n, r) => n + r.rows, 0);
     ctx.out.result(
       { command: "migrate", rows, tables: results },
@@ -177,6 +183,11 @@ function catchUpCommand(): Command {
     .option("--batch-size <n>", "rows per batch", parsePositive("--batch-size"))
     .option("--throttle-ms <ms>", "pause between batches", (v) => parseDurationFlag(v))
     .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]))
+    .option(
+      "--lock-timeout <duration>",
+      "wait this long for a lock on a target table (default 30s)",
+      (v) => parseDurationFlag(v),
+    )
     .option("--delete", "also delete target rows whose key the source no longer has (destructive)")
     .option("-y, --yes", "do not ask before --delete on a protected target");
   withEnds(cmd).action(async (opts, command) => {
@@ -198,6 +209,7 @@ function catchUpCommand(): Command {
           throttleMs: opts.throttleMs ?? s.settings.throttle,
           maxDeletedKeys: 20,
           applyDeletes: Boolean(opts.delete),
+          lockTimeoutMs: opts.lockTimeout ?? s.settings.lock_timeout,
           onEvent,
         }),
       );

@@ -19,6 +19,8 @@ export const schematoschemaSection = obj({
   batch_size: withDefault(int({ min: 1, max: 10_000_000 }), 10_000),
   /** Pause between batches, to leave headroom for production traffic. */
   throttle: withDefault(duration(), 0),
+  /** Bound on every lock wait on the target (announced on stderr while it lasts). */
+  lock_timeout: withDefault(duration(), 30_000),
   /** Default data path for every table. */
   strategy: withDefault(oneOf(["fdw", "copy"] as const), "fdw" as "fdw" | "copy"),
 });
