@@ -5,10 +5,10 @@
  * @module
  */
 import { bool, duration, either, int, list, obj, oneOf, section, type Spec, str, withDefault } from "./validate.ts";
-import { buildSection } from "./sections/build.ts";
-import { syncSection } from "./sections/sync.ts";
-import { schematoschemaSection } from "./sections/schema_to_schema.ts";
-import { lintSection } from "./sections/lint.ts";
+import { type BuildSection, buildSection } from "./sections/build.ts";
+import { type SyncSection, syncSection } from "./sections/sync.ts";
+import { type SchemaToSchemaSection, schematoschemaSection } from "./sections/schema_to_schema.ts";
+import { type LintSection, lintSection } from "./sections/lint.ts";
 
 const RESERVED_TABLE_NAMES = new Set([
   "all",
@@ -90,7 +90,51 @@ export const trackingTableSpec: Spec<string> = (v, path, ctx) => {
 
 export { RESERVED_TABLE_NAMES };
 
-const databaseBlock = obj({
+type SslMode = "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full";
+
+/** A `database:` block: the libpq parts under one key. */
+export interface DatabaseBlock {
+  host: string | undefined;
+  port: number | undefined;
+  database: string | undefined;
+  name: string | undefined;
+  user: string | undefined;
+  password: string | undefined;
+  sslmode: SslMode | undefined;
+}
+
+/** The validated raw environment file. */
+export interface EnvironmentFile {
+  name: string | undefined;
+  description: string | undefined;
+  database_url: string | undefined;
+  direct_url: string | undefined;
+  host: string | undefined;
+  port: number | undefined;
+  database: string | DatabaseBlock | undefined;
+  user: string | undefined;
+  password: string | undefined;
+  sslmode: SslMode | undefined;
+  protected: boolean;
+  migrations_dir: string;
+  include_dirs: string[];
+  exclude_dirs: string[];
+  seeds_dir: string;
+  migration: {
+    tracking_table: string;
+    lock_timeout: number;
+    statement_lock_timeout: number;
+    statement_timeout: number;
+    lock_retries: number;
+    allow_out_of_order: boolean;
+  };
+  build: BuildSection;
+  sync: SyncSection;
+  schema_to_schema: SchemaToSchemaSection;
+  lint: LintSection;
+}
+
+const databaseBlock: Spec<DatabaseBlock> = obj({
   host: str(),
   port: int({ min: 1, max: 65535 }),
   database: str(),
@@ -101,7 +145,7 @@ const databaseBlock = obj({
 });
 
 /** Validator for a whole environment file. */
-export const environmentSpec = obj({
+export const environmentSpec: Spec<EnvironmentFile> = obj({
   name: str({ pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, hint: "letters, digits, - and _" }),
   description: str(),
   database_url: str({ nonEmpty: true }),
@@ -137,6 +181,3 @@ export const environmentSpec = obj({
   schema_to_schema: section(schematoschemaSection),
   lint: section(lintSection),
 });
-
-/** The validated raw environment file. */
-export type EnvironmentFile = NonNullable<ReturnType<typeof environmentSpec>>;

@@ -4,7 +4,6 @@
  *
  * @module
  */
-/// <reference lib="deno.worker" />
 import type { FieldRewriter } from "./copy_text.ts";
 import { CopyRowRewriter, rewriteCopyChunk } from "./copy_rewrite.ts";
 import { HmacSha256 } from "./hmac_sha256.ts";
@@ -29,7 +28,14 @@ export type MaskReply = { id: number; data: Uint8Array; rows: number } | { id: n
 
 let ready: Promise<CopyRowRewriter> | undefined;
 
-self.onmessage = async (event: MessageEvent<MaskInit | MaskChunk>) => {
+/** The worker's global scope, typed here instead of with a lib directive (JSR refuses those). */
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<MaskInit | MaskChunk>) => void) | null;
+  postMessage(message: MaskReply, transfer?: Transferable[]): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+
+scope.onmessage = async (event: MessageEvent<MaskInit | MaskChunk>) => {
   const msg = event.data;
   if (msg.type === "init") {
     ready = (async () => {
@@ -51,8 +57,8 @@ self.onmessage = async (event: MessageEvent<MaskInit | MaskChunk>) => {
   }
   try {
     const { data, rows } = rewriteCopyChunk(await ready!, msg.data);
-    self.postMessage({ id: msg.id, data, rows } satisfies MaskReply, [data.buffer]);
+    scope.postMessage({ id: msg.id, data, rows } satisfies MaskReply, [data.buffer]);
   } catch (e) {
-    self.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) } satisfies MaskReply);
+    scope.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) } satisfies MaskReply);
   }
 };

@@ -34,13 +34,16 @@ const ruleSeverities: Spec<Record<string, "error" | "warning" | "off">> = (v, pa
   return ok ? out : undefined;
 };
 
+/** The validated `lint:` section. */
+export interface LintSection {
+  small_table_rows: number;
+  rules: Record<string, "error" | "warning" | "off">;
+}
+
 /** Validator for the `lint:` section. */
-export const lintSection = obj({
+export const lintSection: Spec<LintSection> = obj({
   /** Tables with fewer live rows (pg_class.reltuples) get lock findings as warnings, not errors. */
   small_table_rows: withDefault(int({ min: 0 }), 10_000),
   /** Severity overrides per rule id. */
   rules: withDefault(ruleSeverities, {} as Record<string, "error" | "warning" | "off">),
 });
-
-/** The validated `lint:` section. */
-export type LintSection = NonNullable<ReturnType<typeof lintSection>>;

@@ -4,10 +4,20 @@
  *
  * @module
  */
-import { duration, int, obj, oneOf, str, withDefault } from "../validate.ts";
+import { duration, int, obj, oneOf, type Spec, str, withDefault } from "../validate.ts";
+
+/** The validated `schema_to_schema:` section. */
+export interface SchemaToSchemaSection {
+  mapping_file: string;
+  staging_schema: string;
+  batch_size: number;
+  throttle: number;
+  lock_timeout: number;
+  strategy: "fdw" | "copy";
+}
 
 /** Validator for the `schema_to_schema:` section. */
-export const schematoschemaSection = obj({
+export const schematoschemaSection: Spec<SchemaToSchemaSection> = obj({
   /** The mapping file, relative to the project root. */
   mapping_file: withDefault(str({ nonEmpty: true }), "db/schema_to_schema.yaml"),
   /** The target schema that receives the foreign tables and the checkpoint table. */
@@ -24,6 +34,3 @@ export const schematoschemaSection = obj({
   /** Default data path for every table. */
   strategy: withDefault(oneOf(["fdw", "copy"] as const), "fdw" as "fdw" | "copy"),
 });
-
-/** The validated `schema_to_schema:` section. */
-export type SchemaToSchemaSection = NonNullable<ReturnType<typeof schematoschemaSection>>;

@@ -11,14 +11,18 @@
  *
  * @module
  */
-import { list, obj, str } from "../validate.ts";
+import { list, obj, type Spec, str } from "../validate.ts";
+
+/** The validated `sync:` section. */
+export interface SyncSection {
+  profile: string | undefined;
+  schemas: string[] | undefined;
+  exclude: string[] | undefined;
+}
 
 /** Validator for the `sync:` section. */
-export const syncSection = obj({
+export const syncSection: Spec<SyncSection> = obj({
   profile: str({ nonEmpty: true }),
   schemas: list(str({ nonEmpty: true }), { acceptScalar: true }),
   exclude: list(str({ nonEmpty: true }), { acceptScalar: true }),
 });
-
-/** The validated `sync:` section. */
-export type SyncSection = NonNullable<ReturnType<typeof syncSection>>;
