@@ -7,7 +7,12 @@
 
 /** A progress event emitted by a long-running library operation. */
 export type ConfitureEvent =
-  | { type: "lock.waiting"; holder?: LockHolder }
+  | {
+    type: "lock.waiting";
+    holder?: LockHolder;
+    /** What is waited for, when it is not the migration lock (e.g. a table lock during a sync). */
+    lock?: string;
+  }
   | { type: "lock.acquired"; waitedMs: number }
   | { type: "migration.start"; direction: "up" | "down"; version: string; name: string }
   | { type: "migration.done"; direction: "up" | "down"; version: string; name: string; durationMs: number }
