@@ -9,8 +9,11 @@
 export type ConfitureEvent =
   | {
     type: "lock.waiting";
-    holder?: LockHolder; /** What is waited for; absent: the migration lock. */
+    holder?: LockHolder;
+    /** What is waited for, when it is not the migration lock (e.g. a table lock in schema-to-schema). */
     resource?: string;
+    /** A sync's table-lock wait, already worded with its side and task (rendered with the holder's query start). */
+    lock?: string;
   }
   | { type: "lock.acquired"; waitedMs: number; resource?: string }
   | { type: "migration.start"; direction: "up" | "down"; version: string; name: string }

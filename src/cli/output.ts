@@ -61,6 +61,18 @@ export class Output {
   event(e: ConfitureEvent): void {
     switch (e.type) {
       case "lock.waiting":
+        if (e.lock) {
+          this.info(
+            `Waiting for ${e.lock}${
+              e.holder
+                ? `, held by pid ${e.holder.pid} (${e.holder.application_name || "unknown application"}${
+                  e.holder.client_addr ? ` from ${e.holder.client_addr}` : ""
+                }, query started ${e.holder.query_start ?? "at an unknown time"})`
+                : ""
+            }…`,
+          );
+          break;
+        }
         this.info(
           `Waiting for ${e.resource ?? "the migration lock"}${
             e.holder

@@ -64,7 +64,8 @@ export function normalizeDbError(e: unknown, label: string): unknown {
   if (!(e instanceof Error)) return e;
   const err = e as Error & Record<string, unknown>;
   const code = typeof err.code === "string" ? err.code : undefined;
-  if (code && /^[0-9A-Z]{5}$/.test(code)) {
+  // EPIPE (a write to a connection the server closed) is shaped like an SQLSTATE: test it first.
+  if (code && /^[0-9A-Z]{5}$/.test(code) && code !== "EPIPE") {
     if (CONNECTION_STATES.test(code) && code !== "57P03" || code === "57P01" || code === "57P02") {
       return new ConnectionError(`Cannot connect to ${label}: ${err.message}`, { cause: e });
     }

@@ -94,20 +94,30 @@ function sslOption(mode: ServerTarget["sslmode"]): postgres.Options<Record<strin
 class ServerQueryable implements Session {
   constructor(protected readonly sql: AnySql, readonly label: string) {}
 
+  /** Throws when the connection is known to be gone (see ServerReserved). */
+  protected assertOpen(): void {}
+
+  /** Normalise a driver error; a reserved session also notes one that ended its connection. */
+  protected fail(e: unknown): unknown {
+    return normalizeDbError(e, this.label);
+  }
+
   async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     try {
+      this.assertOpen();
       const rows = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
       return [...rows] as unknown as T[];
     } catch (e) {
-      throw normalizeDbError(e, this.label);
+      throw this.fail(e);
     }
   }
 
   async exec(text: string): Promise<void> {
     try {
+      this.assertOpen();
       await this.sql.unsafe(text).simple();
     } catch (e) {
-      throw normalizeDbError(e, this.label);
+      throw this.fail(e);
     }
   }
 
@@ -116,8 +126,9 @@ class ServerQueryable implements Session {
   }
 
   copyOut(text: string): ReadableStream<Uint8Array> {
-    const label = this.label;
     const sql = this.sql;
+    const assertOpen = () => this.assertOpen();
+    const fail = (e: unknown) => this.fail(e);
     type CopyStream = import("node:stream").Readable & { _read?: () => void };
     let query: (Promise<unknown> & { cancel(): unknown; readable(): Promise<CopyStream> }) | undefined;
     let readable: CopyStream | undefined;
@@ -125,12 +136,15 @@ class ServerQueryable implements Session {
     let cancelled = false;
     // postgres.js pauses the socket when the stream's buffer is full and resumes it only from
     // the stream's read(); if the pause lands on the last rows, nothing reads again and the
-    // connection stays paused. Resuming once the stream has ended keeps it usable. A lost
-    // connection has no socket left to resume, and postgres.js would throw outside any promise.
+    // connection stays paused. Resuming once the stream has ended keeps it usable.
+    // After a lost connection postgres.js has no socket left to resume and throws from an
+    // event handler (an uncaught TypeError); the stream reports the loss on its own.
     const resumeSocket = () => {
       try {
         readable?._read?.();
-      } catch { /* the connection is gone; its error reaches the stream */ }
+      } catch {
+        // the connection is gone
+      }
     };
     // postgres.js pushes one chunk per CopyData message (a row). They are gathered into
     // ~64 KiB chunks from 'data' events, with no promise per row; the Node stream is paused
@@ -150,10 +164,11 @@ class ServerQueryable implements Session {
           size = 0;
         };
         try {
+          assertOpen();
           query = sql.unsafe(text) as unknown as typeof query;
           readable = await query!.readable();
         } catch (e) {
-          controller.error(normalizeDbError(e, label));
+          controller.error(fail(e));
           return;
         }
         readable.on("data", (data: Uint8Array) => {
@@ -178,7 +193,7 @@ class ServerQueryable implements Session {
           ended = true;
           resumeSocket();
           if (cancelled) return;
-          controller.error(normalizeDbError(e, label));
+          controller.error(fail(e));
         });
       },
       async cancel() {
@@ -203,6 +218,12 @@ class ServerQueryable implements Session {
   }
 
   async copyIn(text: string, data: ReadableStream<Uint8Array>): Promise<void> {
+    try {
+      this.assertOpen();
+    } catch (e) {
+      await data.cancel(e).catch(() => {});
+      throw e;
+    }
     const query = this.sql.unsafe(text) as unknown as Promise<unknown> & {
       writable(): Promise<import("node:stream").Writable>;
       reject: (e: unknown) => void;
@@ -227,50 +248,68 @@ class ServerQueryable implements Session {
         throw e;
       }
     } catch (e) {
-      throw normalizeDbError(e, this.label);
+      throw this.fail(e);
     }
   }
 }
 
 const COPY_CHUNK = 64 * 1024;
 
-class ServerReserved extends ServerQueryable implements ReservedSession {
-  // Once its connection is lost, a reserved postgres.js connection has no socket, and the next
-  // query would crash the process writing to it: later calls fail with the same error instead.
-  #lost: ConnectionError | undefined;
+// Driver codes of a dead socket, and the SQLSTATEs a server sends as it ends the session.
+const DEAD_CONNECTION = /^(EPIPE|ECONNRESET|CONNECTION_CLOSED|CONNECTION_DESTROYED|CONNECTION_ENDED|57P0[123])$/;
 
-  constructor(sql: postgres.ReservedSql<Record<string, never>>, label: string, readonly pid: number) {
+/** Whether a raw driver error means the session's connection is over. */
+function endsConnection(e: unknown): boolean {
+  const err = e as { code?: unknown; severity?: unknown } | null;
+  return typeof err?.code === "string" && DEAD_CONNECTION.test(err.code) || err?.severity === "FATAL";
+}
+
+/**
+ * The pool slot behind a reserved session, as postgres.js passes it to a query's `onexecute`.
+ * postgres.js clears `reserved` when the slot's socket closes, and may then reconnect the slot
+ * for another caller.
+ */
+interface PoolSlot {
+  reserved: unknown;
+}
+
+class ServerReserved extends ServerQueryable implements ReservedSession {
+  constructor(
+    sql: postgres.ReservedSql<Record<string, never>>,
+    label: string,
+    readonly pid: number,
+    private readonly slot?: PoolSlot,
+  ) {
     super(sql, label);
   }
 
-  async #guard<T>(run: () => Promise<T>): Promise<T> {
-    if (this.#lost) throw this.#lost;
-    try {
-      return await run();
-    } catch (e) {
-      if (e instanceof ConnectionError) this.#lost = e;
-      throw e;
+  #broken = false;
+
+  /**
+   * The connection is gone: the server closed it (terminated backend, restart, network), or
+   * an operation failed in a way that always ends it, even if the socket has not closed yet.
+   */
+  get lost(): boolean {
+    return this.#broken || (this.slot !== undefined && this.slot.reserved == null);
+  }
+
+  protected override fail(e: unknown): unknown {
+    if (endsConnection(e)) this.#broken = true;
+    return super.fail(e);
+  }
+
+  // postgres.js writes a query on a closed reserved connection to a socket it no longer has:
+  // an uncaught TypeError from a timer, or a query that never settles. Refuse it here instead.
+  protected override assertOpen(): void {
+    if (this.lost) {
+      throw new ConnectionError(`Lost the connection to ${this.label}: the server closed it`, {
+        details: { pid: this.pid },
+      });
     }
   }
 
-  override query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.#guard(() => super.query<T>(text, params));
-  }
-
-  override exec(text: string): Promise<void> {
-    return this.#guard(() => super.exec(text));
-  }
-
-  override copyIn(text: string, data: ReadableStream<Uint8Array>): Promise<void> {
-    if (this.#lost) return data.cancel().catch(() => {}).then(() => Promise.reject(this.#lost));
-    return this.#guard(() => super.copyIn(text, data));
-  }
-
-  execTransaction(statements: readonly string[], options: { oneMessage?: boolean } = {}): Promise<void> {
-    return this.#guard(() => this.#execTransaction(statements, options));
-  }
-
-  async #execTransaction(statements: readonly string[], options: { oneMessage?: boolean }): Promise<void> {
+  async execTransaction(statements: readonly string[], options: { oneMessage?: boolean } = {}): Promise<void> {
+    this.assertOpen();
     if (options.oneMessage) return await this.#execOneMessage(statements);
     // COMMIT rides with the last statement, after a newline that ends any trailing `--`
     // comment. BEGIN travels alone: a syntax error anywhere in a message rejects the whole
@@ -294,8 +333,8 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
       return;
     }
     // The last message failed, so its COMMIT never ran: the block is still open.
-    await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
-    const err = normalizeDbError((settled[failed] as PromiseRejectedResult).reason, this.label);
+    const err = this.fail((settled[failed] as PromiseRejectedResult).reason);
+    if (!this.lost) await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
     if (err instanceof DatabaseError && failed >= 1 && failed <= statements.length) err.statementIndex = failed - 1;
     throw err;
   }
@@ -316,8 +355,8 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
         command?: string;
       };
     } catch (e) {
-      await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
-      const err = normalizeDbError(e, this.label);
+      const err = this.fail(e);
+      if (!this.lost) await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
       if (err instanceof DatabaseError && err.position !== undefined) {
         // Server positions count characters from 1 over the whole message.
         const offset = err.position - 1;
@@ -336,7 +375,9 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
   }
 
   release(): Promise<void> {
-    (this.sql as postgres.ReservedSql<Record<string, never>>).release();
+    // A lost slot is already back in the pool (closed, or reconnected for someone else);
+    // releasing it again would list it as open and idle.
+    if (!this.lost) (this.sql as postgres.ReservedSql<Record<string, never>>).release();
     return Promise.resolve();
   }
 }
@@ -407,13 +448,16 @@ class ServerDatabase extends ServerQueryable implements Database {
     } catch (e) {
       throw normalizeDbError(e, this.label);
     }
-    const session = new ServerReserved(reserved, this.label, 0);
     try {
-      const [row] = await session.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
-      return new ServerReserved(reserved, this.label, Number(row.pid));
+      // `onexecute` hands over the connection the query went to: the slot whose state says
+      // whether this session's connection is still there (it must return true).
+      let slot: PoolSlot | undefined;
+      const onexecute = (c: PoolSlot) => (slot = c, true);
+      const [row] = await reserved.unsafe("SELECT pg_backend_pid() AS pid", [], { onexecute } as never);
+      return new ServerReserved(reserved, this.label, Number(row.pid), slot);
     } catch (e) {
       reserved.release();
-      throw e;
+      throw normalizeDbError(e, this.label);
     }
   }
 

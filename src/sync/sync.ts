@@ -9,7 +9,16 @@ import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { ConfigError, SchemaError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { readSyncCatalog } from "./catalog.ts";
-import { CHECKPOINT_TABLE, clearCheckpoints, ensureCheckpointTable, readCheckpoints } from "./checkpoint.ts";
+import {
+  CHECKPOINT_TABLE,
+  clearCheckpoints,
+  ensureCheckpointTable,
+  readCheckpoints,
+  recordFailure,
+} from "./checkpoint.ts";
+import { SyncConnectionLostError, syncFailure, type SyncProgress } from "./failure.ts";
+import { assertSyncEnds, type SyncEnds } from "./guards.ts";
+import { type LockWatch, watchLockWaits } from "./lock_watch.ts";
 import type { FieldRewriter } from "./copy_text.ts";
 import { HmacSha256 } from "./hmac_sha256.ts";
 import { loadGroup, RowCountMismatchError, sqlName } from "./load.ts";
@@ -17,7 +26,7 @@ import { type PiiFinding, planSync, type SyncPlan, type SyncSelection, type Tabl
 import { compileRule, needsKey, type Rule, type StrategyName } from "./strategies.ts";
 
 /** Options for {@link syncDatabases}. */
-export interface SyncOptions extends SyncSelection {
+export interface SyncOptions extends SyncSelection, SyncEnds {
   /** Masking rules by `schema.table.column` (usually from the profile). */
   rules: ReadonlyMap<string, Rule>;
   /** `--anonymize` flags. */
@@ -34,7 +43,12 @@ export interface SyncOptions extends SyncSelection {
   allowUnmasked?: boolean;
   /** Bare table names never synced (Confiture's own tracking tables). */
   ignoreTables?: readonly string[];
-  /** Receives `progress`, `info` and `warning` events. */
+  /**
+   * How long one statement may wait for a lock, on either side, before the sync stops with
+   * LockError (exit 6); default 30 s. Waits are reported as `lock.waiting` events meanwhile.
+   */
+  lockTimeoutMs?: number;
+  /** Receives `progress`, `lock.waiting`, `info` and `warning` events. */
   onEvent?: EventSink;
   /** Rows between two progress events of a table (default 50,000). */
   progressEvery?: number;
@@ -69,7 +83,9 @@ export interface SyncReport {
   unmasked_pii: PiiFinding[];
 }
 
-export { RowCountMismatchError };
+export { RowCountMismatchError, SyncConnectionLostError };
+
+const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
 /**
  * Read both catalogs and build the plan, throwing when data must not move: schema
@@ -132,6 +148,12 @@ export async function checkSync(source: Queryable, target: Queryable, options: S
  * Sync `source` into `target`. The target must already have the schema. A server source
  * uses two connections of its pool when it has them: one streams the tables, the other counts
  * their rows on the same snapshot meanwhile (with one connection, counts run before each COPY).
+ * A spare session on each server watches for lock waits.
+ *
+ * Refused before anything is read: a protected target, and a target that is the source under
+ * another spelling (ConfigError `SYNC_PROTECTED_TARGET`, `SAME_DATABASE`). A lost connection
+ * throws SyncConnectionLostError (exit 3), a lock wait past `lockTimeoutMs` LockError (exit 6);
+ * both name the finished and unfinished tables, which the checkpoint table records too.
  *
  * @example
  * ```ts
@@ -146,6 +168,7 @@ export async function checkSync(source: Queryable, target: Queryable, options: S
 export async function syncDatabases(source: Database, target: Database, options: SyncOptions): Promise<SyncReport> {
   const started = performance.now();
   const emit = options.onEvent ?? silent;
+  await assertSyncEnds(source, target, options);
   const plan = await checkSync(source, target, options);
   const warnings = [...plan.warnings];
   if (options.key && options.key.length < 16) warnings.push("the anonymization key is shorter than 16 bytes");
@@ -185,16 +208,53 @@ export async function syncDatabases(source: Database, target: Database, options:
     return finish(report, started);
   }
 
+  const lockTimeoutMs = Math.max(1, Math.round(options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS));
+  const done = new Map<string, number>();
+  const at: SyncProgress = {
+    sourceSide: `the source${options.sourceName ? ` (${options.sourceName})` : ""}`,
+    targetSide: `the target${options.targetName ? ` (${options.targetName})` : ""}`,
+    sourceLabel: source.label,
+    targetLabel: target.label,
+    doing: "starting",
+    done: [],
+    pending: order,
+    lockTimeoutMs,
+    lastWait: {},
+  };
+  const progress = () => {
+    at.done = order.filter((k) => done.has(k) || report.tables.some((t) => t.name === k));
+    at.pending = order.filter((k) => !at.done.includes(k));
+    return at;
+  };
   const src = await source.reserve();
   let tgt: ReservedSession | undefined;
   let counter: ReservedSession | undefined;
+  const watches: { side: "source" | "target"; watch: LockWatch }[] = [];
+  let failure: { error: unknown } | undefined;
   try {
     tgt = await target.reserve();
+    // A lock held by someone else makes a statement fail after lockTimeoutMs instead of
+    // waiting forever; the watches below say meanwhile who holds it.
+    await tgt.exec(`SET lock_timeout = ${lockTimeoutMs}`);
     // One snapshot for every table, so counts and COPY agree and FKs line up across tables.
-    await src.exec(SOURCE_BEGIN);
-    counter = await snapshotCounter(source, src);
+    at.doing = "opening the source snapshot";
+    await src.exec(sourceBegin(lockTimeoutMs));
+    counter = await snapshotCounter(source, src, lockTimeoutMs);
+    const watched = [
+      { side: "target", db: target, pids: [tgt.pid] },
+      { side: "source", db: source, pids: counter ? [src.pid, counter.pid] : [src.pid] },
+    ] as const;
+    for (const { side, db, pids } of watched) {
+      const watch = await watchLockWaits(db, pids, {
+        doing: () => at.doing,
+        emit,
+        side: side === "target" ? at.targetSide : at.sourceSide,
+        reserve: (d) => reserveSoon(d, 1_000),
+      });
+      if (watch) watches.push({ side, watch });
+    }
+    at.doing = "preparing the checkpoint table";
     await ensureCheckpointTable(tgt);
-    const done = new Map<string, number>();
     if (options.resume) {
       for (const c of await readCheckpoints(tgt)) {
         if (c.source === source.label) done.set(c.table, c.rows);
@@ -204,6 +264,7 @@ export async function syncDatabases(source: Database, target: Database, options:
     const pending = order.filter((k) => !done.has(k));
     // Empty every table still to load in one statement, without CASCADE: a referencing table
     // outside the selection was already reported by the plan.
+    at.doing = `emptying ${pending.join(", ")}`;
     await tgt.transaction(async (tx) => {
       if (options.resume) await clearCheckpoints(tx, pending);
       else await clearCheckpoints(tx);
@@ -215,33 +276,61 @@ export async function syncDatabases(source: Database, target: Database, options:
         for (const t of finished) report.skipped.push({ name: t.key, rows: done.get(t.key)! });
         continue;
       }
+      at.doing = `loading ${group.tables.map((t) => t.key).join(", ")}`;
       const loaded = await loadGroup(src, tgt, group, rewriters, source.label, options, emit, counter);
       report.tables.push(...loaded);
     }
-    await src.exec("COMMIT");
-    await counter?.exec("COMMIT");
+    // Every table is loaded and checkpointed: the read-only source transactions only end.
+    // Losing the source now loses nothing, so it is no failure.
+    for (const session of counter ? [src, counter] : [src]) {
+      await session.exec("COMMIT").catch((e) =>
+        emit({ type: "warning", message: `the source transaction did not end cleanly: ${(e as Error).message}` })
+      );
+    }
   } catch (e) {
     await src.exec("ROLLBACK").catch(() => {});
     await counter?.exec("ROLLBACK").catch(() => {});
-    throw e;
+    for (const { side, watch } of watches) at.lastWait[side] = watch.last();
+    failure = { error: syncFailure(e, progress()) };
   } finally {
+    for (const { watch } of watches) await watch.stop().catch(() => {});
+    await tgt?.exec("RESET lock_timeout").catch(() => {});
     await src.release();
     await counter?.release();
     await tgt?.release();
+  }
+  if (failure) {
+    const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    // Through a pool session, once this run's are back: the target's own may be the one lost.
+    // A second try, in case the pool handed out a connection that died with the first.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const recorded = await target.transaction(async (tx) => {
+        await tx.exec("SET LOCAL lock_timeout = 2000");
+        await recordFailure(tx, at.pending, source.label, message);
+      }).then(() => true, () => false);
+      if (recorded) break;
+    }
+    throw failure.error;
   }
   report.total_rows = report.tables.reduce((n, t) => n + t.rows, 0);
   return finish(report, started);
 }
 
-const SOURCE_BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; " +
-  "SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3";
+function sourceBegin(lockTimeoutMs: number): string {
+  return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL DateStyle = 'ISO, YMD'; " +
+    `SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3; SET LOCAL lock_timeout = ${lockTimeoutMs}`;
+}
 
 /**
  * A second source session on the same snapshot as `src`, so each table's row count runs
  * beside its COPY instead of before it. Undefined for PGlite (one backend) or when the server
  * cannot share the snapshot; counts then run on `src`, before each COPY.
  */
-async function snapshotCounter(source: Database, src: ReservedSession): Promise<ReservedSession | undefined> {
+async function snapshotCounter(
+  source: Database,
+  src: ReservedSession,
+  lockTimeoutMs: number,
+): Promise<ReservedSession | undefined> {
   if (source.backend !== "server") return undefined;
   let snapshot: string;
   try {
@@ -249,7 +338,7 @@ async function snapshotCounter(source: Database, src: ReservedSession): Promise<
   } catch {
     // The failed export aborted the transaction; nothing was read yet, so start it again.
     await src.exec("ROLLBACK");
-    await src.exec(SOURCE_BEGIN);
+    await src.exec(sourceBegin(lockTimeoutMs));
     return undefined;
   }
   let counter: ReservedSession | undefined;
@@ -257,7 +346,9 @@ async function snapshotCounter(source: Database, src: ReservedSession): Promise<
     counter = await reserveSoon(source, 1_000);
     if (!counter) return undefined;
     await counter.exec(
-      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`,
+      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '${
+        snapshot.replaceAll("'", "''")
+      }'; SET LOCAL lock_timeout = ${lockTimeoutMs}`,
     );
     return counter;
   } catch {

@@ -7,7 +7,8 @@
 import { Command } from "@commander-js/extra-typings";
 import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
 import { ProgressRenderer } from "../progress.ts";
-import { ConfigError, EXIT, UsageError } from "../../errors.ts";
+import { EXIT, UsageError } from "../../errors.ts";
+import { parseDurationFlag } from "./_options.ts";
 import type { Environment } from "../../config/environment.ts";
 import { getEnv } from "../../platform/env.ts";
 import { animationEnabled } from "../output.ts";
@@ -38,7 +39,7 @@ export function syncCommand(): Command {
   const cmd = new Command("sync")
     .description("copy data between environments, anonymizing PII on the way (the target keeps its schema)")
     .option("--from <env>", "source environment (db/environments/<env>.yaml)")
-    .option("--to <env>", "target environment; never a protected one")
+    .option("--to <env>", "target environment; never a protected one, nor the source under another name")
     .option("--schemas <list>", "comma-separated schemas to copy (default: every user schema)", csv)
     .option("--tables <globs>", "comma-separated table globs to copy, e.g. 'tb_*,app.orders'", csv)
     .option("--exclude <globs>", "comma-separated table globs to skip", csv)
@@ -48,19 +49,17 @@ export function syncCommand(): Command {
     .option("--dry-run", "check and show the plan; change nothing")
     .option("--allow-unmasked", "copy PII-looking columns that have no rule")
     .option("--workers <n>", "mask large tables on N worker threads (default 0; ~60 MB each)", parseWorkers)
+    .option(
+      "--lock-timeout <duration>",
+      "give up waiting for a table lock after this long (default 30s)",
+      parseDurationFlag,
+    )
     .option("--project-dir <dir>", "project root that relative paths start from (default: .)");
   withFormatOption(cmd).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     if (!opts.from || !opts.to) throw new UsageError("sync needs --from <env> and --to <env>");
     const from = await ctx.namedEnvironment(opts.from);
     const to = await ctx.namedEnvironment(opts.to);
-    if (to.protected) {
-      throw new ConfigError(`Refusing to sync into protected environment "${to.name}"`, {
-        code: "SYNC_PROTECTED_TARGET",
-        hint: "A protected environment is never a sync target; choose another --to",
-      });
-    }
-    if (from.databaseUrl === to.databaseUrl) throw new UsageError("--from and --to are the same database");
     const profile = await profileFor(from, opts.profile);
     const selection = selectionFor(from, opts);
     const key = getEnv(profile.keyEnv);
@@ -84,6 +83,10 @@ export function syncCommand(): Command {
         dryRun: opts.dryRun,
         allowUnmasked: opts.allowUnmasked,
         workers: opts.workers,
+        sourceName: from.name,
+        targetName: to.name,
+        targetProtected: to.protected,
+        lockTimeoutMs: opts.lockTimeout,
         ignoreTables: [from.migration.trackingTable.name, to.migration.trackingTable.name],
         onEvent: (e) => {
           if (!progress.event(e)) {
