@@ -6,7 +6,7 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
-import type { ColumnCategory } from "./strategies.ts";
+import type { ColumnCategory, SampledLeaf, TypeShape } from "./rule.ts";
 
 /** One column of a table. */
 export interface SyncColumn {
@@ -23,6 +23,10 @@ export interface SyncColumn {
   unique: boolean;
   /** The sequence behind an identity or serial column, schema-qualified and quoted. */
   sequence?: string;
+  /** Arrays, composites, json/jsonb, hstore: what the value holds (set by `readColumnShapes`). */
+  shape?: TypeShape;
+  /** json/jsonb and hstore positions seen in the data (set by `sampleNested`, source only). */
+  samples?: SampledLeaf[];
 }
 
 /** One table (or partitioned table). */

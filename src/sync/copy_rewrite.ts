@@ -114,7 +114,9 @@ export class CopyRowRewriter {
           if (b === BACKSLASH) escaped = 1;
           e++;
         }
-        if (col === indexes[k]) {
+        // An empty field stays empty: it is copied as it is, like an unmasked one.
+        if (col === indexes[k] && e === field) k++;
+        else if (col === indexes[k]) {
           if (fields === this.#starts.length) this.#grow();
           this.#starts[fields] = field;
           this.#ends[fields] = e;

@@ -7,7 +7,9 @@
  */
 import type { SyncCatalog, SyncColumn, SyncForeignKey, SyncTable } from "./catalog.ts";
 import { loadOrder } from "./order.ts";
-import { defaultRuleFor, detectPii, type PiiKind } from "./pii.ts";
+import { defaultRuleFor } from "./pii.ts";
+import { findUnmaskedPii, type PiiFinding } from "./pii_coverage.ts";
+import { ruleTargetProblems } from "./rule_targets.ts";
 import { checkRule, type MaskedColumn, type Rule, type StrategyName } from "./strategies.ts";
 
 /** Which tables to sync. Globs use `*` and `?` and match `schema.table` or `table`. */
@@ -68,12 +70,7 @@ export interface LoadGroup {
   foreignKeys: SyncForeignKey[];
 }
 
-/** A column that looks like personal data and has no rule. */
-export interface PiiFinding {
-  column: string;
-  kind: PiiKind;
-  type: string;
-}
+export type { PiiFinding };
 
 /** The full plan. A sync runs only when `mismatches` and `problems` are empty. */
 export interface SyncPlan {
@@ -127,17 +124,10 @@ export function planSync(source: SyncCatalog, target: SyncCatalog, options: Plan
     }
     const rule = flag.strategy
       ? { strategy: flag.strategy, options: {} }
-      : defaultRuleFor(col.name, col.category, col.notNull);
+      : defaultRuleFor(col.name, col.category, col.notNull, col.shape);
     rules.set(flag.column, { ...rule, origin: "--anonymize" });
   }
-  for (const [column, rule] of rules) {
-    const dot = column.lastIndexOf(".");
-    const table = source.tables.get(column.slice(0, dot));
-    if (!table) warnings.push(`${column} (${rule.origin}): no such table in the source; rule unused`);
-    else if (!table.columns.some((c) => c.name === column.slice(dot + 1))) {
-      problems.push(`${column} (${rule.origin}): no such column in the source`);
-    }
-  }
+  problems.push(...ruleTargetProblems(rules, source, options.schemas));
 
   const plans = new Map<string, TablePlan>();
   for (const src of selected) {
@@ -167,11 +157,9 @@ export function planSync(source: SyncCatalog, target: SyncCatalog, options: Plan
     copied.forEach((c, index) => {
       const qualified = `${src.key}.${c.name}`;
       const rule = rules.get(qualified);
-      if (!rule) {
-        const kind = detectPii(c.name, c.category);
-        if (kind) unmaskedPii.push({ column: qualified, kind, type: c.type });
-        return;
-      }
+      // The source column carries the sampled json/hstore values the check looks at.
+      unmaskedPii.push(...findUnmaskedPii(src.key, src.name, src.columns.find((s) => s.name === c.name)!, rule));
+      if (!rule) return;
       const column: MaskedColumn = {
         qualified,
         type: c.type,
@@ -179,6 +167,7 @@ export function planSync(source: SyncCatalog, target: SyncCatalog, options: Plan
         maxLength: c.maxLength,
         notNull: c.notNull,
         unique: c.unique,
+        shape: c.shape,
       };
       const checked = checkRule(rule, column);
       problems.push(...checked.problems);

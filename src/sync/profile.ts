@@ -8,6 +8,10 @@
  *   public.tb_user.email: email
  *   public.tb_user.first_name: { strategy: name, part: first }
  *   tb_user.phone: { strategy: phone, format: "+1 555 ### ####" }   # schema defaults to public
+ *   tb_user.emails: { strategy: email, each: true }                  # every element of a text[]
+ *   tb_user.contact: { json: { "$.email": email, "$.phones[*]": phone } }
+ *   tb_user.attrs: { hstore: { email: email } }
+ *   tb_user.home: { fields: { street: { strategy: address, part: street } } }   # a composite
  * ```
  *
  * @module
@@ -17,7 +21,8 @@ import { keyLines } from "../config/yaml_lines.ts";
 import { ConfigError } from "../errors.ts";
 import { readTextIfExists } from "../platform/fs.ts";
 import { int, obj, oneOf, type Problem, record, required, type Spec, str } from "../config/validate.ts";
-import { type Rule, STRATEGY_NAMES, type StrategyName } from "./strategies.ts";
+import { parseJsonPath } from "./json_path.ts";
+import { type JsonStep, type Rule, STRATEGY_NAMES, type StrategyName } from "./rule.ts";
 
 /** The default environment variable holding the anonymization key. */
 export const DEFAULT_KEY_ENV = "CONFITURE_ANON_KEY";
@@ -62,36 +67,88 @@ const OPTIONS: Record<StrategyName, Spec<Record<string, unknown>>> = {
   keep: obj({ strategy }),
 };
 
-/** Validator for one rule: `strategy` or `{ strategy, ...options }`. */
-const ruleSpec: Spec<Omit<Rule, "origin">> = (v, path, ctx) => {
-  const input = typeof v === "string" ? { strategy: v } : v;
-  if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    ctx.problems.push({
-      path,
-      message: "expected a strategy name or a mapping with strategy:",
-      line: ctx.lineOf(path),
-    });
-    return undefined;
-  }
-  // A bare strategy name has no `.strategy` key to point at: report it on the rule itself.
-  const name = oneOf(STRATEGY_NAMES)(
-    (input as Record<string, unknown>).strategy,
-    typeof v === "string" ? path : `${path}.strategy`,
-    ctx,
-  );
-  if (name === undefined) return undefined;
-  const options = OPTIONS[name](input, path, ctx);
-  if (options === undefined) return undefined;
-  const { strategy: _, ...rest } = options;
-  return { strategy: name, options: Object.fromEntries(Object.entries(rest).filter(([, x]) => x !== undefined)) };
-};
+const NESTED_KEYS = ["each", "fields", "json", "hstore"] as const;
 
-const profileSpec = obj({
-  version: int({ min: 1, max: 1 }),
-  key_env: str({ pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: "an environment variable name" }),
-  rules: record(ruleSpec),
-  columns: anything, // rejected below with a hint: an easy slip for `rules`
-});
+/**
+ * Validator for one rule: `strategy`, `{ strategy, ...options }`, or rules for the parts of
+ * a value: `each: true` (every array element, with the rest of the rule), `fields:` (composite
+ * fields by name), `json:` (JSON paths), `hstore:` (keys, `"*"` for all). `originOf` names the
+ * line of a key path, so every rule, nested ones included, says where it came from.
+ */
+function ruleSpec(originOf: (path: string) => string): Spec<Rule> {
+  const spec: Spec<Rule> = (v, path, ctx) => {
+    const origin = originOf(path);
+    const input = typeof v === "string" ? { strategy: v } : v;
+    if (input === null || typeof input !== "object" || Array.isArray(input)) {
+      ctx.problems.push({
+        path,
+        message: "expected a strategy name or a mapping with strategy:, each:, fields:, json: or hstore:",
+        line: ctx.lineOf(path),
+      });
+      return undefined;
+    }
+    const map = input as Record<string, unknown>;
+    if ("each" in map) {
+      if (map.each !== true) {
+        ctx.problems.push({ path: `${path}.each`, message: "expected true", line: ctx.lineOf(`${path}.each`) });
+        return undefined;
+      }
+      const { each: _, ...rest } = map;
+      const inner = spec(rest, path, ctx);
+      return inner && { strategy: "nested", options: {}, origin, nested: { each: inner } };
+    }
+    const parts = NESTED_KEYS.filter((k) => k in map);
+    if (parts.length > 0) {
+      const [kind] = parts;
+      const others = Object.keys(map).filter((k) => k !== kind);
+      if (others.length > 0) {
+        ctx.problems.push({
+          path: `${path}.${others[0]}`,
+          message: `${kind}: takes no other key here`,
+          line: ctx.lineOf(`${path}.${others[0]}`),
+        });
+        return undefined;
+      }
+      const inner = record(spec)(map[kind], `${path}.${kind}`, ctx);
+      if (!inner) return undefined;
+      const entries = Object.entries(inner);
+      if (kind === "fields") return { strategy: "nested", options: {}, origin, nested: { fields: new Map(entries) } };
+      if (kind === "hstore") return { strategy: "nested", options: {}, origin, nested: { hstore: new Map(entries) } };
+      const json: { path: string; steps: JsonStep[]; rule: Rule }[] = [];
+      let ok = true;
+      for (const [p, rule] of entries) {
+        try {
+          json.push({ path: p, steps: parseJsonPath(p), rule });
+        } catch (e) {
+          const at = `${path}.json.${p}`;
+          ctx.problems.push({ path: at, message: `invalid JSON path: ${(e as Error).message}`, line: ctx.lineOf(at) });
+          ok = false;
+        }
+      }
+      return ok ? { strategy: "nested", options: {}, origin, nested: { json } } : undefined;
+    }
+    // A bare strategy name has no `.strategy` key to point at: report it on the rule itself.
+    const name = oneOf(STRATEGY_NAMES)(map.strategy, typeof v === "string" ? path : `${path}.strategy`, ctx);
+    if (name === undefined) return undefined;
+    const options = OPTIONS[name](input, path, ctx);
+    if (options === undefined) return undefined;
+    const { strategy: _, ...rest } = options;
+    return {
+      strategy: name,
+      options: Object.fromEntries(Object.entries(rest).filter(([, x]) => x !== undefined)),
+      origin,
+    };
+  };
+  return spec;
+}
+
+const profileSpec = (originOf: (path: string) => string) =>
+  obj({
+    version: int({ min: 1, max: 1 }),
+    key_env: str({ pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, hint: "an environment variable name" }),
+    rules: record(ruleSpec(originOf)),
+    columns: anything, // rejected below with a hint: an easy slip for `rules`
+  });
 
 const COLUMN_KEY = /^[a-zA-Z_][a-zA-Z0-9_$]*(\.[a-zA-Z_][a-zA-Z0-9_$]*){1,2}$/;
 
@@ -126,7 +183,11 @@ export function parseProfile(text: string, shownPath: string): AnonymizationProf
   };
   const ctx = { problems, lineOf };
   const raw = doc.toJS() ?? {};
-  const parsed = profileSpec(raw, "", ctx);
+  const originOf = (p: string) => {
+    const line = lineOf(p);
+    return `${shownPath}${line ? `:${line}` : ""}`;
+  };
+  const parsed = profileSpec(originOf)(raw, "", ctx);
   if (raw && typeof raw === "object" && "columns" in raw) {
     problems.push({ path: "columns", message: 'unknown key (did you mean "rules"?)', line: lines.get("columns") });
   }
@@ -141,7 +202,7 @@ export function parseProfile(text: string, shownPath: string): AnonymizationProf
       } else if (rules.has(qualified)) {
         problems.push({ path: `rules.${key}`, message: `${qualified} already has a rule`, line });
       } else if (parsed?.rules?.[key]) {
-        rules.set(qualified, { ...parsed.rules[key], origin: `${shownPath}${line ? `:${line}` : ""}` });
+        rules.set(qualified, parsed.rules[key]);
       }
     }
   }

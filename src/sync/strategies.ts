@@ -9,55 +9,12 @@ import { digestHex, type HmacSha256 } from "./hmac_sha256.ts";
 import { CITIES, FIRST_NAMES, LAST_NAMES, STREET_SUFFIXES, STREETS } from "./_words.ts";
 import { type ByteMask, compileByteMask } from "./_byte_masks.ts";
 import { fakeCard, fillDigits, formatUuid, maskChars, maskIp, pick, shiftDate, truncate } from "./_formats.ts";
+import { checkNestedRule, compileNested, nestedRules } from "./nested_mask.ts";
+import type { ColumnCategory, MaskedColumn, Rule, StrategyName } from "./rule.ts";
 
 export { luhnSum } from "./_formats.ts";
 
-/** Every strategy name. */
-export const STRATEGY_NAMES = [
-  "email",
-  "name",
-  "phone",
-  "address",
-  "hash",
-  "mask",
-  "redact",
-  "null",
-  "fixed",
-  "date_shift",
-  "ip",
-  "credit_card",
-  "uuid",
-  "faker",
-  "keep",
-] as const;
-
-/** A strategy name. */
-export type StrategyName = typeof STRATEGY_NAMES[number];
-
-/** One masking rule for one column: a strategy and its options. */
-export interface Rule {
-  strategy: StrategyName;
-  options: Record<string, unknown>;
-  /** Where the rule came from, for messages (`db/anonymization.yaml:7`, `--anonymize`). */
-  origin: string;
-}
-
-/** How a column's type constrains what a strategy may write. */
-export type ColumnCategory = "text" | "date" | "timestamp" | "timestamptz" | "inet" | "cidr" | "uuid" | "other";
-
-/** The facts about a target column a strategy needs. */
-export interface MaskedColumn {
-  /** `schema.table.column`, for messages. */
-  qualified: string;
-  /** `format_type()` of the column, e.g. `character varying(40)`. */
-  type: string;
-  category: ColumnCategory;
-  /** Character limit of varchar(n)/char(n). */
-  maxLength?: number;
-  notNull: boolean;
-  /** Part of a unique index or constraint. */
-  unique: boolean;
-}
+export { type ColumnCategory, type MaskedColumn, type Rule, STRATEGY_NAMES, type StrategyName } from "./rule.ts";
 
 /**
  * Rewrites one non-NULL value. `clean` marks outputs that never need COPY escaping; `bytes`
@@ -94,12 +51,13 @@ const ACCEPTS: Record<StrategyName, readonly ColumnCategory[] | "any"> = {
  * column. Pure: used by `sync --dry-run` and before any data moves.
  */
 export function checkRule(rule: Rule, column: MaskedColumn): { problems: string[]; warnings: string[] } {
+  if (rule.strategy === "nested") return checkNestedRule(rule, column, checkRule);
   const problems: string[] = [];
   const warnings: string[] = [];
   const where = `${column.qualified} (${rule.origin})`;
   const accepts = ACCEPTS[rule.strategy];
   if (accepts !== "any" && !accepts.includes(column.category)) {
-    problems.push(`${where}: strategy ${rule.strategy} cannot write a ${column.type} column`);
+    problems.push(`${where}: strategy ${rule.strategy} cannot write a ${column.type} column${partsHint(column)}`);
   }
   if (rule.strategy === "null" && column.notNull) {
     problems.push(`${where}: strategy null on a NOT NULL column`);
@@ -123,8 +81,24 @@ export function checkRule(rule: Rule, column: MaskedColumn): { problems: string[
   return { problems, warnings };
 }
 
+/** How to reach the parts of a column a whole-value strategy cannot write. */
+function partsHint(column: MaskedColumn): string {
+  switch (column.shape?.kind) {
+    case "array":
+      return "; to mask its elements, add each: true";
+    case "composite":
+      return "; to mask its fields, use fields: { name: strategy }";
+    case "json":
+      return '; to mask its values, use json: { "$.key": strategy }';
+    case "hstore":
+      return "; to mask its values, use hstore: { key: strategy }";
+  }
+  return "";
+}
+
 /** Whether a rule needs the HMAC key (every strategy whose output depends on the value). */
 export function needsKey(rule: Rule): boolean {
+  if (rule.strategy === "nested") return nestedRules(rule).some(needsKey);
   return !["keep", "null", "fixed", "redact", "mask"].includes(rule.strategy);
 }
 
@@ -150,12 +124,20 @@ export async function fakerMethod(path: string): Promise<((...args: unknown[]) =
  * masker reads the digest before the next call overwrites it.
  */
 export async function compileRule(rule: Rule, column: MaskedColumn, mac: HmacSha256 | undefined): Promise<Masker> {
-  const masker = await compileStringRule(rule, column, mac);
+  if (rule.strategy === "nested") return await compileNested(rule, column, (r, c) => compileRule(r, c, mac));
+  const inner = await compileStringRule(rule, rule.strategy, column, mac);
+  // An empty string holds nothing personal: it stays empty (the byte forms never see one).
+  const masker: Masker = Object.assign((v: string) => v === "" ? "" : inner(v), { clean: inner.clean });
   const bytes = compileByteMask(rule, column, mac);
   return bytes ? Object.assign(masker, { bytes }) : masker;
 }
 
-async function compileStringRule(rule: Rule, column: MaskedColumn, mac: HmacSha256 | undefined): Promise<Masker> {
+async function compileStringRule(
+  rule: Rule,
+  strategy: StrategyName,
+  column: MaskedColumn,
+  mac: HmacSha256 | undefined,
+): Promise<Masker> {
   const o = rule.options;
   const fit = column.maxLength === undefined ? (s: string) => s : (s: string) => truncate(s, column.maxLength!);
   const digest = (v: string) => {
@@ -163,7 +145,7 @@ async function compileStringRule(rule: Rule, column: MaskedColumn, mac: HmacSha2
     return mac.digestString(v);
   };
   const unique = column.unique;
-  switch (rule.strategy) {
+  switch (strategy) {
     case "keep":
       return (v) => v;
     case "null":

@@ -10,15 +10,16 @@ import { ConfigError, SchemaError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { readSyncCatalog } from "./catalog.ts";
 import {
-  CHECKPOINT_TABLE,
   clearCheckpoints,
   ensureCheckpointTable,
   readCheckpoints,
   recordFailure,
 } from "./checkpoint.ts";
+import { readNestedColumns } from "./column_shapes.ts";
 import { SyncConnectionLostError, syncFailure, type SyncProgress } from "./failure.ts";
 import { assertSyncEnds, type SyncEnds } from "./guards.ts";
 import { type LockWatch, watchLockWaits } from "./lock_watch.ts";
+import { confitureTables } from "./owned_tables.ts";
 import type { FieldRewriter } from "./copy_text.ts";
 import { HmacSha256 } from "./hmac_sha256.ts";
 import { loadGroup, RowCountMismatchError, sqlName } from "./load.ts";
@@ -92,10 +93,10 @@ const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
  * mismatches (SchemaError, exit 4), unusable rules or unmasked PII (ConfigError, exit 5).
  */
 export async function checkSync(source: Queryable, target: Queryable, options: SyncOptions): Promise<SyncPlan> {
-  const ignoreTables = [CHECKPOINT_TABLE, ...(options.ignoreTables ?? [])];
+  const ignoreTables = confitureTables(options.ignoreTables);
   const [src, dst] = await Promise.all([
-    readSyncCatalog(source, options.schemas),
-    readSyncCatalog(target, options.schemas),
+    readSyncCatalog(source, options.schemas).then((c) => readNestedColumns(source, c, { ...options, ignoreTables })),
+    readSyncCatalog(target, options.schemas).then((c) => readNestedColumns(target, c)),
   ]);
   const plan = planSync(src, dst, { ...options, ignoreTables });
   if (plan.mismatches.length > 0) {
@@ -117,7 +118,9 @@ export async function checkSync(source: Queryable, target: Queryable, options: S
     );
   }
   if (plan.unmaskedPii.length > 0 && !options.allowUnmasked) {
-    const lines = plan.unmaskedPii.map((p) => `${p.column} (${p.type}) looks like ${p.kind}`);
+    const lines = plan.unmaskedPii.map((p) =>
+      `${p.column}${p.path ? ` ${p.path}` : ""} (${p.type}) looks like ${p.kind}`
+    );
     throw new ConfigError(
       `Refusing to copy ${lines.length} column${plural(lines)} that look like personal data without a rule:\n  ${
         lines.join("\n  ")
@@ -172,7 +175,9 @@ export async function syncDatabases(source: Database, target: Database, options:
   const plan = await checkSync(source, target, options);
   const warnings = [...plan.warnings];
   if (options.key && options.key.length < 16) warnings.push("the anonymization key is shorter than 16 bytes");
-  for (const p of plan.unmaskedPii) warnings.push(`${p.column} looks like ${p.kind} and is copied unmasked`);
+  for (const p of plan.unmaskedPii) {
+    warnings.push(`${p.column}${p.path ? ` ${p.path}` : ""} looks like ${p.kind} and is copied unmasked`);
+  }
   for (const w of warnings) emit({ type: "warning", message: w });
   const mac = options.key?.length ? new HmacSha256(options.key) : undefined;
   const rewriters = new Map<string, Map<number, FieldRewriter>>();

@@ -15,6 +15,7 @@ import { animationEnabled } from "../output.ts";
 import { writeStderr } from "../../platform/stdio.ts";
 import { relative, resolve } from "../../platform/path.ts";
 import { checkPii, type PiiCheckReport } from "../../sync/check.ts";
+import type { PiiFinding } from "../../sync/pii_coverage.ts";
 import { type AnonymizationProfile, loadProfile, parseAnonymizeFlag } from "../../sync/profile.ts";
 import { syncDatabases, type SyncReport } from "../../sync/sync.ts";
 import type { SyncSelection } from "../../sync/plan.ts";
@@ -127,14 +128,12 @@ export function syncCommand(): Command {
     };
     const env = opts.from ? await ctx.namedEnvironment(opts.from) : await ctx.environment();
     const profile = await profileFor(env, opts.profile);
-    const rules = new Map(profile.rules);
-    for (const flag of (opts.anonymize ?? []).map(parseAnonymizeFlag)) {
-      rules.set(flag.column, { strategy: flag.strategy ?? "hash", options: {}, origin: "--anonymize" });
-    }
     await using db = await ctx.database(env);
+    // The same rules as `sync`: a flag without a strategy gets the one `sync` would choose.
     const report = await checkPii(db, {
       ...selectionFor(env, opts),
-      rules,
+      rules: profile.rules,
+      flagRules: (opts.anonymize ?? []).map(parseAnonymizeFlag),
       ignoreTables: [env.migration.trackingTable.name],
     });
     if (!report.ok) setExitCode(EXIT.config);
@@ -192,13 +191,26 @@ function render(r: SyncReport, from: Environment, to: Environment): string {
 function renderCheck(r: PiiCheckReport, profile: AnonymizationProfile): string {
   const source = profile.file ?? "no profile";
   if (r.ok) return `No unmasked PII: ${r.tables} table(s) checked, ${r.covered} column rule(s) in ${source}.`;
-  const width = Math.max(...r.unmasked.map((u) => u.column.length));
+  const where = (u: PiiFinding) => u.path ? `${u.column} ${u.path}` : u.column;
+  const width = Math.max(...r.unmasked.map((u) => where(u).length));
   return [
-    `${r.unmasked.length} column(s) look like personal data and have no rule in ${source}:`,
-    ...r.unmasked.map((u) => `  ${u.column.padEnd(width)}  ${u.kind} (${u.type})`),
+    `${r.unmasked.length} column(s) or part(s) look like personal data and have no rule in ${source}:`,
+    ...r.unmasked.map((u) => `  ${where(u).padEnd(width)}  ${u.kind} (${u.type})`),
     `Add rules (strategy keep marks a column as not personal), e.g.:`,
-    ...r.unmasked.slice(0, 3).map((u) => `  ${u.column}: ${suggest(u.kind)}`),
+    ...r.unmasked.slice(0, 3).map((u) => `  ${u.column}: ${suggestFor(u)}`),
   ].join("\n");
+}
+
+// A rule for a part of a value: each: for array elements, json:/hstore:/fields: for the rest.
+function suggestFor(u: PiiFinding): string {
+  const s = suggest(u.kind);
+  const path = u.path ?? "";
+  if (path === "") return s;
+  if (path === "[*]") return s.startsWith("{") ? `${s.slice(0, -2)}, each: true }` : `{ strategy: ${s}, each: true }`;
+  if (path.startsWith("$")) return `{ json: { "${path}": ${s} } }`;
+  if (path.startsWith("['")) return `{ hstore: { ${path.slice(2, -2)}: ${s} } }`;
+  if (/^\.[A-Za-z_][A-Za-z0-9_]*$/.test(path)) return `{ fields: { ${path.slice(1)}: ${s} } }`;
+  return `# ${path}: see "Masking parts of a value" in the README`;
 }
 
 function suggest(kind: string): string {
