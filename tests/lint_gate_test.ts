@@ -72,3 +72,35 @@ Deno.test({
     assert(row.reason === "table is cold at night", JSON.stringify(row));
   },
 });
+
+for (const backend of BACKENDS) {
+  Deno.test({
+    name: `[${backend.name}] down files never stop up: one that does not parse, one that leaves objects behind`,
+    ignore: backend.ignore,
+    async fn() {
+      await using p = await tempProject({
+        "db/migrations/001_tags.up.sql": "CREATE TABLE tb_tag (id int);\nCREATE INDEX idx_tag ON tb_tag (id);\n",
+        "db/migrations/001_tags.down.sql": "-- forgets the index and the table\nSELECT 1;\n",
+        "db/migrations/002_notes.up.sql": "CREATE TABLE tb_note (id int);\n",
+        "db/migrations/002_notes.down.sql": "DROP TABLE tb_note CASCAD;\n",
+      });
+      await using t = await backend.fresh();
+      const m = Migrator.fromDatabase(t.db, { migrationsDir: "db/migrations", projectDir: p.dir });
+      const warnings: string[] = [];
+      const r = await Migrator.fromDatabase(t.db, { migrationsDir: "db/migrations", projectDir: p.dir }, {
+        onEvent: (e) => void (e.type === "warning" && warnings.push(e.message)),
+      }).up();
+      assertEquals(r.applied, ["001", "002"]);
+      assertEquals(warnings, [], "nothing about downs on up");
+      assertEquals((await m.status()).pending, []);
+      // `confiture lint` still reads them: the incomplete down is a warning, the broken one exit 4.
+      const lint = await runCli(["lint", "db/migrations/001_tags.up.sql", "-f", "json"], { cwd: p.dir });
+      assertEquals(lint.code, 0, lint.stderr);
+      assertEquals(
+        lint.json<{ findings: { rule: string; severity: string }[] }>().findings.map((f) => [f.rule, f.severity]),
+        [["down-incomplete", "warning"], ["down-incomplete", "warning"]],
+      );
+      assertEquals((await runCli(["lint", "db/migrations/002_notes.up.sql"], { cwd: p.dir })).code, 4);
+    },
+  });
+}
