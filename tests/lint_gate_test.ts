@@ -104,3 +104,30 @@ for (const backend of BACKENDS) {
     },
   });
 }
+
+Deno.test({
+  name: "[server] migrate up refuses a migration that releases the deployment lock: exit 1, nothing applied, no allow",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb();
+    await using p = await tempProject({
+      "db/migrations/001_t.up.sql": "CREATE TABLE tb_t (id int);\n",
+      "db/migrations/002_reset.up.sql": "-- confiture:no-transaction\nINSERT INTO tb_t VALUES (1);\n" +
+        "-- confiture:allow releases-migration-lock the pooler needs a clean session\nDISCARD ALL;\n" +
+        "INSERT INTO tb_t VALUES (2);\n",
+      "db/environments/test.yaml": `database_url: ${db.url}\n`,
+    });
+    const r = await runCli(
+      ["migrate", "up", "--env", "test", "--allow", "releases-migration-lock=please", "--format", "json"],
+      { cwd: p.dir },
+    );
+    assertEquals(r.code, 1, r.stderr);
+    const err =
+      r.json<{ error: { code: string; file: string; line: number; details: { findings: { rule: string }[] } } }>()
+        .error;
+    assertEquals([err.code, err.file, err.line], ["LINT_BLOCKED", "db/migrations/002_reset.up.sql", 4]);
+    assertEquals(err.details.findings.map((f) => f.rule), ["releases-migration-lock"]);
+    const tables = await db.db.query("SELECT 1 FROM pg_tables WHERE tablename IN ('tb_t', 'tb_confiture_x')");
+    assertEquals(tables.length, 0, "nothing applied");
+  },
+});

@@ -14,6 +14,8 @@ export interface RuleInfo {
   severity: Severity;
   /** Lock rules scale with the table's live size when a database is connected. */
   sizeAware: boolean;
+  /** Neither an allow nor `lint.rules` can change it. */
+  fixed?: boolean;
   summary: string;
   why: string;
   fix: string;
@@ -106,6 +108,18 @@ const rules = [
       "`-- confiture:lock_timeout` directive, is 0 and the file sets none itself.",
     fix: "Put `-- confiture:lock_timeout 5s` at the top of the migration (or SET lock_timeout before the statement), " +
       "or set migration.statement_lock_timeout.",
+  },
+  {
+    id: "releases-migration-lock",
+    severity: "error",
+    sizeAware: false,
+    fixed: true,
+    summary: "DISCARD ALL, pg_advisory_unlock_all() or pg_advisory_unlock() of Confiture's lock in a migration",
+    why: "migrate up holds a session-level advisory lock on the session that runs the migrations; releasing it " +
+      "lets a second deployer start while this one is still applying, and both apply the same migrations. No " +
+      "allow or configuration turns this off.",
+    fix: "Remove the statement. Release your own advisory locks by their own keys, or use " +
+      "pg_advisory_xact_lock, which ends with the transaction.",
   },
   {
     id: "missing-down",
