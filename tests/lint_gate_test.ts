@@ -72,3 +72,62 @@ Deno.test({
     assert(row.reason === "table is cold at night", JSON.stringify(row));
   },
 });
+
+for (const backend of BACKENDS) {
+  Deno.test({
+    name: `[${backend.name}] down files never stop up: one that does not parse, one that leaves objects behind`,
+    ignore: backend.ignore,
+    async fn() {
+      await using p = await tempProject({
+        "db/migrations/001_tags.up.sql": "CREATE TABLE tb_tag (id int);\nCREATE INDEX idx_tag ON tb_tag (id);\n",
+        "db/migrations/001_tags.down.sql": "-- forgets the index and the table\nSELECT 1;\n",
+        "db/migrations/002_notes.up.sql": "CREATE TABLE tb_note (id int);\n",
+        "db/migrations/002_notes.down.sql": "DROP TABLE tb_note CASCAD;\n",
+      });
+      await using t = await backend.fresh();
+      const m = Migrator.fromDatabase(t.db, { migrationsDir: "db/migrations", projectDir: p.dir });
+      const warnings: string[] = [];
+      const r = await Migrator.fromDatabase(t.db, { migrationsDir: "db/migrations", projectDir: p.dir }, {
+        onEvent: (e) => void (e.type === "warning" && warnings.push(e.message)),
+      }).up();
+      assertEquals(r.applied, ["001", "002"]);
+      assertEquals(warnings, [], "nothing about downs on up");
+      assertEquals((await m.status()).pending, []);
+      // `confiture lint` still reads them: the incomplete down is a warning, the broken one exit 4.
+      const lint = await runCli(["lint", "db/migrations/001_tags.up.sql", "-f", "json"], { cwd: p.dir });
+      assertEquals(lint.code, 0, lint.stderr);
+      assertEquals(
+        lint.json<{ findings: { rule: string; severity: string }[] }>().findings.map((f) => [f.rule, f.severity]),
+        [["down-incomplete", "warning"], ["down-incomplete", "warning"]],
+      );
+      assertEquals((await runCli(["lint", "db/migrations/002_notes.up.sql"], { cwd: p.dir })).code, 4);
+    },
+  });
+}
+
+Deno.test({
+  name: "[server] migrate up refuses a migration that releases the deployment lock: exit 1, nothing applied, no allow",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb();
+    await using p = await tempProject({
+      "db/migrations/001_t.up.sql": "CREATE TABLE tb_t (id int);\n",
+      "db/migrations/002_reset.up.sql": "-- confiture:no-transaction\nINSERT INTO tb_t VALUES (1);\n" +
+        "-- confiture:allow releases-migration-lock the pooler needs a clean session\nDISCARD ALL;\n" +
+        "INSERT INTO tb_t VALUES (2);\n",
+      "db/environments/test.yaml": `database_url: ${db.url}\n`,
+    });
+    const r = await runCli(
+      ["migrate", "up", "--env", "test", "--allow", "releases-migration-lock=please", "--format", "json"],
+      { cwd: p.dir },
+    );
+    assertEquals(r.code, 1, r.stderr);
+    const err =
+      r.json<{ error: { code: string; file: string; line: number; details: { findings: { rule: string }[] } } }>()
+        .error;
+    assertEquals([err.code, err.file, err.line], ["LINT_BLOCKED", "db/migrations/002_reset.up.sql", 4]);
+    assertEquals(err.details.findings.map((f) => f.rule), ["releases-migration-lock"]);
+    const tables = await db.db.query("SELECT 1 FROM pg_tables WHERE tablename IN ('tb_t', 'tb_confiture_x')");
+    assertEquals(tables.length, 0, "nothing applied");
+  },
+});

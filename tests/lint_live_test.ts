@@ -3,7 +3,10 @@
  * validated checks and function volatility come from the catalog. Runs on PGlite and the server.
  */
 import { assertEquals } from "./_helpers/assert.ts";
-import { BACKENDS } from "./_helpers/db.ts";
+import { BACKENDS, freshServerDb, NO_SERVER } from "./_helpers/db.ts";
+import { openDatabase } from "../src/db/open.ts";
+import { parseDatabaseUrl } from "../src/db/url.ts";
+import { LOCK_CLASSID, lockObjectId } from "../src/migrate/lock.ts";
 import { lintMigrations } from "../src/lint/lint_migrations.ts";
 import type { Queryable } from "../src/db/database.ts";
 
@@ -98,3 +101,47 @@ for (const backend of BACKENDS) {
     },
   });
 }
+
+Deno.test({
+  name: "[server] releases-migration-lock fires exactly for the statements that release a held advisory lock",
+  ignore: NO_SERVER,
+  async fn() {
+    await using t = await freshServerDb();
+    // One connection: every query below runs on the session that holds the lock, as migrate up does.
+    const db = await openDatabase(parseDatabaseUrl(t.url, () => undefined), { max: 1 });
+    try {
+      const objid = lockObjectId(t.name);
+      const statements = [
+        "DISCARD ALL",
+        "SELECT pg_advisory_unlock_all()",
+        `SELECT pg_advisory_unlock(${LOCK_CLASSID}, ${objid})`,
+        `SELECT 1 WHERE pg_advisory_unlock(${LOCK_CLASSID}, ${objid}) OR true`,
+        "DO $$ BEGIN PERFORM pg_advisory_unlock_all(); END $$",
+        "RESET ALL",
+        "DISCARD PLANS",
+        "DISCARD TEMP",
+        "DISCARD SEQUENCES",
+        "SET SESSION AUTHORIZATION DEFAULT",
+        "RESET SESSION AUTHORIZATION",
+        "SET ROLE NONE",
+        "SELECT pg_advisory_unlock(42, 1)",
+        "DO $$ BEGIN PERFORM 1; END $$",
+      ];
+      for (const sql of statements) {
+        await db.query("SELECT pg_advisory_lock($1, $2)", [LOCK_CLASSID, objid]);
+        await db.exec(sql).catch(() => {});
+        const [{ held }] = await db.query<{ held: number }>(
+          "SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+        );
+        await db.query("SELECT pg_advisory_unlock_all()");
+        const r = await lintMigrations([{ version: "001", name: "x", upFile: "001_x.up.sql", upSql: `${sql};` }], {
+          reversibility: false,
+        });
+        const fired = r.findings.some((f) => f.rule === "releases-migration-lock" && f.severity === "error");
+        assertEquals(fired, held === 0, `${sql}: lock ${held === 0 ? "released" : "kept"}, lint ${fired}`);
+      }
+    } finally {
+      await db.close();
+    }
+  },
+});

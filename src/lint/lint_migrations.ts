@@ -15,6 +15,7 @@ import { checkBreakingRules } from "./rules_breaking.ts";
 import { type RuleId, ruleInfo, type Severity } from "./rules_catalog.ts";
 import { checkReversibility } from "./rules_down.ts";
 import { checkLockRules } from "./rules_lock.ts";
+import { checkSessionRules } from "./rules_session.ts";
 import { lockTimeoutChange } from "./lock_levels.ts";
 import { runModeOf } from "./run_mode.ts";
 
@@ -49,6 +50,11 @@ export interface LintOptions {
   /** Rules allowed for the whole batch (`--allow`), with the reason to record. */
   allow?: ReadonlyMap<string, string>;
   settings?: Partial<LintSettings>;
+  /**
+   * Check each down against its up (`missing-down`, `down-incomplete`); default true. The gate
+   * of `migrate up` turns it off: nothing in a down file is parsed for an up.
+   */
+  reversibility?: boolean;
 }
 
 /** One finding, as printed and as stored. */
@@ -112,7 +118,7 @@ export async function lintMigrations(
   factsRead?.catch(() => {}); // awaited below, unless a down file fails to parse first
   const parsed: { m: LintMigration; up: ParsedSql; down?: ParsedSql }[] = [];
   for (const [i, m] of migrations.entries()) {
-    const down = m.downSql !== undefined
+    const down = m.downSql !== undefined && options.reversibility !== false
       ? await parseSql(m.downFile ?? `${m.version}_${m.name}.down.sql`, m.downSql)
       : undefined;
     parsed.push({ m, up: ups[i], down });
@@ -129,11 +135,11 @@ export async function lintMigrations(
     for (const stmt of up.statements) {
       const where = `${m.version}#${run.segment[stmt.index]}`;
       const ctx = { version: m.version, where, batch, facts, lockTimeoutActive };
-      raw.push(...checkLockRules(stmt, ctx), ...checkBreakingRules(stmt, ctx));
+      raw.push(...checkLockRules(stmt, ctx), ...checkBreakingRules(stmt, ctx), ...checkSessionRules(stmt));
       lockTimeoutActive = lockTimeoutChange(stmt, run.inTransaction[stmt.index]) ?? lockTimeoutActive;
       batch.record(stmt, where);
     }
-    raw.push(...checkReversibility(up, down));
+    if (options.reversibility !== false) raw.push(...checkReversibility(up, down));
 
     const { allows, problems } = readInlineAllows(up);
     for (const p of problems) {
@@ -144,7 +150,9 @@ export async function lintMigrations(
       const f = resolve(r, m, up, facts, settings, options.allow);
       if (!f) continue;
       const inline = r.stmt && allows.find((a) => a.statement === r.stmt!.index && a.rules.includes(r.rule));
-      if (inline && r.rule !== "invalid-allow") [f.allowed, f.reason] = [true, inline.reason];
+      if (inline && r.rule !== "invalid-allow" && !ruleInfo(r.rule)!.fixed) {
+        [f.allowed, f.reason] = [true, inline.reason];
+      }
       mine.push(f);
     }
     findings.push(...mine.sort((a, b) => a.line - b.line || a.column - b.column));
@@ -166,14 +174,14 @@ function resolve(
   allow: ReadonlyMap<string, string> | undefined,
 ): LintFinding | undefined {
   const info = ruleInfo(r.rule)!;
-  const override = settings.rules[r.rule];
+  const override = info.fixed ? undefined : settings.rules[r.rule];
   if (override === "off") return undefined;
   const rows = info.sizeAware && r.table ? facts?.table(r.table)?.rows ?? null : null;
   let severity: Severity = override ?? info.severity;
   // Without an override, a lock finding's weight follows the table's live size when it is known.
   if (!override && info.sizeAware && rows !== null) severity = rows >= settings.smallTableRows ? "error" : "warning";
   if (r.uncertain && !override) severity = "warning";
-  const cliReason = allow?.get(r.rule);
+  const cliReason = info.fixed ? undefined : allow?.get(r.rule);
   return {
     rule: r.rule,
     severity,

@@ -9,13 +9,14 @@ import { relative, resolve } from "../platform/path.ts";
 import { type LintMigration, lintMigrations, type LintOptions, type LintResult } from "./lint_migrations.ts";
 
 /**
- * Read the up and down texts of `files`; paths are shown relative to `projectDir`. `read` gives
- * the texts when the caller reads them itself.
+ * Read the up texts of `files`, and the down texts when `downs` is set; paths are shown
+ * relative to `projectDir`. `read` gives the texts when the caller reads them itself.
  */
 export async function readLintMigrations(
   files: readonly MigrationFile[],
   projectDir = ".",
   read?: (path: string) => string,
+  downs = true,
 ): Promise<LintMigration[]> {
   const base = resolve(projectDir);
   const shown = (p: string) => {
@@ -24,6 +25,14 @@ export async function readLintMigrations(
   };
   // Concurrent reads: one await per file in turn costs more than the parsing that follows.
   return await Promise.all(files.map(async (f) => {
+    if (!downs) {
+      return {
+        version: f.version,
+        name: f.name,
+        upFile: shown(f.upPath),
+        upSql: await (read ? read(f.upPath) : readText(f.upPath)),
+      };
+    }
     const [upSql, downSql] = read
       ? [read(f.upPath), f.downPath ? read(f.downPath) : undefined]
       : await Promise.all([readText(f.upPath), f.downPath ? readTextIfExists(f.downPath) : undefined]);
@@ -40,6 +49,8 @@ export async function readLintMigrations(
 
 /**
  * Read and lint migration files as one batch (what `migrate up` does with its pending files).
+ * Down files are neither read nor linted unless `downs` is set (`confiture lint` sets it): a
+ * down never stops an up.
  *
  * @example
  * ```ts
@@ -49,7 +60,9 @@ export async function readLintMigrations(
  */
 export async function lintMigrationFiles(
   files: readonly MigrationFile[],
-  options: LintOptions & { projectDir?: string; read?: (path: string) => string } = {},
+  options: LintOptions & { projectDir?: string; read?: (path: string) => string; downs?: boolean } = {},
 ): Promise<LintResult> {
-  return lintMigrations(await readLintMigrations(files, options.projectDir, options.read), options);
+  const downs = options.downs ?? false;
+  const migrations = await readLintMigrations(files, options.projectDir, options.read, downs);
+  return lintMigrations(migrations, { ...options, reversibility: downs });
 }

@@ -14,6 +14,8 @@ export interface RuleInfo {
   severity: Severity;
   /** Lock rules scale with the table's live size when a database is connected. */
   sizeAware: boolean;
+  /** Neither an allow nor `lint.rules` can change it. */
+  fixed?: boolean;
   summary: string;
   why: string;
   fix: string;
@@ -108,6 +110,18 @@ const rules = [
       "or set migration.statement_lock_timeout.",
   },
   {
+    id: "releases-migration-lock",
+    severity: "error",
+    sizeAware: false,
+    fixed: true,
+    summary: "DISCARD ALL, pg_advisory_unlock_all() or pg_advisory_unlock() of Confiture's lock in a migration",
+    why: "migrate up holds a session-level advisory lock on the session that runs the migrations; releasing it " +
+      "lets a second deployer start while this one is still applying, and both apply the same migrations. No " +
+      "allow or configuration turns this off.",
+    fix: "Remove the statement. Release your own advisory locks by their own keys, or use " +
+      "pg_advisory_xact_lock, which ends with the transaction.",
+  },
+  {
     id: "missing-down",
     severity: "warning",
     sizeAware: false,
@@ -117,7 +131,8 @@ const rules = [
   },
   {
     id: "down-incomplete",
-    severity: "error",
+    // About rollbacks, never a reason to stop an up; `lint.rules` can make it an error for CI.
+    severity: "warning",
     sizeAware: false,
     summary: "The down migration leaves objects the up migration created",
     why: 'After `migrate down` the object is still there, so the next `migrate up` fails with "already exists" ' +

@@ -58,3 +58,39 @@ Deno.test("ASCII scripts (split without re-encoding) give what the byte-offset p
     [7, 1, "SELECT 2"],
   ]);
 });
+
+Deno.test("a large script is parsed in pieces that end at real statement ends, with the same result", async () => {
+  // Semicolons inside strings, comments, dollar quotes and BEGIN ATOMIC bodies, around piece limits.
+  const tricky = [
+    "SELECT 'a;\nb';",
+    "-- note;\nSELECT 2;",
+    "/* x;\n y */ SELECT 3;",
+    "DO $$ BEGIN PERFORM 1;\nPERFORM 2; END $$;",
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;\nSELECT 2; END;",
+    'SELECT 1 AS "q;\nx";',
+    "SELECT 'é';",
+  ];
+  const parts: string[] = [];
+  for (let i = 0, size = 0; size < 400_000; i++) {
+    parts.push(`INSERT INTO t (a, b) VALUES (${i}, 'v${i}');`, tricky[i % tricky.length]);
+    size += parts.at(-2)!.length + parts.at(-1)!.length + 2;
+  }
+  const sql = parts.join("\n");
+  const s = await splitStatements(sql, "big.sql");
+  assertEquals(s.length, parts.length);
+  // Statement text starts at the first token (leading comments are not part of it).
+  const expected = parts.map((p) => p.replace(/^(--[^\n]*\n|\/\*[^]*?\*\/ )/, ""));
+  const wrong = s.findIndex((x, i) => `${x.text};` !== expected[i]);
+  assertEquals(wrong < 0 ? null : [s[wrong].text, expected[wrong]], null);
+  // Positions stay file positions across pieces.
+  const i = s.length - 1;
+  assertEquals(sql.slice(s[i].offset, s[i].offset + s[i].text.length), s[i].text);
+  assertEquals(s[i].line, sql.split("\n").length - parts[i].split("\n").length + 1);
+  // Rows of INSERT … VALUES are not kept; the target table is.
+  assertEquals((s[0].node.relation as { relname: string }).relname, "t");
+  await assertRejects(
+    () => splitStatements(`${sql}\nSELECT 1;\nSELEC 2;`, "big.sql"),
+    SchemaError,
+    `Cannot parse big.sql:${sql.split("\n").length + 2}:1:`,
+  );
+});

@@ -82,7 +82,7 @@ export function lintCommand(): Command {
         batches = db ? [await pendingOf(db, env, all)] : all.map((m) => [m]);
       }
       const results: LintResult[] = [];
-      for (const batch of batches) results.push(await lintMigrationFiles(batch, { ...base, db }));
+      for (const batch of batches) results.push(await lintMigrationFiles(batch, { ...base, db, downs: true }));
       const findings = results.flatMap((r) => r.findings);
       const summary = {
         errors: results.reduce((n, r) => n + r.summary.errors, 0),
