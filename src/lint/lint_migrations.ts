@@ -49,6 +49,11 @@ export interface LintOptions {
   /** Rules allowed for the whole batch (`--allow`), with the reason to record. */
   allow?: ReadonlyMap<string, string>;
   settings?: Partial<LintSettings>;
+  /**
+   * Read the down files (default true). `migrate up` passes false: a down file never gates an
+   * up, so it is not parsed, and the reversibility rules are left to `confiture lint`.
+   */
+  checkDowns?: boolean;
 }
 
 /** One finding, as printed and as stored. */
@@ -112,7 +117,7 @@ export async function lintMigrations(
   factsRead?.catch(() => {}); // awaited below, unless a down file fails to parse first
   const parsed: { m: LintMigration; up: ParsedSql; down?: ParsedSql }[] = [];
   for (const [i, m] of migrations.entries()) {
-    const down = m.downSql !== undefined
+    const down = m.downSql !== undefined && options.checkDowns !== false
       ? await parseSql(m.downFile ?? `${m.version}_${m.name}.down.sql`, m.downSql)
       : undefined;
     parsed.push({ m, up: ups[i], down });
@@ -133,7 +138,7 @@ export async function lintMigrations(
       lockTimeoutActive = lockTimeoutChange(stmt, run.inTransaction[stmt.index]) ?? lockTimeoutActive;
       batch.record(stmt, where);
     }
-    raw.push(...checkReversibility(up, down));
+    if (options.checkDowns !== false) raw.push(...checkReversibility(up, down));
 
     const { allows, problems } = readInlineAllows(up);
     for (const p of problems) {

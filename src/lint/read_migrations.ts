@@ -3,8 +3,7 @@
  *
  * @module
  */
-import type { MigrationFile } from "../migrate/files.ts";
-import { readText, readTextIfExists } from "../platform/fs.ts";
+import { type MigrationFile, readMigrationText } from "../migrate/files.ts";
 import { relative, resolve } from "../platform/path.ts";
 import { type LintMigration, lintMigrations, type LintOptions, type LintResult } from "./lint_migrations.ts";
 
@@ -12,7 +11,7 @@ import { type LintMigration, lintMigrations, type LintOptions, type LintResult }
  * Read the up and down texts of `files`; paths are shown relative to `projectDir`. `read` gives
  * the texts when the caller reads them itself.
  */
-export async function readLintMigrations(
+export function readLintMigrations(
   files: readonly MigrationFile[],
   projectDir = ".",
   read?: (path: string) => string,
@@ -22,11 +21,11 @@ export async function readLintMigrations(
     const r = relative(base, resolve(p));
     return r.startsWith("../") ? resolve(p) : r;
   };
-  // Concurrent reads: one await per file in turn costs more than the parsing that follows.
-  return await Promise.all(files.map(async (f) => {
-    const [upSql, downSql] = read
-      ? [read(f.upPath), f.downPath ? read(f.downPath) : undefined]
-      : await Promise.all([readText(f.upPath), f.downPath ? readTextIfExists(f.downPath) : undefined]);
+  // Synchronous reads (see MigrationTexts); a marked single file (goose, dbmate) is read as its
+  // up and its down part.
+  const text = read ?? readMigrationText;
+  return Promise.resolve(files.map((f) => {
+    const [upSql, downSql] = [text(f.upPath), f.downPath ? text(f.downPath) : undefined];
     return {
       version: f.version,
       name: f.name,

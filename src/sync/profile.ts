@@ -13,7 +13,7 @@
  * @module
  */
 import { LineCounter, parseDocument } from "yaml";
-import { keyLines } from "../config/yaml_lines.ts";
+import { keyLines, yamlValue } from "../config/yaml_lines.ts";
 import { ConfigError } from "../errors.ts";
 import { readTextIfExists } from "../platform/fs.ts";
 import { int, obj, oneOf, type Problem, record, required, type Spec, str } from "../config/validate.ts";
@@ -125,7 +125,7 @@ export function parseProfile(text: string, shownPath: string): AnonymizationProf
     return undefined;
   };
   const ctx = { problems, lineOf };
-  const raw = doc.toJS() ?? {};
+  const raw = yamlValue(doc, shownPath) ?? {};
   const parsed = profileSpec(raw, "", ctx);
   if (raw && typeof raw === "object" && "columns" in raw) {
     problems.push({ path: "columns", message: 'unknown key (did you mean "rules"?)', line: lines.get("columns") });
