@@ -11,10 +11,9 @@ import { DatabaseError } from "../db/errors.ts";
 import { SchemaError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { migrationChecksum } from "../migrate/checksum.ts";
-import type { MigrationFile } from "../migrate/files.ts";
+import { type MigrationFile, readMigrationText } from "../migrate/files.ts";
 import { withMigrationLock } from "../migrate/lock.ts";
 import { TrackingTable } from "../migrate/tracking_table.ts";
-import { readText } from "../platform/fs.ts";
 import { codePoints, lineColumnAtOffset, locateInSchema, type Segment } from "./assemble.ts";
 import { splitStatements } from "./sql_scan.ts";
 
@@ -54,14 +53,14 @@ export async function applySchemaBuild(
   const emit = options.onEvent ?? silent;
   const started = performance.now();
   // Read the migrations before touching the database, so a bad file aborts nothing half-done.
-  const rows = await Promise.all((options.migrations ?? []).map(async (m) => ({
+  const rows = (options.migrations ?? []).map((m) => ({
     version: m.version,
     name: m.name,
     slugSuffix: "build",
     executionTimeMs: 0,
-    checksum: migrationChecksum(await readText(m.upPath)),
-    downChecksum: m.downPath ? migrationChecksum(await readText(m.downPath)) : null,
-  })));
+    checksum: migrationChecksum(readMigrationText(m.upPath)),
+    downChecksum: m.downPath ? migrationChecksum(readMigrationText(m.downPath)) : null,
+  }));
   let recorded: string[] = [];
   try {
     await maybeLocked(db, options, emit, (session) =>

@@ -24,7 +24,10 @@ export function withEnvOptions<C extends AnyCommand>(cmd: C): C {
     .option("-e, --env <name>", "environment: db/environments/<name>.yaml (default: local)")
     .option("-c, --config <file>", "environment file to use instead of --env")
     .option("--database-url <url>", "connection URL; overrides CONFITURE_DATABASE_URL and the file")
-    .option("--project-dir <dir>", "project root that relative paths start from (default: .)");
+    .option(
+      "--project-dir <dir>",
+      "project root that relative paths start from (default: the project of -c FILE, else .)",
+    );
   return cmd;
 }
 

@@ -11,7 +11,7 @@ import { ConfigError } from "../errors.ts";
 import { type EnvLookup, parseDatabaseUrl } from "../db/url.ts";
 import { readTextIfExists } from "../platform/fs.ts";
 import { getEnv } from "../platform/env.ts";
-import { relative, resolve } from "../platform/path.ts";
+import { basename, dirname, relative, resolve } from "../platform/path.ts";
 import type { Environment, TableName, UrlSource } from "./environment.ts";
 import { type EnvironmentFile, environmentSpec } from "./schema.ts";
 import type { Problem } from "./validate.ts";
@@ -24,7 +24,10 @@ export interface LoadOptions {
   configFile?: string;
   /** `--database-url URL`. */
   databaseUrl?: string;
-  /** Project root; defaults to the working directory. */
+  /**
+   * Project root; relative paths in the file resolve against it. Defaults to the project of the
+   * `configFile` (see {@link projectOfConfigFile}), else the working directory.
+   */
   projectDir?: string;
   /** Environment variable lookup; defaults to the process environment. */
   getEnv?: EnvLookup;
@@ -47,7 +50,11 @@ const ENV_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
  */
 export async function loadEnvironment(options: LoadOptions = {}): Promise<Environment> {
   const lookup = options.getEnv ?? getEnv;
-  const projectDir = resolve(options.projectDir ?? ".");
+  const projectDir = options.projectDir !== undefined
+    ? resolve(options.projectDir)
+    : options.configFile !== undefined
+    ? projectOfConfigFile(resolve(options.configFile))
+    : resolve(".");
   if (options.env !== undefined && options.configFile !== undefined) {
     throw new ConfigError("Use either --env or --config, not both");
   }
@@ -151,6 +158,17 @@ export async function environmentFromUrl(url: string, options: { projectDir?: st
   });
 }
 
+/**
+ * The project an environment file belongs to, against which its relative paths resolve: the
+ * directory holding `db/` when the file is in `db/environments/`, else the file's own folder.
+ * So `confiture -c /srv/app/db/environments/prod.yaml` works from any directory.
+ */
+export function projectOfConfigFile(path: string): string {
+  const dir = dirname(path);
+  if (basename(dir) === "environments" && basename(dirname(dir)) === "db") return dirname(dirname(dir));
+  return dir;
+}
+
 /** Split `schema.table` into parts. */
 export function parseTableName(text: string): TableName {
   const dot = text.indexOf(".");
@@ -168,7 +186,7 @@ export async function parseEnvironmentFile(
 ): Promise<EnvironmentFile> {
   // The YAML parser is imported only when there is a file: commands run with --database-url
   // alone start ~50 ms sooner.
-  const [{ LineCounter, parseDocument }, { keyLines }] = await Promise.all([
+  const [{ LineCounter, parseDocument }, { keyLines, yamlValue }] = await Promise.all([
     import("yaml"),
     import("./yaml_lines.ts"),
   ]);
@@ -184,12 +202,15 @@ export async function parseEnvironmentFile(
   }
   const lines = keyLines(doc.contents, counter);
   const problems: Problem[] = [];
-  const raw = expandEnv(doc.toJS() ?? {}, "", lookup, problems, (p) => lines.get(p));
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    problems.push({ path: "", message: "the file must be a mapping of keys to values", line: 1 });
-  }
-  const ctx = { problems, lineOf: (p: string) => lines.get(p) };
-  const file = problems.length === 0 ? environmentSpec(raw, "", ctx) : undefined;
+  const raw = expandEnv(yamlValue(doc, shownPath) ?? {}, "", lookup, problems, (p) => lines.get(p));
+  const mapping = raw !== null && typeof raw === "object" && !Array.isArray(raw);
+  if (!mapping) problems.push({ path: "", message: "the file must be a mapping of keys to values", line: 1 });
+  // Unset variables are reported with every other problem; a key whose variable is unset is
+  // not judged again on its empty value.
+  const unset = new Set(problems.map((p) => p.path));
+  const found: Problem[] = [];
+  const file = mapping ? environmentSpec(raw, "", { problems: found, lineOf: (p: string) => lines.get(p) }) : undefined;
+  problems.push(...found.filter((p) => !unset.has(p.path)));
   if (problems.length > 0 || !file) {
     problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
     const rendered = problems.map((p) =>

@@ -1,9 +1,11 @@
 /**
- * Where each key of a parsed YAML document is, so validation problems can name their line.
+ * Where each key of a parsed YAML document is, so validation problems can name their line; and
+ * the document's value, with resource-exhaustion input refused.
  *
  * @module
  */
-import { isMap, isScalar, isSeq, type LineCounter } from "yaml";
+import { type Document, isMap, isScalar, isSeq, type LineCounter } from "yaml";
+import { ConfigError } from "../errors.ts";
 
 /** Map every key path (`migration.lock_timeout`, `tables[0].where`) to its 1-based line. */
 export function keyLines(root: unknown, counter: LineCounter): Map<string, number> {
@@ -28,4 +30,24 @@ export function keyLines(root: unknown, counter: LineCounter): Map<string, numbe
   };
   walk(root, "");
   return out;
+}
+
+/**
+ * A parsed document's value, refusing resource-exhaustion input (exit 5, naming the file): an
+ * alias flood ("billion laughs") or nesting too deep to walk.
+ */
+export function yamlValue(doc: Document, shownPath: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    if (!(e instanceof ReferenceError || e instanceof RangeError)) throw e;
+    const why = e instanceof ReferenceError
+      ? 'too many alias expansions (a YAML alias flood, or "billion laughs")'
+      : "nested too deeply";
+    throw new ConfigError(`${shownPath}: refused: ${why}`, {
+      code: "YAML_TOO_COMPLEX",
+      file: shownPath,
+      hint: "Write the values out instead of repeating them through &anchors and *aliases",
+    });
+  }
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { LineCounter, parseDocument } from "yaml";
-import { keyLines } from "../config/yaml_lines.ts";
+import { keyLines, yamlValue } from "../config/yaml_lines.ts";
 import { ConfigError } from "../errors.ts";
 import { either, list, obj, oneOf, type Problem, record, required, str } from "../config/validate.ts";
 
@@ -102,7 +102,7 @@ export function parseMappingFile(text: string, shownPath: string): MappingFile {
   }
   const lines = keyLines(doc.contents, counter);
   const problems: Problem[] = [];
-  const raw = doc.toJS() ?? {};
+  const raw = yamlValue(doc, shownPath) ?? {};
   const parsed = fileSpec(raw, "", { problems, lineOf: (p) => lines.get(p) });
   const tables: TableMapping[] = [];
   if (parsed) {

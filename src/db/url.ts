@@ -97,15 +97,33 @@ function joinPath(base: string, rel: string): string {
 
 type Params = Map<string, string>;
 
+/**
+ * A password written without percent-encoding may hold `@ / ? #`: `user:pass` runs to the last
+ * `@`, when what precedes it is `user:` and something the URL grammar would cut short.
+ */
+function splitUnencodedUserinfo(text: string): { userinfo: string; rest: string } | undefined {
+  const scheme = /^postgres(?:ql)?:\/\//i.exec(text)![0];
+  const body = text.slice(scheme.length);
+  const at = body.lastIndexOf("@");
+  if (at < 0) return undefined;
+  const userinfo = body.slice(0, at);
+  const colon = userinfo.indexOf(":");
+  if (colon < 0 || /[/?#@]/.test(userinfo.slice(0, colon)) || !/[/?#@]/.test(userinfo.slice(colon + 1))) {
+    return undefined;
+  }
+  return { userinfo, rest: scheme + body.slice(at + 1) };
+}
+
 function parseUri(text: string): Params {
   const params: Params = new Map();
-  const m = /^postgres(?:ql)?:\/\/([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/i.exec(text);
+  const unencoded = splitUnencodedUserinfo(text);
+  const m = /^postgres(?:ql)?:\/\/([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/i.exec(unencoded?.rest ?? text);
   if (!m) throw new ConfigError(`Invalid database URL ${redactUrl(text)}`);
   let authority = m[1];
-  const at = authority.lastIndexOf("@");
+  const at = unencoded ? 0 : authority.lastIndexOf("@");
   if (at >= 0) {
-    const userinfo = authority.slice(0, at);
-    authority = authority.slice(at + 1);
+    const userinfo = unencoded?.userinfo ?? authority.slice(0, at);
+    if (!unencoded) authority = authority.slice(at + 1);
     const colon = userinfo.indexOf(":");
     const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
     if (user) params.set("user", decode(user, text));
@@ -201,10 +219,13 @@ export function describeTarget(t: DatabaseTarget): string {
   return `postgres://${encodeURIComponent(t.user)}@${host}:${t.port}/${encodeURIComponent(t.database)}`;
 }
 
-/** Replace the password in any URL-looking or key=value text with `***`. */
+/**
+ * Replace the password in any URL-looking or key=value text with `***`. The password runs to the
+ * last `@` of the URL, so one written with an unencoded `@ / ? #` is hidden whole.
+ */
 export function redactUrl(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)@/gi, "$1***@")
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"']*:)[^\s"']*@/gi, "$1***@")
     .replace(/([?&]password=)[^&\s]*/gi, "$1***")
     .replace(/(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, "$1***");
 }

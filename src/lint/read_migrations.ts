@@ -3,8 +3,7 @@
  *
  * @module
  */
-import type { MigrationFile } from "../migrate/files.ts";
-import { readText, readTextIfExists } from "../platform/fs.ts";
+import { type MigrationFile, readMigrationText } from "../migrate/files.ts";
 import { relative, resolve } from "../platform/path.ts";
 import { type LintMigration, lintMigrations, type LintOptions, type LintResult } from "./lint_migrations.ts";
 
@@ -12,7 +11,7 @@ import { type LintMigration, lintMigrations, type LintOptions, type LintResult }
  * Read the up texts of `files`, and the down texts when `downs` is set; paths are shown
  * relative to `projectDir`. `read` gives the texts when the caller reads them itself.
  */
-export async function readLintMigrations(
+export function readLintMigrations(
   files: readonly MigrationFile[],
   projectDir = ".",
   read?: (path: string) => string,
@@ -23,19 +22,12 @@ export async function readLintMigrations(
     const r = relative(base, resolve(p));
     return r.startsWith("../") ? resolve(p) : r;
   };
-  // Concurrent reads: one await per file in turn costs more than the parsing that follows.
-  return await Promise.all(files.map(async (f) => {
-    if (!downs) {
-      return {
-        version: f.version,
-        name: f.name,
-        upFile: shown(f.upPath),
-        upSql: await (read ? read(f.upPath) : readText(f.upPath)),
-      };
-    }
-    const [upSql, downSql] = read
-      ? [read(f.upPath), f.downPath ? read(f.downPath) : undefined]
-      : await Promise.all([readText(f.upPath), f.downPath ? readTextIfExists(f.downPath) : undefined]);
+  // Synchronous reads (see MigrationTexts); a marked single file (goose, dbmate) is read as its
+  // up and its down part. Down texts are read only when `downs` is set.
+  const text = read ?? readMigrationText;
+  return Promise.resolve(files.map((f) => {
+    const upSql = text(f.upPath);
+    const downSql = downs && f.downPath ? text(f.downPath) : undefined;
     return {
       version: f.version,
       name: f.name,

@@ -1,30 +1,39 @@
 /**
- * Migration files: `{version}_{name}.up.sql` and `.down.sql` in one flat folder. The version is
- * the leading digits, any width, ordered numerically.
+ * Migration files: `{version}_{name}.up.sql` and `.down.sql` in one flat folder, paired by
+ * version as golang-migrate pairs them (the names may differ; `0157.up.sql` has none). The
+ * version is the leading digits, any width, ordered numerically. A `{version}_{name}.sql` file
+ * with goose, sql-migrate or dbmate markers holds both parts (see `markers.ts`); its down part is
+ * addressed as `{path}#down`. Symbolic links are followed.
  *
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { listDir, readTextSync } from "../platform/fs.ts";
+import { listDir, pathKind, readTextSync } from "../platform/fs.ts";
+import { splitMarkedFile } from "./markers.ts";
 
 /** One migration: an up file and, when reversible, its down file. */
 export interface MigrationFile {
   /** Version text as written in the file name (`001`, `20260115103000`). */
   version: string;
+  /** The name after the version (the up file's; empty for `0157.up.sql`). */
   name: string;
-  /** Absolute path of the `.up.sql` file. */
+  /** Absolute path of the `.up.sql` file (or of the marked single file). */
   upPath: string;
-  /** Absolute path of the `.down.sql` file, if present. */
+  /** Absolute path of the `.down.sql` file (or `{single file}#down`), if present. */
   downPath?: string;
 }
 
 /** What a file name says about itself. */
 export type ParsedName =
   | { kind: "migration"; version: string; name: string; direction: "up" | "down" }
+  | { kind: "single"; version: string; name: string }
+  | { kind: "foreign"; language: string }
   | { kind: "invalid"; reason: string }
   | { kind: "ignored" };
 
-const MIGRATION = /^(\d+)_([A-Za-z0-9][A-Za-z0-9_-]*)\.(up|down)\.sql$/;
+const MIGRATION = /^(\d+)(?:_(.*?))?\.(up|down)\.sql$/i;
+const SINGLE = /^(\d+)(?:_(.*))?\.sql$/i;
+const FOREIGN: Record<string, string> = { go: "Go", rb: "Ruby", py: "Python", js: "JavaScript", ts: "TypeScript" };
 
 /**
  * Classify a file name found in the migrations folder.
@@ -37,11 +46,15 @@ const MIGRATION = /^(\d+)_([A-Za-z0-9][A-Za-z0-9_-]*)\.(up|down)\.sql$/;
  */
 export function parseMigrationFileName(fileName: string): ParsedName {
   const m = MIGRATION.exec(fileName);
-  if (m) return { kind: "migration", version: m[1], name: m[2], direction: m[3] as "up" | "down" };
-  if (!fileName.toLowerCase().endsWith(".sql")) return { kind: "ignored" };
-  if (/^\d+_.+\.sql$/i.test(fileName) && !/\.(up|down)\.sql$/i.test(fileName)) {
-    return { kind: "invalid", reason: "missing .up.sql or .down.sql suffix" };
+  if (m) {
+    return { kind: "migration", version: m[1], name: m[2] ?? "", direction: m[3].toLowerCase() as "up" | "down" };
   }
+  const s = SINGLE.exec(fileName);
+  if (s) return { kind: "single", version: s[1], name: s[2] ?? "" };
+  // Another tool's code migrations (goose's 00002_x.go, Rails' 2024..._x.rb); an embed.go is not one.
+  const ext = /^\d+_.*\.([a-z]+)$/i.exec(fileName)?.[1].toLowerCase();
+  if (ext && FOREIGN[ext]) return { kind: "foreign", language: FOREIGN[ext] };
+  if (!fileName.toLowerCase().endsWith(".sql")) return { kind: "ignored" };
   if (!/^\d/.test(fileName)) return { kind: "invalid", reason: "name must start with a version number" };
   return { kind: "invalid", reason: "expected {version}_{name}.up.sql or {version}_{name}.down.sql" };
 }
@@ -66,67 +79,179 @@ export function isVersion(v: string): boolean {
   return /^\d+$/.test(v);
 }
 
+/** A problem (refusal) or warning found among the files, with the file it is about. */
+export interface FileProblem {
+  code:
+    | "BAD_NAME"
+    | "DUPLICATE_VERSION"
+    | "ORPHAN_DOWN"
+    | "NOT_A_FILE"
+    | "SYMLINK_BROKEN"
+    | "NOT_SQL"
+    | "MARKERS_INVALID"
+    | "NAME_MISMATCH";
+  /** The file name (in the folder), or null when it is about several files. */
+  file: string | null;
+  message: string;
+}
+
+/** One entry of the folder as discovery sees it (links followed). */
+export interface FolderEntry {
+  name: string;
+  kind: "file" | "directory" | "other" | "missing" | "loop";
+}
+
 /**
- * Pair up and order migration files from a list of names (pure). Returns every problem found:
- * invalid names, duplicate versions, down files without their up file.
+ * Pair up and order migration files (pure). `read` gives a single `.sql` file's text, to find
+ * another tool's markers in it. Returns every problem (each one refuses the folder) and every
+ * warning.
  */
-export function collectMigrations(dir: string, fileNames: readonly string[]): {
-  migrations: MigrationFile[];
-  problems: string[];
-} {
-  const problems: string[] = [];
-  const ups = new Map<string, { version: string; name: string; file: string }[]>();
-  const downs = new Map<string, string>();
-  for (const file of [...fileNames].sort()) {
+export function collectMigrations(
+  dir: string,
+  entries: readonly (string | FolderEntry)[],
+  read: (name: string) => string = (name) => readTextSync(`${dir}/${name}`),
+): { migrations: MigrationFile[]; problems: FileProblem[]; warnings: FileProblem[] } {
+  const problems: FileProblem[] = [];
+  const warnings: FileProblem[] = [];
+  type Item = { version: string; name: string; file: string; down?: boolean };
+  const groups = new Map<string, { ups: Item[]; downs: Item[] }>();
+  const group = (version: string) => {
+    const key = versionKey(version);
+    let g = groups.get(key);
+    if (!g) groups.set(key, g = { ups: [], downs: [] });
+    return g;
+  };
+  const items = entries.map((e) => typeof e === "string" ? { name: e, kind: "file" as const } : e)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { name: file, kind } of items) {
     const parsed = parseMigrationFileName(file);
     if (parsed.kind === "ignored") continue;
-    if (parsed.kind === "invalid") {
-      problems.push(`${file}: ${parsed.reason}`);
+    if (kind !== "file" && parsed.kind !== "invalid") {
+      problems.push({
+        code: kind === "missing" || kind === "loop" ? "SYMLINK_BROKEN" : "NOT_A_FILE",
+        file,
+        message: kind === "missing"
+          ? `${file}: symbolic link to a file that does not exist`
+          : kind === "loop"
+          ? `${file}: symbolic link loop`
+          : `${file}: is a ${kind === "directory" ? "directory" : "special file"}, not a migration file`,
+      });
       continue;
     }
-    const key = BigInt(parsed.version).toString();
-    if (parsed.direction === "up") {
-      const list = ups.get(key) ?? [];
-      list.push({ version: parsed.version, name: parsed.name, file });
-      ups.set(key, list);
-    } else downs.set(`${parsed.version}_${parsed.name}`, file);
+    if (parsed.kind === "foreign") {
+      problems.push({
+        code: "NOT_SQL",
+        file,
+        message:
+          `${file}: a ${parsed.language} migration; Confiture runs only SQL files (rewrite it as SQL, or move it out of the folder)`,
+      });
+    } else if (parsed.kind === "invalid") {
+      if (kind === "file") problems.push({ code: "BAD_NAME", file, message: `${file}: ${parsed.reason}` });
+    } else if (parsed.kind === "migration") {
+      const g = group(parsed.version);
+      (parsed.direction === "up" ? g.ups : g.downs).push({ version: parsed.version, name: parsed.name, file });
+    } else {
+      const marked = splitMarkedFile(read(file));
+      if (!marked) {
+        problems.push({
+          code: "BAD_NAME",
+          file,
+          message:
+            `${file}: missing .up.sql or .down.sql suffix (and no goose, sql-migrate or dbmate Up/Down markers inside)`,
+        });
+        continue;
+      }
+      for (const p of marked.problems) {
+        problems.push({ code: "MARKERS_INVALID", file, message: `${file}: ${p} (${marked.tool} markers)` });
+      }
+      const g = group(parsed.version);
+      g.ups.push({ version: parsed.version, name: parsed.name, file });
+      if (marked.down !== undefined) {
+        g.downs.push({ version: parsed.version, name: parsed.name, file: `${file}#down`, down: true });
+      }
+    }
   }
   const migrations: MigrationFile[] = [];
-  for (const list of ups.values()) {
-    if (list.length > 1) {
-      problems.push(`duplicate version ${list[0].version}: ${list.map((u) => u.file).join(", ")}`);
+  for (const { ups, downs } of groups.values()) {
+    const duplicate = (list: Item[]) =>
+      problems.push({
+        code: "DUPLICATE_VERSION",
+        file: null,
+        message: `duplicate version ${list[0].version}: ${list.map((u) => u.file.replace(/#down$/, "")).join(", ")}`,
+      });
+    if (ups.length > 1) duplicate(ups);
+    if (downs.length > 1) duplicate(downs);
+    if (ups.length > 1 || downs.length > 1) continue;
+    const [u] = ups;
+    const [d] = downs;
+    if (!u) {
+      problems.push({
+        code: "ORPHAN_DOWN",
+        file: d.file,
+        message: `${d.file}: no matching .up.sql file (none has version ${d.version})`,
+      });
       continue;
     }
-    const [u] = list;
-    const stem = `${u.version}_${u.name}`;
-    const down = downs.get(stem);
-    downs.delete(stem);
+    if (d && !d.down && d.name !== u.name) {
+      warnings.push({
+        code: "NAME_MISMATCH",
+        file: d.file,
+        message: `${u.file} and ${d.file} differ in name; they are paired by their version ${u.version}`,
+      });
+    }
     migrations.push({
       version: u.version,
       name: u.name,
       upPath: `${dir}/${u.file}`,
-      downPath: down ? `${dir}/${down}` : undefined,
+      downPath: d ? `${dir}/${d.file}` : undefined,
     });
   }
-  for (const down of downs.values()) problems.push(`${down}: no matching .up.sql file`);
   migrations.sort((a, b) => compareVersions(a.version, b.version));
-  return { migrations, problems };
+  return { migrations, problems, warnings };
+}
+
+/** Read the folder's entries, following symbolic links; undefined when the folder is missing. */
+export async function readFolder(dir: string): Promise<FolderEntry[] | undefined> {
+  const entries = await listDir(dir);
+  if (!entries) return undefined;
+  return await Promise.all(entries.map(async (e): Promise<FolderEntry> => ({
+    name: e.name,
+    kind: e.isSymlink ? await pathKind(`${dir}/${e.name}`) : e.isFile ? "file" : e.isDirectory ? "directory" : "other",
+  })));
+}
+
+/** The error for a migrations folder that does not exist (exit 5). */
+export function missingFolderError(shownDir: string, dir = shownDir): ConfigError {
+  return new ConfigError(`Migrations folder ${shownDir} does not exist${dir === shownDir ? "" : ` (${dir})`}`, {
+    code: "MIGRATIONS_DIR_MISSING",
+    file: shownDir,
+    hint:
+      "Create it (`confiture migrate generate NAME` does), or set migrations_dir in the environment file; relative paths start at the project directory",
+  });
 }
 
 /**
- * Read the migrations folder. A missing folder means no migrations; any naming problem throws
- * one ConfigError (exit 5) listing every problem.
+ * Read the migrations folder. A missing folder is an error (exit 5) unless `allowMissing`;
+ * any naming problem throws one ConfigError (exit 5) listing every problem.
  */
-export async function discoverMigrations(dir: string, shownDir = dir): Promise<MigrationFile[]> {
-  const entries = await listDir(dir);
-  if (!entries) return [];
-  const { migrations, problems } = collectMigrations(dir, entries.filter((e) => e.isFile).map((e) => e.name));
+export async function discoverMigrations(
+  dir: string,
+  shownDir = dir,
+  options: { allowMissing?: boolean } = {},
+): Promise<MigrationFile[]> {
+  const entries = await readFolder(dir);
+  if (!entries) {
+    if (options.allowMissing) return [];
+    throw missingFolderError(shownDir, dir);
+  }
+  const { migrations, problems } = collectMigrations(dir, entries);
   if (problems.length > 0) {
+    const lines = problems.map((p) => p.message);
     throw new ConfigError(
-      problems.length === 1
-        ? `${shownDir}/${problems[0]}`
-        : `${problems.length} problems in ${shownDir}:\n  ${problems.join("\n  ")}`,
-      { code: "MIGRATION_FILES_INVALID", file: shownDir, problems },
+      lines.length === 1
+        ? `${shownDir}/${lines[0]}`
+        : `${lines.length} problems in ${shownDir}:\n  ${lines.join("\n  ")}`,
+      { code: "MIGRATION_FILES_INVALID", file: shownDir, problems: lines },
     );
   }
   return migrations;
@@ -135,6 +260,20 @@ export async function discoverMigrations(dir: string, shownDir = dir): Promise<M
 /** The file name of a path. */
 export function fileName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/**
+ * The text of one migration part: a plain file's text, or one part of a file with another
+ * tool's markers (the down part's path ends in `#down`), with the file's line numbers kept.
+ */
+export function readMigrationText(path: string): string {
+  const down = path.endsWith("#down");
+  const real = down ? path.slice(0, -"#down".length) : path;
+  const text = readTextSync(real);
+  if (/\.(up|down)\.sql$/i.test(real)) return text;
+  const marked = splitMarkedFile(text);
+  if (!marked) return text;
+  return down ? marked.down ?? "" : marked.up;
 }
 
 /**
@@ -149,7 +288,7 @@ export class MigrationTexts {
   text(path: string): string {
     let text = this.#texts.get(path);
     if (text === undefined) {
-      text = readTextSync(path);
+      text = readMigrationText(path);
       this.#texts.set(path, text);
     }
     return text;

@@ -1,7 +1,7 @@
 import { assertEquals, assertThrows } from "../../tests/_helpers/assert.ts";
 import { collectMigrations, compareVersions, parseMigrationFileName } from "./files.ts";
 
-Deno.test("parseMigrationFileName recognises up/down pairs of any version width", () => {
+Deno.test("parseMigrationFileName recognises up/down pairs of any version width, with or without a name", () => {
   assertEquals(parseMigrationFileName("003_create_tb_comment.up.sql"), {
     kind: "migration",
     version: "003",
@@ -10,8 +10,16 @@ Deno.test("parseMigrationFileName recognises up/down pairs of any version width"
   });
   assertEquals(parseMigrationFileName("20260115103000_x.down.sql").kind, "migration");
   assertEquals(parseMigrationFileName("1_a.up.sql").kind, "migration");
+  assertEquals(parseMigrationFileName("0157.up.sql"), {
+    kind: "migration",
+    version: "0157",
+    name: "",
+    direction: "up",
+  });
   assertEquals(parseMigrationFileName("README.md").kind, "ignored");
-  assertEquals(parseMigrationFileName("003_x.sql").kind, "invalid");
+  assertEquals(parseMigrationFileName("embed.go").kind, "ignored");
+  assertEquals(parseMigrationFileName("00002_rename_root.go"), { kind: "foreign", language: "Go" });
+  assertEquals(parseMigrationFileName("003_x.sql"), { kind: "single", version: "003", name: "x" });
   assertEquals(parseMigrationFileName("add_x.up.sql").kind, "invalid");
 });
 
@@ -30,20 +38,65 @@ Deno.test("versions order numerically, not as text", () => {
   assertEquals(compareVersions("20260115103000", "999"), 1);
 });
 
-Deno.test("duplicate versions, orphan downs and bad names are all reported", () => {
+Deno.test("up and down pair by version; a differing name is a warning", () => {
+  const { migrations, problems, warnings } = collectMigrations("/m", [
+    "42_collection_add_x.up.sql",
+    "42_collection_drop_x.down.sql",
+    "0157.up.sql",
+    "0157.down.sql",
+  ]);
+  assertEquals(problems, []);
+  assertEquals(migrations.map((m) => [m.version, m.name, m.downPath]), [
+    ["42", "collection_add_x", "/m/42_collection_drop_x.down.sql"],
+    ["0157", "", "/m/0157.down.sql"],
+  ]);
+  assertEquals(warnings.map((w) => [w.code, w.file]), [["NAME_MISMATCH", "42_collection_drop_x.down.sql"]]);
+});
+
+Deno.test("duplicate versions, orphan downs, bad names and code migrations are each reported once", () => {
   const { problems } = collectMigrations("/m", [
     "001_a.up.sql",
     "1_b.up.sql",
+    "001_a.down.sql",
     "002_c.down.sql",
     "003_d.sql",
+    "004_seed.go",
     "notes.txt",
-  ]);
-  assertEquals(problems.length, 3);
+  ], () => "SELECT 1;");
+  assertEquals(problems.map((p) => p.code).sort(), ["BAD_NAME", "DUPLICATE_VERSION", "NOT_SQL", "ORPHAN_DOWN"]);
   assertEquals(
-    problems.some((p) => p.includes("duplicate version") && p.includes("001_a.up.sql") && p.includes("1_b.up.sql")),
-    true,
+    problems.find((p) => p.code === "DUPLICATE_VERSION")?.message,
+    "duplicate version 001: 001_a.up.sql, 1_b.up.sql",
   );
-  assertEquals(problems.some((p) => p.startsWith("002_c.down.sql")), true);
-  assertEquals(problems.some((p) => p.startsWith("003_d.sql")), true);
   assertThrows(() => compareVersions("x", "1"));
+});
+
+Deno.test("directories, dangling links and loops with migration names are refused", () => {
+  const { problems } = collectMigrations("/m", [
+    { name: "001_a.up.sql", kind: "directory" },
+    { name: "002_b.up.sql", kind: "missing" },
+    { name: "003_c.up.sql", kind: "loop" },
+    { name: "archive", kind: "directory" },
+  ]);
+  assertEquals(problems.map((p) => [p.code, p.file]), [
+    ["NOT_A_FILE", "001_a.up.sql"],
+    ["SYMLINK_BROKEN", "002_b.up.sql"],
+    ["SYMLINK_BROKEN", "003_c.up.sql"],
+  ]);
+});
+
+Deno.test("a marked single file holds both parts; its down part is addressed as #down", () => {
+  const { migrations, problems } = collectMigrations(
+    "/m",
+    ["20240101_t.sql", "20240102_u.sql"],
+    (name) =>
+      name === "20240101_t.sql"
+        ? "-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n"
+        : "-- migrate:up\nCREATE TABLE u (id int);\n",
+  );
+  assertEquals(problems, []);
+  assertEquals(migrations.map((m) => [m.upPath, m.downPath]), [
+    ["/m/20240101_t.sql", "/m/20240101_t.sql#down"],
+    ["/m/20240102_u.sql", undefined],
+  ]);
 });

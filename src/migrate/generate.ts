@@ -53,7 +53,7 @@ export async function generateMigration(
   const versions: string[] = [];
   for (const e of entries) {
     const p = parseMigrationFileName(e.name);
-    if (p.kind === "migration") {
+    if (p.kind === "migration" || p.kind === "single") {
       versions.push(p.version);
       if (p.name === name) {
         throw new ConfigError(`A migration named "${name}" already exists: ${e.name}`);

@@ -106,6 +106,8 @@ export interface ChecksumIssue {
   name: string;
   file: string;
   kind: "modified" | "missing";
+  /** Which part was edited: an edited down file blocks only a rollback through it. */
+  part: "up" | "down";
   stored: string | null;
   actual: string | null;
 }
@@ -115,6 +117,8 @@ export interface VerifyResult {
   ok: boolean;
   checked: number;
   issues: ChecksumIssue[];
+  /** With `accept`: the edited files whose new checksums were recorded. */
+  accepted?: ChecksumIssue[];
 }
 
 /** Thrown when a migration fails during `up`/`down`; carries what was done before it. */
@@ -422,7 +426,9 @@ export class Migrator implements AsyncDisposable {
       const where = await this.tracking.locate(this.database);
       const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
       const steps = planDown(files, applied, options);
-      const scripts = await this.prepareAll(steps.map((s) => s.downPath), new MigrationTexts());
+      const texts = new MigrationTexts();
+      this.assertDownChecksums(steps, texts);
+      const scripts = await this.prepareAll(steps.map((s) => s.downPath), texts);
       return {
         rolled_back: [],
         skipped: [],
@@ -444,7 +450,9 @@ export class Migrator implements AsyncDisposable {
       const where = await this.tracking.locate(session);
       const applied = where.exists ? await this.tracking.applied(session, where.optionalColumns) : [];
       const steps = planDown(files, applied, options);
-      const scripts = await this.prepareAll(steps.map((s) => s.downPath), new MigrationTexts());
+      const texts = new MigrationTexts();
+      this.assertDownChecksums(steps, texts);
+      const scripts = await this.prepareAll(steps.map((s) => s.downPath), texts);
       const runs: MigrationRun[] = [];
       const result = (errors: MigrationFailure[]): DownResult => ({
         rolled_back: runs.map((r) => r.version),
@@ -530,13 +538,36 @@ export class Migrator implements AsyncDisposable {
     return await this.locked((session) => run(session, false));
   }
 
-  /** Compare every applied migration's files with the checksums stored when it was applied. */
-  async verify(): Promise<VerifyResult> {
+  /**
+   * Compare every applied migration's files with the checksums stored when it was applied.
+   * With `accept`, record the edited files' new checksums, under the lock, in one transaction.
+   */
+  async verify(options: { accept?: boolean } = {}): Promise<VerifyResult> {
     const files = await this.files();
-    const where = await this.tracking.locate(this.database);
-    const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
-    const issues = this.checksumIssues(files, applied, new MigrationTexts());
-    return { ok: issues.length === 0, checked: applied.length, issues };
+    const check = async (q: Queryable) => {
+      const where = await this.tracking.locate(q);
+      const applied = where.exists ? await this.tracking.applied(q, where.optionalColumns) : [];
+      return { applied, issues: this.checksumIssues(files, applied, new MigrationTexts()) };
+    };
+    if (!options.accept) {
+      const { applied, issues } = await check(this.database);
+      return { ok: issues.length === 0, checked: applied.length, issues };
+    }
+    return await this.locked(async (session) => {
+      const { applied, issues } = await check(session);
+      const accepted = issues.filter((i) => i.kind === "modified");
+      await session.transaction(async (tx) => {
+        for (const i of accepted) {
+          const column = i.part === "up" ? "checksum" : "down_checksum";
+          await tx.query(`UPDATE ${this.tracking.sqlName} SET ${column} = $1 WHERE version = $2`, [
+            i.actual,
+            i.version,
+          ]);
+        }
+      });
+      const left = issues.filter((i) => i.kind !== "modified");
+      return { ok: left.length === 0, checked: applied.length, issues: left, accepted };
+    });
   }
 
   /** Close the connection if this Migrator opened it. */
@@ -653,6 +684,7 @@ export class Migrator implements AsyncDisposable {
     const { allowedFindings, lintBlockedError } = await import("../lint/lint_gate.ts");
     const result = await lintMigrationFiles(pending, {
       db,
+      reversibility: false,
       statementLockTimeoutMs: this.settings.statementLockTimeoutMs,
       allow: options.allow,
       settings: this.lintSettings,
@@ -695,12 +727,18 @@ export class Migrator implements AsyncDisposable {
           name: row.name,
           file: `${row.version}_${row.name}.up.sql`,
           kind: "missing",
+          part: "up",
           stored: row.checksum,
           actual: null,
         });
         return issues;
       }
-      const check = (stored: string | null | undefined, path: string, raw?: () => Uint8Array) => {
+      const check = (
+        stored: string | null | undefined,
+        path: string,
+        part: "up" | "down",
+        raw?: () => Uint8Array,
+      ) => {
         if (!stored) return;
         const text = texts.text(path);
         if (checksumMatches(stored, text, raw)) return;
@@ -709,19 +747,25 @@ export class Migrator implements AsyncDisposable {
           name: row.name,
           file: this.shown(path),
           kind: "modified",
+          part,
           stored,
           actual: migrationChecksum(text),
         });
       };
       // The Python original stored the up file's raw-bytes checksum.
-      check(row.checksum, file.upPath, () => readBytesSync(file.upPath));
-      if (file.downPath) check(row.down_checksum, file.downPath);
+      check(row.checksum, file.upPath, "up", () => readBytesSync(file.upPath));
+      if (file.downPath) check(row.down_checksum, file.downPath, "down");
       return issues;
     });
   }
 
   private assertChecksums(files: MigrationFile[], applied: AppliedMigration[], texts: MigrationTexts): void {
-    const modified = this.checksumIssues(files, applied, texts).filter((i) => i.kind === "modified");
+    const all = this.checksumIssues(files, applied, texts).filter((i) => i.kind === "modified");
+    // An edited down file never gates `up`: it blocks only a rollback through it.
+    for (const i of all.filter((i) => i.part === "down")) {
+      this.#emit({ type: "warning", message: editedDownMessage(i) });
+    }
+    const modified = all.filter((i) => i.part === "up");
     if (modified.length === 0) return;
     const lines = modified.map((i) =>
       `${i.file} was edited after it was applied (stored ${i.stored}, now ${i.actual})`
@@ -732,7 +776,27 @@ export class Migrator implements AsyncDisposable {
         code: "CHECKSUM_MISMATCH",
         file: modified[0].file,
         problems: lines,
-        hint: "Revert the edit and put the change in a new migration; `confiture migrate verify` lists every mismatch",
+        hint:
+          "Revert the edit and put the change in a new migration; if the edit changes nothing that ran (a comment), record it with `confiture migrate verify --accept`",
+        details: { mismatches: modified },
+      },
+    );
+  }
+
+  /** Refuse a rollback through a migration whose down file was edited after it was applied. */
+  private assertDownChecksums(steps: ReturnType<typeof planDown>, texts: MigrationTexts): void {
+    const modified = this.checksumIssues(steps.map((s) => s.file), steps.map((s) => s.applied), texts)
+      .filter((i) => i.kind === "modified" && i.part === "down");
+    if (modified.length === 0) return;
+    const lines = modified.map((i) => `${i.file} was edited after ${i.version} was applied`);
+    throw new ConfigError(
+      lines.length === 1 ? lines[0] : `${lines.length} down files were edited:\n  ${lines.join("\n  ")}`,
+      {
+        code: "DOWN_CHECKSUM_MISMATCH",
+        file: modified[0].file,
+        problems: lines,
+        hint:
+          "Check that the edited down file undoes what its up file did, then record it with `confiture migrate verify --accept`; nothing was rolled back",
         details: { mismatches: modified },
       },
     );
@@ -773,6 +837,10 @@ export class Migrator implements AsyncDisposable {
 
 /** How many transactional migrations `up` sends ahead on a server connection. */
 const PIPELINE = 8;
+
+function editedDownMessage(i: ChecksumIssue): string {
+  return `${i.file} was edited after ${i.version} was applied: a rollback through it is refused until \`confiture migrate verify --accept\` records the new text`;
+}
 
 function isLockTimeout(e: unknown): boolean {
   return e instanceof MigrationError && e.code === "LOCK_TIMEOUT_IN_MIGRATION";

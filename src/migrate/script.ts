@@ -8,6 +8,7 @@ import { ConfigError } from "../errors.ts";
 import { parseDuration } from "../config/validate.ts";
 import { createsOnly, nonTransactionalReason, transactionControl } from "../sql/classify.ts";
 import { splitStatements, type Statement } from "../sql/split.ts";
+import { noTransactionMarker, wrongDirectionMarker } from "./markers.ts";
 
 /**
  * How a file runs:
@@ -45,20 +46,41 @@ const DIRECTIVE = /^\s*--\s*confiture:\s*([a-z_-]+)\s*(?:=\s*(\S+)|\s+(.*))?$/i;
 
 /**
  * Parse and classify a migration file. Syntax errors and bad directives throw (exit 4 / 5)
- * before anything runs.
+ * before anything runs. A file with no statements (empty, or only comments) is a no-op that
+ * still records (or removes) its tracking row. A plain `.up.sql` holding another tool's down
+ * marker is refused: its down part would run on the way up.
  */
 export async function prepareScript(
   text: string,
   shownPath: string,
   defaults: ScriptSettings,
 ): Promise<MigrationScript> {
-  const statements = await splitStatements(text, shownPath);
+  const direction = /\.up\.sql$/i.test(shownPath) ? "up" : /\.down\.sql$/i.test(shownPath) ? "down" : undefined;
+  const wrong = direction && wrongDirectionMarker(text, direction);
+  if (wrong) {
+    const stem = shownPath.replace(/\.(up|down)\.sql$/i, "");
+    throw new ConfigError(
+      `${shownPath}:${wrong.line}: ${wrong.text} is a ${wrong.tool} marker: the part after it would run as part of the ${direction}`,
+      {
+        code: "FOREIGN_MARKERS",
+        file: shownPath,
+        line: wrong.line,
+        hint: `Rename the file to ${
+          stem.slice(stem.lastIndexOf("/") + 1)
+        }.sql so Confiture splits it at its ${wrong.tool} markers, or move the other part to its own file`,
+      },
+    );
+  }
+  // The parser refuses an empty string ("Query cannot be empty"); an empty file undoes nothing.
+  const statements = /\S/.test(text.replace(/^\uFEFF/, "")) ? await splitStatements(text, shownPath) : [];
   const settings = { ...defaults };
   let forced: "transaction" | "no-transaction" | undefined;
   const allows: MigrationScript["allows"] = [];
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   const firstCode = statements[0]?.line ?? lines.length + 1;
   lines.forEach((line, i) => {
+    // goose's NO TRANSACTION, sql-migrate's notransaction, dbmate's transaction:false.
+    if (i + 1 < firstCode && noTransactionMarker(line)) forced ??= "no-transaction";
     const m = DIRECTIVE.exec(line);
     if (!m) return;
     const key = m[1].toLowerCase().replaceAll("-", "_");

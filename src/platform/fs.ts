@@ -46,16 +46,31 @@ export interface DirEntry {
   name: string;
   isFile: boolean;
   isDirectory: boolean;
+  isSymlink?: boolean;
 }
 
 /** List a directory; `undefined` when it does not exist. */
 export async function listDir(path: string): Promise<DirEntry[] | undefined> {
   try {
     const out: DirEntry[] = [];
-    for await (const e of Deno.readDir(path)) out.push({ name: e.name, isFile: e.isFile, isDirectory: e.isDirectory });
+    for await (const e of Deno.readDir(path)) {
+      out.push({ name: e.name, isFile: e.isFile, isDirectory: e.isDirectory, isSymlink: e.isSymlink });
+    }
     return out;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** What a path is once symbolic links are followed: `missing` for a dangling link, `loop` for a cycle. */
+export async function pathKind(path: string): Promise<"file" | "directory" | "other" | "missing" | "loop"> {
+  try {
+    const s = await Deno.stat(path);
+    return s.isFile ? "file" : s.isDirectory ? "directory" : "other";
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "missing";
+    if (e instanceof Deno.errors.FilesystemLoop || /ELOOP|too many levels/i.test(String(e))) return "loop";
     throw e;
   }
 }

@@ -17,7 +17,7 @@
  * @module
  */
 import { LineCounter, parseDocument } from "yaml";
-import { keyLines } from "../config/yaml_lines.ts";
+import { keyLines, yamlValue } from "../config/yaml_lines.ts";
 import { ConfigError } from "../errors.ts";
 import { readTextIfExists } from "../platform/fs.ts";
 import { int, obj, oneOf, type Problem, record, required, type Spec, str } from "../config/validate.ts";
@@ -182,7 +182,7 @@ export function parseProfile(text: string, shownPath: string): AnonymizationProf
     return undefined;
   };
   const ctx = { problems, lineOf };
-  const raw = doc.toJS() ?? {};
+  const raw = yamlValue(doc, shownPath) ?? {};
   const originOf = (p: string) => {
     const line = lineOf(p);
     return `${shownPath}${line ? `:${line}` : ""}`;

@@ -77,7 +77,9 @@ export function buildCommand(): Command {
       ctx.out.info(`Recreating ${describeTarget(env.target)}…`);
       await recreateDatabase(env.target);
     }
-    const migrations = await discoverMigrations(env.migrationsDir, shownPath(env.migrationsDir, env.projectDir));
+    const migrations = await discoverMigrations(env.migrationsDir, shownPath(env.migrationsDir, env.projectDir), {
+      allowMissing: true, // a project may be built from its schema alone
+    });
     await using db = await ctx.database(env).catch((e) => {
       throw missingDatabaseHint(e);
     });

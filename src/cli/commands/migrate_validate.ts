@@ -7,7 +7,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../../errors.ts";
 import { Migrator } from "../../migrate/migrator.ts";
-import { validateMigrations, type ValidationIssue } from "../../migrate/validate.ts";
+import { FOLDER_ERROR_CODES, validateMigrations, type ValidationIssue } from "../../migrate/validate.ts";
 import { relative } from "../../platform/path.ts";
 import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
 
@@ -24,18 +24,22 @@ export function migrateValidateCommand(): Command {
     const shown = relative(env.projectDir, env.migrationsDir);
     const result = await validateMigrations(env.migrationsDir, shown.startsWith("..") ? env.migrationsDir : shown);
     const connect = !opts.offline && env.urlSource !== undefined &&
-      result.issues.every((i) => i.code !== "DUPLICATE_VERSION" && i.code !== "BAD_NAME" && i.code !== "ORPHAN_DOWN");
+      result.issues.every((i) => !FOLDER_ERROR_CODES.has(i.code));
     let checksums: { checked: number } | undefined;
     if (connect) {
       await using m = await Migrator.fromEnvironment(env, { onEvent: (e) => ctx.out.event(e) });
       const v = await m.verify();
       checksums = { checked: v.checked };
       for (const i of v.issues) {
+        // An edited down file blocks only a rollback through it.
+        const down = i.kind === "modified" && i.part === "down";
         result.issues.push({
-          severity: "error",
-          code: i.kind === "modified" ? "CHECKSUM_MISMATCH" : "APPLIED_FILE_MISSING",
+          severity: down ? "warning" : "error",
+          code: i.kind === "modified" ? down ? "DOWN_CHECKSUM_MISMATCH" : "CHECKSUM_MISMATCH" : "APPLIED_FILE_MISSING",
           message: i.kind === "modified"
-            ? `${i.file} was edited after it was applied (stored ${i.stored}, now ${i.actual})`
+            ? `${i.file} was edited after it was applied (stored ${i.stored}, now ${i.actual})${
+              down ? "; a rollback through it is refused until `confiture migrate verify --accept`" : ""
+            }`
             : `${i.file} is applied but its file is missing`,
           file: i.file,
           line: null,
