@@ -1,6 +1,18 @@
 /**
  * The Database port on a PostgreSQL server, through npm:postgres (postgres.js).
  *
+ * Connection loss (the backend terminated, the server restarted, the network cut) is the
+ * adapter's to absorb, so callers see one error and never a driver crash:
+ * - every pending call on a reserved session (query, exec, execTransaction, COPY) rejects
+ *   with a {@link ConnectionError} (`code` `CONNECTION_LOST`) once its connection closes, and
+ *   every later call rejects at once without touching the driver;
+ * - `release()` of a lost session is a no-op (the pool replaces the connection), and
+ *   `close()` always settles;
+ * - calls on the pool itself fail with a ConnectionError while the server is away and work
+ *   again once it is back (postgres.js reconnects).
+ * `cancel()` asks the server to cancel what a reserved session runs now (a CancelRequest on a
+ * separate connection), as psql does on Ctrl-C.
+ *
  * @module
  */
 import postgres from "postgres";
@@ -9,6 +21,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
 import type { Database, Queryable, ReservedSession, Row, Session } from "./database.ts";
 import { DatabaseError, normalizeDbError } from "./errors.ts";
+import { ConnectionError } from "../errors.ts";
 import { inTransaction } from "./_transaction.ts";
 import { describeTarget, type ServerTarget } from "./url.ts";
 
@@ -29,6 +42,7 @@ type AnySql =
 /** Open a pool on a PostgreSQL server and check that it answers. */
 export async function openServer(target: ServerTarget, options: ServerOpenOptions = {}): Promise<Database> {
   const label = describeTarget(target);
+  const watch = new ConnectionWatch();
   const sql: Sql = postgres({
     host: target.host,
     port: target.port,
@@ -42,6 +56,11 @@ export async function openServer(target: ServerTarget, options: ServerOpenOption
     // Unnamed statements keep us correct behind transaction-mode poolers.
     prepare: false,
     onnotice: (n: { message?: string }) => options.onNotice?.(String(n.message ?? "")),
+    // Which pool connection serves which reserved session, so its loss fails the session's
+    // calls at once: postgres.js would otherwise write to the closed socket (an uncaught
+    // TypeError) or leave the calls pending forever.
+    debug: (connection: number, text: string) => watch.sent(connection, text),
+    onclose: (connection: number) => watch.closed(connection),
     // Our own sockets, so Nagle is off: the small message that ends a COPY FROM STDIN would
     // otherwise wait for the server's delayed ACK (~40-90 ms per COPY).
     socket: () => connectSocket(target),
@@ -54,7 +73,7 @@ export async function openServer(target: ServerTarget, options: ServerOpenOption
       date: { to: 1184, from: [1082, 1083, 1114, 1184], serialize: (x: unknown) => String(x), parse: (x: string) => x },
     },
   } as unknown as postgres.Options<Record<string, never>>) as unknown as Sql;
-  const db = new ServerDatabase(sql, label);
+  const db = new ServerDatabase(sql, label, watch);
   try {
     await db.query("SELECT 1");
   } catch (e) {
@@ -90,12 +109,57 @@ function sslOption(mode: ServerTarget["sslmode"]): postgres.Options<Record<strin
   }
 }
 
+/** The marker that lets {@link ConnectionWatch} see which connection a reserved session got. */
+const SESSION_MARK = "/*confiture-session:";
+
+/** Maps pool connections to the reserved sessions on them; fails a session when its connection closes. */
+class ConnectionWatch {
+  readonly #byToken = new Map<string, ServerReserved>();
+  readonly #byConnection = new Map<number, ServerReserved>();
+  #next = 1;
+
+  /** A token to put in the session's first query, as `${SESSION_MARK}token*\/`. */
+  register(session: ServerReserved): string {
+    const token = String(this.#next++);
+    this.#byToken.set(token, session);
+    return token;
+  }
+
+  /** Called by postgres.js for every query it sends (its `debug` hook). */
+  sent(connection: number, text: string): void {
+    if (!text.startsWith(SESSION_MARK)) return;
+    const token = text.slice(SESSION_MARK.length, text.indexOf("*/"));
+    const session = this.#byToken.get(token);
+    if (!session) return;
+    this.#byToken.delete(token);
+    this.#byConnection.set(connection, session);
+  }
+
+  /** Called by postgres.js when a connection closes, whatever the reason. */
+  closed(connection: number): void {
+    const session = this.#byConnection.get(connection);
+    if (!session) return;
+    this.#byConnection.delete(connection);
+    session.markLost();
+  }
+
+  forget(session: ServerReserved): void {
+    for (const [id, s] of this.#byConnection) if (s === session) this.#byConnection.delete(id);
+    for (const [token, s] of this.#byToken) if (s === session) this.#byToken.delete(token);
+  }
+}
+
 class ServerQueryable implements Session {
   constructor(protected readonly sql: AnySql, readonly label: string) {}
 
+  /** Await a driver call; a reserved session also races it against the loss of its connection. */
+  protected settle<T>(call: Promise<T>): Promise<T> {
+    return call;
+  }
+
   async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     try {
-      const rows = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+      const rows = await this.settle(this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]));
       return [...rows] as unknown as T[];
     } catch (e) {
       throw normalizeDbError(e, this.label);
@@ -104,7 +168,7 @@ class ServerQueryable implements Session {
 
   async exec(text: string): Promise<void> {
     try {
-      await this.sql.unsafe(text).simple();
+      await this.settle(this.sql.unsafe(text).simple());
     } catch (e) {
       throw normalizeDbError(e, this.label);
     }
@@ -125,12 +189,21 @@ class ServerQueryable implements Session {
     // postgres.js pauses the socket when the stream's buffer is full and resumes it only from
     // the stream's read(); if the pause lands on the last rows, nothing reads again and the
     // connection stays paused. Resuming once the stream has ended keeps it usable.
-    const resumeSocket = () => readable?._read?.();
+    // Never after the connection closed: postgres.js would resume a socket it has let go of.
+    const resumeSocket = () => {
+      try {
+        readable?._read?.();
+      } catch {
+        // the connection is gone; its error reaches the stream's reader
+      }
+    };
     // postgres.js pushes one chunk per CopyData message (a row). They are gathered into
     // ~64 KiB chunks from 'data' events, with no promise per row; the Node stream is paused
     // while the web stream's queue is full and resumed from pull().
     let chunk = new Uint8Array(COPY_CHUNK);
     let size = 0;
+    // deno-lint-ignore no-this-alias
+    const self = this;
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (readable) {
@@ -145,7 +218,7 @@ class ServerQueryable implements Session {
         };
         try {
           query = sql.unsafe(text) as unknown as typeof query;
-          readable = await query!.readable();
+          readable = await self.settle(query!.readable());
         } catch (e) {
           controller.error(normalizeDbError(e, label));
           return;
@@ -202,7 +275,7 @@ class ServerQueryable implements Session {
       reject: (e: unknown) => void;
     };
     try {
-      const writable = await query.writable();
+      const writable = await this.settle(query.writable());
       // postgres.js resolves the query with the stream, so an error the server reports after
       // the data (a constraint violated mid-COPY) would reach only the already-settled promise
       // and the stream would never finish. Catch it where postgres.js reports it.
@@ -215,7 +288,7 @@ class ServerQueryable implements Session {
       };
       const source = Readable.fromWeb(data as import("node:stream/web").ReadableStream<Uint8Array>);
       try {
-        await Promise.race([pipeline(source, writable), failure]);
+        await this.settle(Promise.race([pipeline(source, writable), failure]));
       } catch (e) {
         source.destroy();
         throw e;
@@ -229,8 +302,65 @@ class ServerQueryable implements Session {
 const COPY_CHUNK = 64 * 1024;
 
 class ServerReserved extends ServerQueryable implements ReservedSession {
-  constructor(sql: postgres.ReservedSql<Record<string, never>>, label: string, readonly pid: number) {
+  pid = 0;
+  #lostError: ConnectionError | undefined;
+  #onLost!: (e: ConnectionError) => void;
+  readonly #lost = new Promise<never>((_, reject) => (this.#onLost = reject));
+  /** Driver calls sent and not yet settled, for cancel(). */
+  readonly #pending = new Set<{ cancel(): unknown }>();
+
+  constructor(sql: postgres.ReservedSql<Record<string, never>>, label: string, private readonly watch: ConnectionWatch) {
     super(sql, label);
+    this.#lost.catch(() => {});
+  }
+
+  /** Whether the connection under this session has closed. */
+  get lost(): boolean {
+    return this.#lostError !== undefined;
+  }
+
+  /** Fail every pending and later call (the connection closed). */
+  markLost(): void {
+    if (this.#lostError) return;
+    this.#lostError = new ConnectionError(
+      `Lost the connection to ${this.label}${this.pid ? ` (backend pid ${this.pid})` : ""}`,
+      { code: "CONNECTION_LOST", hint: "The server closed the session: it was terminated, restarted, or the network failed" },
+    );
+    this.#onLost(this.#lostError);
+  }
+
+  protected override settle<T>(call: Promise<T>): Promise<T> {
+    if (this.#lostError) return Promise.reject(this.#lostError);
+    const q = call as unknown as { cancel(): unknown };
+    this.#pending.add(q);
+    const done = Promise.race([call, this.#lost]);
+    done.then(() => this.#pending.delete(q), () => this.#pending.delete(q));
+    return done;
+  }
+
+  /** Identify the backend and tell the watch which connection this session is on. */
+  async identify(): Promise<void> {
+    const token = this.watch.register(this);
+    const [row] = await this.query<{ pid: number }>(
+      `${SESSION_MARK}${token}*/ SELECT pg_catalog.pg_backend_pid() AS pid`,
+    );
+    this.pid = Number(row.pid);
+  }
+
+  /** Ask the server to cancel whatever this session runs now; the call in flight rejects with 57014. */
+  async cancel(): Promise<void> {
+    if (this.#lostError) return;
+    // The oldest call is the one the server runs: replies come in order. Cancelling the ones
+    // queued behind it would make postgres.js cancel them again once they start, hitting
+    // whatever this session runs next (a ROLLBACK, the lock's release).
+    const active = [...this.#pending].find((q) => typeof q.cancel === "function");
+    if (!active) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.resolve().then(() => active.cancel()).catch(() => {}),
+      new Promise<void>((r) => (timer = setTimeout(r, 5000))),
+    ]);
+    clearTimeout(timer);
   }
 
   async execTransaction(statements: readonly string[], options: { oneMessage?: boolean } = {}): Promise<void> {
@@ -243,7 +373,7 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
     // so the whole transaction is one round trip. Once a statement fails, the server refuses
     // the rest of the block, including the COMMIT of the last message.
     const settled = await Promise.allSettled(
-      all.map((text) => this.sql.unsafe(text).simple() as unknown as Promise<{ command?: string }>),
+      all.map((text) => this.settle(this.sql.unsafe(text).simple() as unknown as Promise<{ command?: string }>)),
     );
     const failed = settled.findIndex((r) => r.status === "rejected");
     if (failed < 0) {
@@ -257,7 +387,8 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
       return;
     }
     // The last message failed, so its COMMIT never ran: the block is still open.
-    await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
+    if (this.lost) throw this.#lostError;
+    await this.settle(this.sql.unsafe("ROLLBACK").simple()).catch(() => {});
     const err = normalizeDbError((settled[failed] as PromiseRejectedResult).reason, this.label);
     if (err instanceof DatabaseError && failed >= 1 && failed <= statements.length) err.statementIndex = failed - 1;
     throw err;
@@ -275,11 +406,12 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
     }
     let value: { command?: string };
     try {
-      value = await this.sql.unsafe(`${head}${statements.join(sep)}${sep}COMMIT`).simple() as unknown as {
+      value = await this.settle(this.sql.unsafe(`${head}${statements.join(sep)}${sep}COMMIT`).simple()) as unknown as {
         command?: string;
       };
     } catch (e) {
-      await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
+      if (this.lost) throw this.#lostError;
+      await this.settle(this.sql.unsafe("ROLLBACK").simple()).catch(() => {});
       const err = normalizeDbError(e, this.label);
       if (err instanceof DatabaseError && err.position !== undefined) {
         // Server positions count characters from 1 over the whole message.
@@ -299,7 +431,10 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
   }
 
   release(): Promise<void> {
-    (this.sql as postgres.ReservedSql<Record<string, never>>).release();
+    this.watch.forget(this);
+    // A lost connection is already back in the pool's closed queue; releasing it would put the
+    // dead connection among the open ones.
+    if (!this.lost) (this.sql as postgres.ReservedSql<Record<string, never>>).release();
     return Promise.resolve();
   }
 }
@@ -308,7 +443,7 @@ class ServerDatabase extends ServerQueryable implements Database {
   readonly backend = "server" as const;
   #closed = false;
 
-  constructor(private readonly pool: Sql, label: string) {
+  constructor(private readonly pool: Sql, label: string, private readonly watch: ConnectionWatch) {
     super(pool, label);
   }
 
@@ -370,12 +505,12 @@ class ServerDatabase extends ServerQueryable implements Database {
     } catch (e) {
       throw normalizeDbError(e, this.label);
     }
-    const session = new ServerReserved(reserved, this.label, 0);
+    const session = new ServerReserved(reserved, this.label, this.watch);
     try {
-      const [row] = await session.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
-      return new ServerReserved(reserved, this.label, Number(row.pid));
+      await session.identify();
+      return session;
     } catch (e) {
-      reserved.release();
+      await session.release();
       throw e;
     }
   }

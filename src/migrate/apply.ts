@@ -7,7 +7,7 @@
  */
 import type { Queryable, ReservedSession } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
-import { ConfigError, MigrationError } from "../errors.ts";
+import { ConfigError, InterruptedError, MigrationError } from "../errors.ts";
 import { transactionControl } from "../sql/classify.ts";
 import type { Statement } from "../sql/split.ts";
 import { lineColumnAt } from "./position.ts";
@@ -58,7 +58,7 @@ export async function runScript(
   target: RunTarget,
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
-  options: { asyncCommit?: boolean; guard?: string; oneMessage?: boolean } = {},
+  options: { asyncCommit?: boolean; guard?: string; oneMessage?: boolean; signal?: AbortSignal } = {},
 ): Promise<RunOutcome> {
   if (script.mode === "transaction") {
     // Our own statements travel as one message: the server's cost per message (a reply, a
@@ -85,7 +85,7 @@ export async function runScript(
     }
     return {};
   }
-  return await runOutsideTransaction(session, script, target, tracking, bookkeeping);
+  return await runOutsideTransaction(session, script, target, tracking, bookkeeping, options.signal);
 }
 
 async function runOutsideTransaction(
@@ -94,6 +94,7 @@ async function runOutsideTransaction(
   target: RunTarget,
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
+  signal: AbortSignal | undefined,
 ): Promise<RunOutcome> {
   const started = performance.now();
   await tracking.ensureProgress(session);
@@ -133,6 +134,8 @@ async function runOutsideTransaction(
       const s = statements[i];
       const control = transactionControl(s);
       const closesLast = (control === "commit") && i === statements.length - 1;
+      // Between statements, never inside the file's own transaction (its ROLLBACK below undoes it).
+      if (signal?.aborted) throw new InterruptedError("interrupted");
       if (control === "commit" || control === "rollback") {
         // Journal inside the file's own transaction, so the progress commits with it.
         await tracking.saveProgress(session, progress(i + 1));
