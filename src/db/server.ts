@@ -117,6 +117,8 @@ class ConnectionWatch {
   readonly #byToken = new Map<string, ServerReserved>();
   readonly #byConnection = new Map<number, ServerReserved>();
   #next = 1;
+  /** Whether a connection has closed (lost, or idle): then close() need not wait for it. */
+  lostAny = false;
 
   /** A token to put in the session's first query, as `${SESSION_MARK}token*\/`. */
   register(session: ServerReserved): string {
@@ -137,6 +139,7 @@ class ConnectionWatch {
 
   /** Called by postgres.js when a connection closes, whatever the reason. */
   closed(connection: number): void {
+    this.lostAny = true;
     const session = this.#byConnection.get(connection);
     if (!session) return;
     this.#byConnection.delete(connection);
@@ -309,7 +312,11 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
   /** Driver calls sent and not yet settled, for cancel(). */
   readonly #pending = new Set<{ cancel(): unknown }>();
 
-  constructor(sql: postgres.ReservedSql<Record<string, never>>, label: string, private readonly watch: ConnectionWatch) {
+  constructor(
+    sql: postgres.ReservedSql<Record<string, never>>,
+    label: string,
+    private readonly watch: ConnectionWatch,
+  ) {
     super(sql, label);
     this.#lost.catch(() => {});
   }
@@ -324,7 +331,10 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
     if (this.#lostError) return;
     this.#lostError = new ConnectionError(
       `Lost the connection to ${this.label}${this.pid ? ` (backend pid ${this.pid})` : ""}`,
-      { code: "CONNECTION_LOST", hint: "The server closed the session: it was terminated, restarted, or the network failed" },
+      {
+        code: "CONNECTION_LOST",
+        hint: "The server closed the session: it was terminated, restarted, or the network failed",
+      },
     );
     this.#onLost(this.#lostError);
   }
@@ -518,7 +528,8 @@ class ServerDatabase extends ServerQueryable implements Database {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.pool.end({ timeout: 5 });
+    // postgres.js keeps a lost connection's last query and would wait the whole timeout for it.
+    await this.pool.end({ timeout: this.watch.lostAny ? 0 : 5 });
   }
 
   [Symbol.asyncDispose](): Promise<void> {

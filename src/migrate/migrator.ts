@@ -636,7 +636,9 @@ export class Migrator implements AsyncDisposable {
     // Interrupted, the session still answers; after a lost one, the pool reconnects if it can.
     const recorded = await this.readRecorded(interrupted ? session : this.database);
     return stopError(
-      interrupted ? { kind: "interrupted", signal: signalName(signal!) } : { kind: "connection", error: e as ConnectionError },
+      interrupted
+        ? { kind: "interrupted", signal: signalName(signal!) }
+        : { kind: "connection", error: e as ConnectionError },
       direction,
       planned,
       finished,

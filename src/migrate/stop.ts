@@ -50,7 +50,8 @@ export function stopState(
   planned.forEach((step, i) => {
     if (i < finished) return state.done.push(label(step));
     if (!recorded) return (i === finished ? state.unknown : state.not_done).push(label(step));
-    const run = recorded.partial.find((p) => versionKey(p.version) === versionKey(step.version) &&
+    const run = recorded.partial.find((p) =>
+      versionKey(p.version) === versionKey(step.version) &&
       p.direction === direction
     );
     if (run) {
