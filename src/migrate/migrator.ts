@@ -25,8 +25,10 @@ import { type EventSink, silent } from "../events.ts";
 import { readBytesSync } from "../platform/fs.ts";
 import { relative, resolve } from "../platform/path.ts";
 import {
+  CONNECTION_CHECK,
   describeFailure,
   ReplayNeeded,
+  RESET_SESSION,
   type RunOutcome,
   runScript,
   type RunTarget,
@@ -599,7 +601,10 @@ export class Migrator implements AsyncDisposable {
       return await withMigrationLock(
         session,
         { timeoutMs: this.settings.lockTimeoutMs, onEvent: this.#emit },
-        () => fn(session),
+        async () => {
+          await this.tracking.pinSchema(session);
+          return await fn(session);
+        },
       );
     } catch (e) {
       if (signal?.aborted && !(e instanceof InterruptedError && e.message !== "interrupted")) {
@@ -611,6 +616,8 @@ export class Migrator implements AsyncDisposable {
       throw e;
     } finally {
       signal?.removeEventListener("abort", onAbort);
+      // What the last migration did to its session stays with it, not with the pool.
+      await session.exec(RESET_SESSION).catch(() => {});
       await session.release();
     }
   }
@@ -694,6 +701,13 @@ export class Migrator implements AsyncDisposable {
           (executionTimeMs) => this.tracking.recordSql({ ...record, executionTimeMs }),
           { asyncCommit, signal },
         );
+        for (const index of outcome.rebuilt ?? []) {
+          this.#emit({
+            type: "info",
+            message: `${file.version}_${file.name}: dropped the INVALID index ${index} that an interrupted ` +
+              "CREATE INDEX CONCURRENTLY left, to build it again",
+          });
+        }
         if (outcome.resumedAt !== undefined) {
           this.#emit({
             type: "info",
@@ -876,10 +890,6 @@ export class Migrator implements AsyncDisposable {
 
 /** How many transactional migrations `up` sends ahead on a server connection. */
 const PIPELINE = 8;
-
-/** Sets `client_connection_check_interval` where the server has it (PostgreSQL 14+). */
-const CONNECTION_CHECK = `SELECT pg_catalog.set_config('client_connection_check_interval', '1s', false)
- WHERE pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 140000`;
 
 function signalName(signal: AbortSignal): string {
   return typeof signal.reason === "string" ? signal.reason : "an abort signal";
