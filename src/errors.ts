@@ -17,6 +17,7 @@ export const EXIT = {
   config: 5,
   lock: 6,
   irreversible: 8,
+  interrupted: 130,
 } as const;
 
 /** One exit code as documented by `confiture --exit-codes`. */
@@ -35,6 +36,10 @@ export const EXIT_CODE_TABLE: readonly ExitCodeDoc[] = [
   { code: 5, meaning: "Configuration, usage or validation error" },
   { code: 6, meaning: "Lock contention: another deployer holds the migration lock" },
   { code: 8, meaning: "Irreversible rollback: a needed .down.sql is missing" },
+  {
+    code: 130,
+    meaning: "Interrupted (SIGINT or SIGTERM): the running statement was cancelled and the lock released",
+  },
 ];
 
 /** Where in a file an error points. Lines and columns are 1-based. */
@@ -97,10 +102,20 @@ export class UsageError extends ConfitureError {
   }
 }
 
-/** The database could not be reached or refused the login (exit 3). */
+/**
+ * The database could not be reached or refused the login, or the connection was lost
+ * mid-command (`code` `CONNECTION_LOST`) (exit 3).
+ */
 export class ConnectionError extends ConfitureError {
+  constructor(message: string, options: ConfitureErrorOptions & { code?: string } = {}) {
+    super(options.code ?? "CONNECTION_FAILED", EXIT.connection, message, options);
+  }
+}
+
+/** The command was stopped by SIGINT or SIGTERM (exit 130). */
+export class InterruptedError extends ConfitureError {
   constructor(message: string, options: ConfitureErrorOptions = {}) {
-    super("CONNECTION_FAILED", EXIT.connection, message, options);
+    super("INTERRUPTED", EXIT.interrupted, message, options);
   }
 }
 

@@ -39,6 +39,12 @@ export interface ReservedSession extends Session {
   /** Return the connection; session-level locks are released with it. */
   release(): Promise<void>;
   /**
+   * Ask the server to cancel the statement this session runs now (what psql does on Ctrl-C);
+   * the call in flight then rejects with SQLSTATE 57014. Absent where the engine cannot be
+   * interrupted (PGlite): callers stop between statements instead.
+   */
+  cancel?(): Promise<void>;
+  /**
    * Run `statements` as one transaction: BEGIN, each element as its own simple query (an
    * element may hold several statements), COMMIT. The server adapter sends them back to back
    * without waiting for replies, so a migration costs one round trip instead of one per

@@ -66,7 +66,8 @@ export function normalizeDbError(e: unknown, label: string): unknown {
   const code = typeof err.code === "string" ? err.code : undefined;
   // EPIPE (a write to a connection the server closed) is shaped like an SQLSTATE: test it first.
   if (code && /^[0-9A-Z]{5}$/.test(code) && code !== "EPIPE") {
-    if (CONNECTION_STATES.test(code) && code !== "57P03" || code === "57P01" || code === "57P02") {
+    if (LOST_STATES.test(code)) return lostConnection(label, err.message, e);
+    if (CONNECTION_STATES.test(code) && code !== "57P03") {
       return new ConnectionError(`Cannot connect to ${label}: ${err.message}`, { cause: e });
     }
     const position = err.position === undefined || err.position === null || err.position === ""
@@ -86,6 +87,9 @@ export function normalizeDbError(e: unknown, label: string): unknown {
       cause: e,
     });
   }
+  if (code && /^(CONNECTION_CLOSED|ECONNRESET|EPIPE)$/.test(code)) {
+    return lostConnection(label, describeNetworkError(err), e);
+  }
   if (
     code &&
     /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|ENOENT|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED|SASL_SIGNATURE_MISMATCH|AUTH_TYPE_NOT_IMPLEMENTED)$/
@@ -97,6 +101,17 @@ export function normalizeDbError(e: unknown, label: string): unknown {
     return new ConnectionError(`Cannot connect to ${label}: ${err.message}`, { cause: e });
   }
   return e;
+}
+
+// The session existed and the server ended it (terminated, shut down, crashed, idle timeout).
+const LOST_STATES = /^(57P01|57P02|57P05)$/;
+
+function lostConnection(label: string, message: string, cause: unknown): ConnectionError {
+  return new ConnectionError(`Lost the connection to ${label}: ${message}`, {
+    code: "CONNECTION_LOST",
+    cause,
+    hint: "The server ended the session (terminated, restarted, or the network failed); run the command again",
+  });
 }
 
 function describeNetworkError(err: Error & Record<string, unknown>): string {

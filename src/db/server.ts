@@ -1,6 +1,18 @@
 /**
  * The Database port on a PostgreSQL server, through npm:postgres (postgres.js).
  *
+ * Connection loss (the backend terminated, the server restarted, the network cut) is the
+ * adapter's to absorb, so callers see one error and never a driver crash:
+ * - every pending call on a reserved session (query, exec, execTransaction, COPY) rejects
+ *   with a {@link ConnectionError} (`code` `CONNECTION_LOST`) once its connection closes, and
+ *   every later call rejects at once without touching the driver;
+ * - `release()` of a lost session is a no-op (the pool replaces the connection), and
+ *   `close()` always settles;
+ * - calls on the pool itself fail with a ConnectionError while the server is away and work
+ *   again once it is back (postgres.js reconnects).
+ * `cancel()` asks the server to cancel what a reserved session runs now (a CancelRequest on a
+ * separate connection), as psql does on Ctrl-C.
+ *
  * @module
  */
 import postgres from "postgres";
@@ -30,6 +42,7 @@ type AnySql =
 /** Open a pool on a PostgreSQL server and check that it answers. */
 export async function openServer(target: ServerTarget, options: ServerOpenOptions = {}): Promise<Database> {
   const label = describeTarget(target);
+  const watch = new ConnectionWatch();
   const sql: Sql = postgres({
     host: target.host,
     port: target.port,
@@ -43,6 +56,11 @@ export async function openServer(target: ServerTarget, options: ServerOpenOption
     // Unnamed statements keep us correct behind transaction-mode poolers.
     prepare: false,
     onnotice: (n: { message?: string }) => options.onNotice?.(String(n.message ?? "")),
+    // Which pool connection serves which reserved session, so its loss fails the session's
+    // calls at once: postgres.js would otherwise write to the closed socket (an uncaught
+    // TypeError) or leave the calls pending forever.
+    debug: (connection: number, text: string) => watch.sent(connection, text),
+    onclose: (connection: number) => watch.closed(connection),
     // Our own sockets, so Nagle is off: the small message that ends a COPY FROM STDIN would
     // otherwise wait for the server's delayed ACK (~40-90 ms per COPY).
     socket: () => connectSocket(target),
@@ -55,7 +73,7 @@ export async function openServer(target: ServerTarget, options: ServerOpenOption
       date: { to: 1184, from: [1082, 1083, 1114, 1184], serialize: (x: unknown) => String(x), parse: (x: string) => x },
     },
   } as unknown as postgres.Options<Record<string, never>>) as unknown as Sql;
-  const db = new ServerDatabase(sql, label);
+  const db = new ServerDatabase(sql, label, watch);
   try {
     await db.query("SELECT 1");
   } catch (e) {
@@ -91,33 +109,71 @@ function sslOption(mode: ServerTarget["sslmode"]): postgres.Options<Record<strin
   }
 }
 
+/** The marker that lets {@link ConnectionWatch} see which connection a reserved session got. */
+const SESSION_MARK = "/*confiture-session:";
+
+/** Maps pool connections to the reserved sessions on them; fails a session when its connection closes. */
+class ConnectionWatch {
+  readonly #byToken = new Map<string, ServerReserved>();
+  readonly #byConnection = new Map<number, ServerReserved>();
+  #next = 1;
+  /** Whether a connection has closed (lost, or idle): then close() need not wait for it. */
+  lostAny = false;
+
+  /** A token to put in the session's first query, as `${SESSION_MARK}token*\/`. */
+  register(session: ServerReserved): string {
+    const token = String(this.#next++);
+    this.#byToken.set(token, session);
+    return token;
+  }
+
+  /** Called by postgres.js for every query it sends (its `debug` hook). */
+  sent(connection: number, text: string): void {
+    if (!text.startsWith(SESSION_MARK)) return;
+    const token = text.slice(SESSION_MARK.length, text.indexOf("*/"));
+    const session = this.#byToken.get(token);
+    if (!session) return;
+    this.#byToken.delete(token);
+    this.#byConnection.set(connection, session);
+  }
+
+  /** Called by postgres.js when a connection closes, whatever the reason. */
+  closed(connection: number): void {
+    this.lostAny = true;
+    const session = this.#byConnection.get(connection);
+    if (!session) return;
+    this.#byConnection.delete(connection);
+    session.markLost();
+  }
+
+  forget(session: ServerReserved): void {
+    for (const [id, s] of this.#byConnection) if (s === session) this.#byConnection.delete(id);
+    for (const [token, s] of this.#byToken) if (s === session) this.#byToken.delete(token);
+  }
+}
+
 class ServerQueryable implements Session {
   constructor(protected readonly sql: AnySql, readonly label: string) {}
 
-  /** Throws when the connection is known to be gone (see ServerReserved). */
-  protected assertOpen(): void {}
-
-  /** Normalise a driver error; a reserved session also notes one that ended its connection. */
-  protected fail(e: unknown): unknown {
-    return normalizeDbError(e, this.label);
+  /** Await a driver call; a reserved session also races it against the loss of its connection. */
+  protected settle<T>(call: Promise<T>): Promise<T> {
+    return call;
   }
 
   async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     try {
-      this.assertOpen();
-      const rows = await this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+      const rows = await this.settle(this.sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]));
       return [...rows] as unknown as T[];
     } catch (e) {
-      throw this.fail(e);
+      throw normalizeDbError(e, this.label);
     }
   }
 
   async exec(text: string): Promise<void> {
     try {
-      this.assertOpen();
-      await this.sql.unsafe(text).simple();
+      await this.settle(this.sql.unsafe(text).simple());
     } catch (e) {
-      throw this.fail(e);
+      throw normalizeDbError(e, this.label);
     }
   }
 
@@ -126,9 +182,8 @@ class ServerQueryable implements Session {
   }
 
   copyOut(text: string): ReadableStream<Uint8Array> {
+    const label = this.label;
     const sql = this.sql;
-    const assertOpen = () => this.assertOpen();
-    const fail = (e: unknown) => this.fail(e);
     type CopyStream = import("node:stream").Readable & { _read?: () => void };
     let query: (Promise<unknown> & { cancel(): unknown; readable(): Promise<CopyStream> }) | undefined;
     let readable: CopyStream | undefined;
@@ -137,13 +192,12 @@ class ServerQueryable implements Session {
     // postgres.js pauses the socket when the stream's buffer is full and resumes it only from
     // the stream's read(); if the pause lands on the last rows, nothing reads again and the
     // connection stays paused. Resuming once the stream has ended keeps it usable.
-    // After a lost connection postgres.js has no socket left to resume and throws from an
-    // event handler (an uncaught TypeError); the stream reports the loss on its own.
+    // Never after the connection closed: postgres.js would resume a socket it has let go of.
     const resumeSocket = () => {
       try {
         readable?._read?.();
       } catch {
-        // the connection is gone
+        // the connection is gone; its error reaches the stream's reader
       }
     };
     // postgres.js pushes one chunk per CopyData message (a row). They are gathered into
@@ -151,6 +205,8 @@ class ServerQueryable implements Session {
     // while the web stream's queue is full and resumed from pull().
     let chunk = new Uint8Array(COPY_CHUNK);
     let size = 0;
+    // deno-lint-ignore no-this-alias
+    const self = this;
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (readable) {
@@ -164,11 +220,10 @@ class ServerQueryable implements Session {
           size = 0;
         };
         try {
-          assertOpen();
           query = sql.unsafe(text) as unknown as typeof query;
-          readable = await query!.readable();
+          readable = await self.settle(query!.readable());
         } catch (e) {
-          controller.error(fail(e));
+          controller.error(normalizeDbError(e, label));
           return;
         }
         readable.on("data", (data: Uint8Array) => {
@@ -193,7 +248,7 @@ class ServerQueryable implements Session {
           ended = true;
           resumeSocket();
           if (cancelled) return;
-          controller.error(fail(e));
+          controller.error(normalizeDbError(e, label));
         });
       },
       async cancel() {
@@ -218,18 +273,12 @@ class ServerQueryable implements Session {
   }
 
   async copyIn(text: string, data: ReadableStream<Uint8Array>): Promise<void> {
-    try {
-      this.assertOpen();
-    } catch (e) {
-      await data.cancel(e).catch(() => {});
-      throw e;
-    }
     const query = this.sql.unsafe(text) as unknown as Promise<unknown> & {
       writable(): Promise<import("node:stream").Writable>;
       reject: (e: unknown) => void;
     };
     try {
-      const writable = await query.writable();
+      const writable = await this.settle(query.writable());
       // postgres.js resolves the query with the stream, so an error the server reports after
       // the data (a constraint violated mid-COPY) would reach only the already-settled promise
       // and the stream would never finish. Catch it where postgres.js reports it.
@@ -242,74 +291,89 @@ class ServerQueryable implements Session {
       };
       const source = Readable.fromWeb(data as import("node:stream/web").ReadableStream<Uint8Array>);
       try {
-        await Promise.race([pipeline(source, writable), failure]);
+        await this.settle(Promise.race([pipeline(source, writable), failure]));
       } catch (e) {
         source.destroy();
         throw e;
       }
     } catch (e) {
-      throw this.fail(e);
+      throw normalizeDbError(e, this.label);
     }
   }
 }
 
 const COPY_CHUNK = 64 * 1024;
 
-// Driver codes of a dead socket, and the SQLSTATEs a server sends as it ends the session.
-const DEAD_CONNECTION = /^(EPIPE|ECONNRESET|CONNECTION_CLOSED|CONNECTION_DESTROYED|CONNECTION_ENDED|57P0[123])$/;
-
-/** Whether a raw driver error means the session's connection is over. */
-function endsConnection(e: unknown): boolean {
-  const err = e as { code?: unknown; severity?: unknown } | null;
-  return typeof err?.code === "string" && DEAD_CONNECTION.test(err.code) || err?.severity === "FATAL";
-}
-
-/**
- * The pool slot behind a reserved session, as postgres.js passes it to a query's `onexecute`.
- * postgres.js clears `reserved` when the slot's socket closes, and may then reconnect the slot
- * for another caller.
- */
-interface PoolSlot {
-  reserved: unknown;
-}
-
 class ServerReserved extends ServerQueryable implements ReservedSession {
+  pid = 0;
+  #lostError: ConnectionError | undefined;
+  #onLost!: (e: ConnectionError) => void;
+  readonly #lost = new Promise<never>((_, reject) => (this.#onLost = reject));
+  /** Driver calls sent and not yet settled, for cancel(). */
+  readonly #pending = new Set<{ cancel(): unknown }>();
+
   constructor(
     sql: postgres.ReservedSql<Record<string, never>>,
     label: string,
-    readonly pid: number,
-    private readonly slot?: PoolSlot,
+    private readonly watch: ConnectionWatch,
   ) {
     super(sql, label);
+    this.#lost.catch(() => {});
   }
 
-  #broken = false;
-
-  /**
-   * The connection is gone: the server closed it (terminated backend, restart, network), or
-   * an operation failed in a way that always ends it, even if the socket has not closed yet.
-   */
+  /** Whether the connection under this session has closed. */
   get lost(): boolean {
-    return this.#broken || (this.slot !== undefined && this.slot.reserved == null);
+    return this.#lostError !== undefined;
   }
 
-  protected override fail(e: unknown): unknown {
-    if (endsConnection(e)) this.#broken = true;
-    return super.fail(e);
+  /** Fail every pending and later call (the connection closed). */
+  markLost(): void {
+    if (this.#lostError) return;
+    this.#lostError = new ConnectionError(
+      `Lost the connection to ${this.label}${this.pid ? ` (backend pid ${this.pid})` : ""}`,
+      {
+        code: "CONNECTION_LOST",
+        hint: "The server closed the session: it was terminated, restarted, or the network failed",
+      },
+    );
+    this.#onLost(this.#lostError);
   }
 
-  // postgres.js writes a query on a closed reserved connection to a socket it no longer has:
-  // an uncaught TypeError from a timer, or a query that never settles. Refuse it here instead.
-  protected override assertOpen(): void {
-    if (this.lost) {
-      throw new ConnectionError(`Lost the connection to ${this.label}: the server closed it`, {
-        details: { pid: this.pid },
-      });
-    }
+  protected override settle<T>(call: Promise<T>): Promise<T> {
+    if (this.#lostError) return Promise.reject(this.#lostError);
+    const q = call as unknown as { cancel(): unknown };
+    this.#pending.add(q);
+    const done = Promise.race([call, this.#lost]);
+    done.then(() => this.#pending.delete(q), () => this.#pending.delete(q));
+    return done;
+  }
+
+  /** Identify the backend and tell the watch which connection this session is on. */
+  async identify(): Promise<void> {
+    const token = this.watch.register(this);
+    const [row] = await this.query<{ pid: number }>(
+      `${SESSION_MARK}${token}*/ SELECT pg_catalog.pg_backend_pid() AS pid`,
+    );
+    this.pid = Number(row.pid);
+  }
+
+  /** Ask the server to cancel whatever this session runs now; the call in flight rejects with 57014. */
+  async cancel(): Promise<void> {
+    if (this.#lostError) return;
+    // The oldest call is the one the server runs: replies come in order. Cancelling the ones
+    // queued behind it would make postgres.js cancel them again once they start, hitting
+    // whatever this session runs next (a ROLLBACK, the lock's release).
+    const active = [...this.#pending].find((q) => typeof q.cancel === "function");
+    if (!active) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.resolve().then(() => active.cancel()).catch(() => {}),
+      new Promise<void>((r) => (timer = setTimeout(r, 5000))),
+    ]);
+    clearTimeout(timer);
   }
 
   async execTransaction(statements: readonly string[], options: { oneMessage?: boolean } = {}): Promise<void> {
-    this.assertOpen();
     if (options.oneMessage) return await this.#execOneMessage(statements);
     // COMMIT rides with the last statement, after a newline that ends any trailing `--`
     // comment. BEGIN travels alone: a syntax error anywhere in a message rejects the whole
@@ -319,7 +383,7 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
     // so the whole transaction is one round trip. Once a statement fails, the server refuses
     // the rest of the block, including the COMMIT of the last message.
     const settled = await Promise.allSettled(
-      all.map((text) => this.sql.unsafe(text).simple() as unknown as Promise<{ command?: string }>),
+      all.map((text) => this.settle(this.sql.unsafe(text).simple() as unknown as Promise<{ command?: string }>)),
     );
     const failed = settled.findIndex((r) => r.status === "rejected");
     if (failed < 0) {
@@ -333,8 +397,9 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
       return;
     }
     // The last message failed, so its COMMIT never ran: the block is still open.
-    const err = this.fail((settled[failed] as PromiseRejectedResult).reason);
-    if (!this.lost) await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
+    if (this.lost) throw this.#lostError;
+    await this.settle(this.sql.unsafe("ROLLBACK").simple()).catch(() => {});
+    const err = normalizeDbError((settled[failed] as PromiseRejectedResult).reason, this.label);
     if (err instanceof DatabaseError && failed >= 1 && failed <= statements.length) err.statementIndex = failed - 1;
     throw err;
   }
@@ -351,12 +416,13 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
     }
     let value: { command?: string };
     try {
-      value = await this.sql.unsafe(`${head}${statements.join(sep)}${sep}COMMIT`).simple() as unknown as {
+      value = await this.settle(this.sql.unsafe(`${head}${statements.join(sep)}${sep}COMMIT`).simple()) as unknown as {
         command?: string;
       };
     } catch (e) {
-      const err = this.fail(e);
-      if (!this.lost) await this.sql.unsafe("ROLLBACK").simple().catch(() => {});
+      if (this.lost) throw this.#lostError;
+      await this.settle(this.sql.unsafe("ROLLBACK").simple()).catch(() => {});
+      const err = normalizeDbError(e, this.label);
       if (err instanceof DatabaseError && err.position !== undefined) {
         // Server positions count characters from 1 over the whole message.
         const offset = err.position - 1;
@@ -375,8 +441,9 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
   }
 
   release(): Promise<void> {
-    // A lost slot is already back in the pool (closed, or reconnected for someone else);
-    // releasing it again would list it as open and idle.
+    this.watch.forget(this);
+    // A lost connection is already back in the pool's closed queue; releasing it would put the
+    // dead connection among the open ones.
     if (!this.lost) (this.sql as postgres.ReservedSql<Record<string, never>>).release();
     return Promise.resolve();
   }
@@ -386,7 +453,7 @@ class ServerDatabase extends ServerQueryable implements Database {
   readonly backend = "server" as const;
   #closed = false;
 
-  constructor(private readonly pool: Sql, label: string) {
+  constructor(private readonly pool: Sql, label: string, private readonly watch: ConnectionWatch) {
     super(pool, label);
   }
 
@@ -448,23 +515,21 @@ class ServerDatabase extends ServerQueryable implements Database {
     } catch (e) {
       throw normalizeDbError(e, this.label);
     }
+    const session = new ServerReserved(reserved, this.label, this.watch);
     try {
-      // `onexecute` hands over the connection the query went to: the slot whose state says
-      // whether this session's connection is still there (it must return true).
-      let slot: PoolSlot | undefined;
-      const onexecute = (c: PoolSlot) => (slot = c, true);
-      const [row] = await reserved.unsafe("SELECT pg_backend_pid() AS pid", [], { onexecute } as never);
-      return new ServerReserved(reserved, this.label, Number(row.pid), slot);
+      await session.identify();
+      return session;
     } catch (e) {
-      reserved.release();
-      throw normalizeDbError(e, this.label);
+      await session.release();
+      throw e;
     }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.pool.end({ timeout: 5 });
+    // postgres.js keeps a lost connection's last query and would wait the whole timeout for it.
+    await this.pool.end({ timeout: this.watch.lostAny ? 0 : 5 });
   }
 
   [Symbol.asyncDispose](): Promise<void> {

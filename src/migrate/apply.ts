@@ -7,13 +7,28 @@
  */
 import type { Queryable, ReservedSession } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
-import { ConfigError, MigrationError } from "../errors.ts";
+import { ConfigError, InterruptedError, MigrationError } from "../errors.ts";
 import { transactionControl } from "../sql/classify.ts";
 import type { Statement } from "../sql/split.ts";
 import { lineColumnAt } from "./position.ts";
+import { quoteIdent } from "../db/quote.ts";
 import type { MigrationFailure } from "./results.ts";
 import { type MigrationScript, setStatements } from "./script.ts";
 import type { TrackingTable } from "./tracking_table.ts";
+
+/** Sets `client_connection_check_interval` where the server has it (PostgreSQL 14+). */
+export const CONNECTION_CHECK = `SELECT pg_catalog.set_config('client_connection_check_interval', '1s', false)
+ WHERE pg_catalog.current_setting('server_version_num')::pg_catalog.int4 >= 140000`;
+
+/**
+ * Undo whatever a migration did to its session (SET, SET ROLE, set_config(…, false)), so it
+ * reaches neither the next migration nor Confiture's own statements: the result is the same
+ * whether migrations run in one batch or one per run. Sent before each migration (inside its
+ * transaction, so it travels in the pipeline) and after each one that runs outside one.
+ */
+export const RESET_SESSION = `SET SESSION AUTHORIZATION DEFAULT;
+RESET ALL;
+${CONNECTION_CHECK}`;
 
 /** What is being run, for error messages and the journal. */
 export interface RunTarget {
@@ -29,6 +44,8 @@ export interface RunTarget {
 /** Where a statement-by-statement run resumed, for the caller's events. */
 export interface RunOutcome {
   resumedAt?: number;
+  /** INVALID indexes an interrupted CREATE INDEX CONCURRENTLY left, dropped to build again. */
+  rebuilt?: string[];
 }
 
 /**
@@ -58,13 +75,14 @@ export async function runScript(
   target: RunTarget,
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
-  options: { asyncCommit?: boolean; guard?: string; oneMessage?: boolean } = {},
+  options: { asyncCommit?: boolean; guard?: string; oneMessage?: boolean; signal?: AbortSignal } = {},
 ): Promise<RunOutcome> {
   if (script.mode === "transaction") {
     // Our own statements travel as one message: the server's cost per message (a reply, a
     // flush, activity reporting) was a fifth of a small migration's time. The file's own
     // statements stay one message each, so an error names its statement.
     const prefix = [
+      RESET_SESSION,
       // Sent before the previous migration answered: fail unless it committed.
       ...(options.guard ? [options.guard] : []),
       ...setStatements(script.settings, true).map((s) => s.replace(/;$/, "")),
@@ -85,7 +103,7 @@ export async function runScript(
     }
     return {};
   }
-  return await runOutsideTransaction(session, script, target, tracking, bookkeeping);
+  return await runOutsideTransaction(session, script, target, tracking, bookkeeping, options.signal);
 }
 
 async function runOutsideTransaction(
@@ -94,6 +112,7 @@ async function runOutsideTransaction(
   target: RunTarget,
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
+  signal: AbortSignal | undefined,
 ): Promise<RunOutcome> {
   const started = performance.now();
   await tracking.ensureProgress(session);
@@ -125,14 +144,23 @@ async function runOutsideTransaction(
     next_line: statements[done]?.line ?? null,
   });
   if (!journal) await tracking.saveProgress(session, progress(0));
+  await session.exec(RESET_SESSION);
   for (const sql of setStatements(script.settings, false)) await session.exec(sql);
   let inTransaction = false;
   let finishedInside = false;
+  const rebuilt: string[] = [];
   try {
     for (let i = start; i < statements.length; i++) {
       const s = statements[i];
       const control = transactionControl(s);
       const closesLast = (control === "commit") && i === statements.length - 1;
+      // Between statements, never inside the file's own transaction (its ROLLBACK below undoes it).
+      if (signal?.aborted) throw new InterruptedError("interrupted");
+      // The statement a previous run stopped in may have left its index behind, INVALID.
+      if (journal && i === start) {
+        const dropped = await dropInvalidIndex(session, s);
+        if (dropped) rebuilt.push(dropped);
+      }
       if (control === "commit" || control === "rollback") {
         // Journal inside the file's own transaction, so the progress commits with it.
         await tracking.saveProgress(session, progress(i + 1));
@@ -164,9 +192,32 @@ async function runOutsideTransaction(
       .catch(() => {});
     throw e;
   } finally {
-    await session.exec("RESET lock_timeout; RESET statement_timeout").catch(() => {});
+    await session.exec(RESET_SESSION).catch(() => {});
   }
-  return { resumedAt: start > 0 ? start : undefined };
+  return { resumedAt: start > 0 ? start : undefined, rebuilt: rebuilt.length ? rebuilt : undefined };
+}
+
+/**
+ * Before rerunning an interrupted `CREATE INDEX CONCURRENTLY`, drop the INVALID index of the
+ * same name on the same table that it left (every rerun would otherwise fail with "already
+ * exists"). Returns the dropped index's name.
+ */
+async function dropInvalidIndex(session: Queryable, s: Statement): Promise<string | undefined> {
+  if (s.type !== "IndexStmt" || !s.node.concurrent || typeof s.node.idxname !== "string") return undefined;
+  const rel = s.node.relation as { schemaname?: string; relname?: string } | undefined;
+  if (!rel?.relname) return undefined;
+  const table = rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
+  const [row] = await session.query<{ name: string }>(
+    `SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS name
+       FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE NOT i.indisvalid AND c.relname = $1 AND i.indrelid = pg_catalog.to_regclass($2)`,
+    [s.node.idxname, table],
+  );
+  if (!row) return undefined;
+  await session.exec(`DROP INDEX CONCURRENTLY IF EXISTS ${row.name}`);
+  return row.name;
 }
 
 async function execStatement(q: Queryable, s: Statement, target: RunTarget, fileText: string): Promise<void> {

@@ -20,13 +20,15 @@ import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { openDatabase } from "../db/open.ts";
 import { parseDatabaseUrl } from "../db/url.ts";
 import { getEnv } from "../platform/env.ts";
-import { ConfigError, MigrationError } from "../errors.ts";
+import { ConfigError, ConnectionError, InterruptedError, MigrationError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { readBytesSync } from "../platform/fs.ts";
 import { relative, resolve } from "../platform/path.ts";
 import {
+  CONNECTION_CHECK,
   describeFailure,
   ReplayNeeded,
+  RESET_SESSION,
   type RunOutcome,
   runScript,
   type RunTarget,
@@ -44,6 +46,7 @@ import {
   versionKey,
 } from "./files.ts";
 import { withMigrationLock } from "./lock.ts";
+import { type PlannedStep, type Recorded, stopError } from "./stop.ts";
 import { pooledConnectionError, usesTransactionPooler } from "./pooler.ts";
 import { planDown, planUp } from "./plan.ts";
 import {
@@ -89,6 +92,11 @@ export interface UpOptions {
   lint?: boolean;
   /** Lint rules allowed for this run, with the reason recorded in each tracking row. */
   allow?: ReadonlyMap<string, string>;
+  /**
+   * Aborting cancels the running statement on the server (PGlite: stops after it), releases
+   * the lock and throws InterruptedError (exit 130); a string `reason` names the signal.
+   */
+  signal?: AbortSignal;
 }
 
 /** Options for {@link Migrator.down}. */
@@ -98,6 +106,8 @@ export interface DownOptions {
   /** Roll back every migration newer than this version (`0`: all). */
   target?: string;
   dryRun?: boolean;
+  /** As {@link UpOptions.signal}. */
+  signal?: AbortSignal;
 }
 
 /** A checksum problem found by {@link Migrator.verify}. */
@@ -159,6 +169,8 @@ export class Migrator implements AsyncDisposable {
   readonly #ownsDatabase: boolean;
   readonly #emit: EventSink;
   #poolerChecked = false;
+  /** The cancel request sent on abort, awaited before reading the state. */
+  #cancelled: Promise<void> | undefined;
 
   private constructor(
     db: Database,
@@ -286,7 +298,8 @@ export class Migrator implements AsyncDisposable {
         ),
       };
     }
-    return await this.locked(async (session) => {
+    const signal = options.signal;
+    return await this.locked(signal, async (session) => {
       // A complete table is left alone: its DDL would take an exclusive lock on every run.
       const where = await this.tracking.locate(session);
       if (!where.exists || OPTIONAL_COLUMNS.some((c) => !where.optionalColumns.has(c))) {
@@ -332,7 +345,10 @@ export class Migrator implements AsyncDisposable {
       };
       try {
         while (next < n || inFlight.length > 0) {
-          while (next < n && inFlight.length < window && scripts[next].mode === "transaction") {
+          if (signal?.aborted && inFlight.length === 0) throw new InterruptedError("interrupted");
+          while (
+            next < n && inFlight.length < window && scripts[next].mode === "transaction" && !signal?.aborted
+          ) {
             const i = next++;
             const file = plan.toApply[i];
             const guard = inFlight.length > 0 ? this.tracking.guardSql(plan.toApply[i - 1].version) : undefined;
@@ -356,7 +372,10 @@ export class Migrator implements AsyncDisposable {
           if (!head) {
             // A migration that cannot run in one transaction runs alone.
             const i = next++;
-            settled(i, await this.applyOne(session, plan.toApply[i], targets[i], scripts[i], record(i), false));
+            settled(
+              i,
+              await this.applyOne(session, plan.toApply[i], targets[i], scripts[i], record(i), false, 0, true, signal),
+            );
             continue;
           }
           try {
@@ -373,6 +392,7 @@ export class Migrator implements AsyncDisposable {
             // Everything sent behind it was refused by its guard; send it again after this one.
             await Promise.allSettled(inFlight.map((f) => f.done));
             inFlight.length = 0;
+            if (signal?.aborted || e instanceof ConnectionError) throw e;
             next = head.i + 1;
             const file = plan.toApply[head.i];
             const again = (firstAttempt: number) =>
@@ -385,6 +405,7 @@ export class Migrator implements AsyncDisposable {
                 asyncCommitOf(head.i),
                 firstAttempt,
                 false,
+                signal,
               );
             if (e instanceof ReplayNeeded) {
               // Nothing of it committed. Statement by statement, a lasting error names its
@@ -404,6 +425,8 @@ export class Migrator implements AsyncDisposable {
           }
         }
       } catch (e) {
+        const stop = await this.stopped(e, "up", plan.toApply, scripts, runs.length, session, signal);
+        if (stop) throw stop;
         if (e instanceof MigrationError) {
           const failed = plan.toApply[runs.length];
           const target = failed ? targets[runs.length] : undefined;
@@ -446,7 +469,8 @@ export class Migrator implements AsyncDisposable {
         ),
       };
     }
-    return await this.locked(async (session) => {
+    const signal = options.signal;
+    return await this.locked(signal, async (session) => {
       const where = await this.tracking.locate(session);
       const applied = where.exists ? await this.tracking.applied(session, where.optionalColumns) : [];
       const steps = planDown(files, applied, options);
@@ -465,6 +489,7 @@ export class Migrator implements AsyncDisposable {
       for (const [i, step] of steps.entries()) {
         const target = this.runTarget(step.file, "down", scripts[i]);
         try {
+          if (signal?.aborted) throw new InterruptedError("interrupted");
           this.#emit({ type: "migration.start", direction: "down", version: step.file.version, name: step.file.name });
           const t0 = performance.now();
           await runScript(
@@ -473,6 +498,7 @@ export class Migrator implements AsyncDisposable {
             target,
             this.tracking,
             () => this.tracking.removeSql(step.applied.version),
+            { signal },
           );
           const run = {
             version: step.file.version,
@@ -482,6 +508,9 @@ export class Migrator implements AsyncDisposable {
           runs.push(run);
           this.emitDone(run, "down");
         } catch (e) {
+          const files = steps.map((s) => s.file);
+          const stop = await this.stopped(e, "down", files, scripts, runs.length, session, signal);
+          if (stop) throw stop;
           if (e instanceof MigrationError) throw new MigrationRunError(e, result([describeFailure(e, target)]));
           throw e;
         }
@@ -512,7 +541,7 @@ export class Migrator implements AsyncDisposable {
       return { marked: toMark.map((f) => f.version), already_applied: already.map((f) => f.version), dry_run: dryRun };
     };
     if (options.dryRun) return await run(this.database, true);
-    return await this.locked((session) => run(session, false));
+    return await this.locked(undefined, (session) => run(session, false));
   }
 
   /** Rebuild the tracking rows from the files (after squashing or renumbering migrations). */
@@ -535,7 +564,7 @@ export class Migrator implements AsyncDisposable {
       return { deleted, marked: chosen.map((f) => f.version), dry_run: false };
     };
     if (options.dryRun) return await run(this.database, true);
-    return await this.locked((session) => run(session, false));
+    return await this.locked(undefined, (session) => run(session, false));
   }
 
   /**
@@ -553,7 +582,7 @@ export class Migrator implements AsyncDisposable {
       const { applied, issues } = await check(this.database);
       return { ok: issues.length === 0, checked: applied.length, issues };
     }
-    return await this.locked(async (session) => {
+    return await this.locked(undefined, async (session) => {
       const { applied, issues } = await check(session);
       const accepted = issues.filter((i) => i.kind === "modified");
       await session.transaction(async (tx) => {
@@ -581,7 +610,10 @@ export class Migrator implements AsyncDisposable {
 
   // --- internals ---
 
-  private async locked<T>(fn: (session: ReservedSession) => Promise<T>): Promise<T> {
+  private async locked<T>(
+    signal: AbortSignal | undefined,
+    fn: (session: ReservedSession) => Promise<T>,
+  ): Promise<T> {
     if (!this.#poolerChecked) {
       if (await usesTransactionPooler(this.database)) throw pooledConnectionError(this.database.label);
       this.#poolerChecked = true;
@@ -589,15 +621,89 @@ export class Migrator implements AsyncDisposable {
     const session = await this.database.reserve();
     // A killed deployer's backend notices the lost client within a second and releases the
     // lock (PostgreSQL 14+; older servers ignore this).
-    await session.exec("SET client_connection_check_interval = '1s'").catch(() => {});
+    await session.exec(CONNECTION_CHECK).catch(() => {});
+    // Cancel what runs now; the code stops before sending more (see up/down).
+    const onAbort = () => {
+      this.#cancelled = session.cancel?.().catch(() => {});
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      if (signal?.aborted) throw new InterruptedError("interrupted");
       return await withMigrationLock(
         session,
         { timeoutMs: this.settings.lockTimeoutMs, onEvent: this.#emit },
-        () => fn(session),
+        async () => {
+          await this.tracking.pinSchema(session);
+          return await fn(session);
+        },
       );
+    } catch (e) {
+      if (signal?.aborted && !(e instanceof InterruptedError && e.message !== "interrupted")) {
+        throw new InterruptedError(
+          `Interrupted by ${signalName(signal)} before any migration ran; nothing was changed`,
+          { details: { signal: signalName(signal) } },
+        );
+      }
+      throw e;
     } finally {
+      signal?.removeEventListener("abort", onAbort);
+      // What the last migration did to its session stays with it, not with the pool.
+      await session.exec(RESET_SESSION).catch(() => {});
       await session.release();
+    }
+  }
+
+  /**
+   * The error to throw when `up`/`down` stopped for a lost connection or an interruption,
+   * naming what is applied and what is not; undefined for any other failure.
+   */
+  private async stopped(
+    e: unknown,
+    direction: "up" | "down",
+    files: readonly MigrationFile[],
+    scripts: readonly MigrationScript[],
+    finished: number,
+    session: ReservedSession,
+    signal: AbortSignal | undefined,
+  ): Promise<ConnectionError | InterruptedError | undefined> {
+    const interrupted = signal?.aborted === true;
+    if (!interrupted && !(e instanceof ConnectionError)) return undefined;
+    // A late cancel must not hit the queries below.
+    await this.#cancelled;
+    const planned: PlannedStep[] = files.map((f, i) => ({ version: f.version, name: f.name, mode: scripts[i].mode }));
+    // Interrupted, the session still answers; after a lost one, the pool reconnects if it can.
+    const recorded = await this.readRecorded(interrupted ? session : this.database);
+    return stopError(
+      interrupted
+        ? { kind: "interrupted", signal: signalName(signal!) }
+        : { kind: "connection", error: e as ConnectionError },
+      direction,
+      planned,
+      finished,
+      recorded,
+    );
+  }
+
+  /** The tracking rows and journal, if the database answers within a few seconds. */
+  private async readRecorded(q: Queryable): Promise<Recorded | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const read = (async () => {
+      const where = await this.tracking.locate(q);
+      if (!where.exists) return { applied: new Set<string>(), partial: [] };
+      const applied = await this.tracking.applied(q, where.optionalColumns);
+      const partial = await this.tracking.partialRuns(q, where.hasProgress);
+      return { applied: new Set(applied.map((a) => versionKey(a.version))), partial };
+    })();
+    read.catch(() => {});
+    try {
+      return await Promise.race([
+        read,
+        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 3000))),
+      ]);
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -610,6 +716,7 @@ export class Migrator implements AsyncDisposable {
     asyncCommit: boolean,
     firstAttempt = 0,
     announce = firstAttempt === 0,
+    signal?: AbortSignal,
   ): Promise<MigrationRun> {
     if (announce) {
       this.#emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
@@ -623,8 +730,15 @@ export class Migrator implements AsyncDisposable {
           target,
           this.tracking,
           (executionTimeMs) => this.tracking.recordSql({ ...record, executionTimeMs }),
-          { asyncCommit },
+          { asyncCommit, signal },
         );
+        for (const index of outcome.rebuilt ?? []) {
+          this.#emit({
+            type: "info",
+            message: `${file.version}_${file.name}: dropped the INVALID index ${index} that an interrupted ` +
+              "CREATE INDEX CONCURRENTLY left, to build it again",
+          });
+        }
         if (outcome.resumedAt !== undefined) {
           this.#emit({
             type: "info",
@@ -638,7 +752,10 @@ export class Migrator implements AsyncDisposable {
         return run;
       } catch (e) {
         // Only a whole-transaction migration can be retried safely from the start.
-        if (!isLockTimeout(e) || script.mode !== "transaction" || attempt >= this.settings.lockRetries) throw e;
+        if (
+          !isLockTimeout(e) || script.mode !== "transaction" || attempt >= this.settings.lockRetries ||
+          signal?.aborted
+        ) throw e;
         await this.retryPause(file, attempt);
       }
     }
@@ -840,6 +957,10 @@ const PIPELINE = 8;
 
 function editedDownMessage(i: ChecksumIssue): string {
   return `${i.file} was edited after ${i.version} was applied: a rollback through it is refused until \`confiture migrate verify --accept\` records the new text`;
+}
+
+function signalName(signal: AbortSignal): string {
+  return typeof signal.reason === "string" ? signal.reason : "an abort signal";
 }
 
 function isLockTimeout(e: unknown): boolean {

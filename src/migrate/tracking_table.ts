@@ -64,10 +64,30 @@ export interface PartialRun {
 
 /** Operations on one tracking table. */
 export class TrackingTable {
-  readonly table: TableName;
+  #table: TableName;
+  readonly #configured: TableName;
 
   constructor(table: TableName) {
-    this.table = table;
+    this.#table = table;
+    this.#configured = table;
+  }
+
+  /** The table's name, with its schema once known (see {@link pinSchema}). */
+  get table(): TableName {
+    return this.#table;
+  }
+
+  /**
+   * Give an unqualified name its schema (where the table is, else the current schema), so
+   * Confiture's own SQL no longer depends on the session's search_path, which a migration may
+   * change (a pg_dump file empties it). Call before anything else runs on the session.
+   */
+  async pinSchema(q: Queryable): Promise<TrackingLocation> {
+    const where = await this.locate(q);
+    if (!this.#table.schema) {
+      this.#table = { ...this.#table, schema: where.qualified.slice(0, -(this.#table.name.length + 1)) };
+    }
+    return where;
   }
 
   /** The quoted, possibly qualified name for SQL. */
@@ -79,7 +99,8 @@ export class TrackingTable {
 
   /** The name as the user configured it, for messages. */
   get displayName(): string {
-    return this.table.schema ? `${this.table.schema}.${this.table.name}` : this.table.name;
+    const t = this.#configured;
+    return t.schema ? `${t.schema}.${t.name}` : t.name;
   }
 
   /**
@@ -92,14 +113,14 @@ export class TrackingTable {
     const [row] = await q.query<
       { nspname: string | null; current: string | null; columns: string | null; progress: boolean }
     >(
-      `SELECT n.nspname, current_schema() AS current,
-              (SELECT string_agg(a.attname::text, ',') FROM pg_attribute a
+      `SELECT n.nspname, pg_catalog.current_schema() AS current,
+              (SELECT pg_catalog.string_agg(a.attname::text, ',') FROM pg_catalog.pg_attribute a
                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                   AND a.attname IN (${OPTIONAL_COLUMNS.map(quoteLiteral).join(", ")})) AS columns,
-              to_regclass(${quoteLiteral(this.progressSqlName)}) IS NOT NULL AS progress
-         FROM (SELECT to_regclass(${literal}) AS oid) r
-         LEFT JOIN pg_class c ON c.oid = r.oid
-         LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`,
+              pg_catalog.to_regclass(${quoteLiteral(this.progressSqlName)}) IS NOT NULL AS progress
+         FROM (SELECT pg_catalog.to_regclass(${literal}) AS oid) r
+         LEFT JOIN pg_catalog.pg_class c ON c.oid = r.oid
+         LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`,
     );
     return {
       exists: Boolean(row.nspname),
@@ -119,7 +140,7 @@ export class TrackingTable {
   slug TEXT NOT NULL UNIQUE,
   version VARCHAR(255) NOT NULL UNIQUE,
   name VARCHAR(255) NOT NULL,
-  applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  applied_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now(),
   execution_time_ms INTEGER,
   checksum VARCHAR(64),
   applied_by TEXT,
@@ -144,7 +165,7 @@ CREATE INDEX IF NOT EXISTS ${quoteIdent(`idx_${base}_applied_at`)} ON ${this.sql
     // original (no down_checksum): nothing is altered to read them.
     const rows = await q.query<AppliedMigration & { execution_time_ms: number | string | null }>(
       `SELECT version, name, slug,
-              to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS applied_at,
+              pg_catalog.to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') AS applied_at,
               execution_time_ms, checksum,
               ${optional("down_checksum")} AS down_checksum, ${optional("applied_by")} AS applied_by
          FROM ${this.sqlName} t`,
@@ -167,7 +188,7 @@ CREATE INDEX IF NOT EXISTS ${quoteIdent(`idx_${base}_applied_at`)} ON ${this.sql
   recordSql(m: Omit<RecordMigration, "executionTimeMs"> & { executionTimeMs: number | null }): string {
     const slug = `${m.name}_${timestampSlug(new Date())}${m.slugSuffix ? `_${m.slugSuffix}` : ""}`;
     const elapsed = m.executionTimeMs === null
-      ? "round(extract(epoch FROM clock_timestamp() - now()) * 1000)::int"
+      ? "pg_catalog.round(extract(epoch FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::int"
       : String(Math.round(m.executionTimeMs));
     const text = (v: string | null | undefined) => v === null || v === undefined ? "NULL" : quoteLiteral(v);
     const lint = m.lintAllowed === undefined ? "NULL" : `${quoteLiteral(JSON.stringify(m.lintAllowed))}::jsonb`;
@@ -218,8 +239,8 @@ END $confiture_guard$`;
   statements_total INTEGER NOT NULL,
   next_line INTEGER,
   last_error TEXT,
-  started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-  updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  started_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now(),
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now(),
   PRIMARY KEY (version, direction)
 )`);
   }
@@ -231,7 +252,7 @@ END $confiture_guard$`;
   async partialRuns(q: Queryable, exists?: boolean): Promise<PartialRun[]> {
     if (exists === undefined) {
       [{ exists }] = await q.query<{ exists: boolean }>(
-        `SELECT to_regclass(${quoteLiteral(this.progressSqlName)}) IS NOT NULL AS exists`,
+        `SELECT pg_catalog.to_regclass(${quoteLiteral(this.progressSqlName)}) IS NOT NULL AS exists`,
       );
     }
     if (!exists) return [];
@@ -255,7 +276,7 @@ END $confiture_guard$`;
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (version, direction) DO UPDATE
          SET statements_done = EXCLUDED.statements_done, next_line = EXCLUDED.next_line,
-             checksum = EXCLUDED.checksum, last_error = NULL, updated_at = now()`,
+             checksum = EXCLUDED.checksum, last_error = NULL, updated_at = pg_catalog.now()`,
       [p.version, p.direction, p.name, p.checksum, p.statements_done, p.statements_total, p.next_line],
     );
   }
@@ -263,7 +284,7 @@ END $confiture_guard$`;
   /** Remember why a statement-by-statement run stopped. */
   async saveProgressError(q: Queryable, version: string, direction: "up" | "down", message: string): Promise<void> {
     await q.query(
-      `UPDATE ${this.progressSqlName} SET last_error = $3, updated_at = now() WHERE version = $1 AND direction = $2`,
+      `UPDATE ${this.progressSqlName} SET last_error = $3, updated_at = pg_catalog.now() WHERE version = $1 AND direction = $2`,
       [version, direction, message],
     );
   }

@@ -8,6 +8,7 @@ import type { DownResult } from "../../migrate/results.ts";
 import { Migrator } from "../../migrate/migrator.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { parseDurationFlag, parseSteps } from "./_options.ts";
+import { interruptSignal } from "../interrupt.ts";
 
 /** Build the `migrate down` command. */
 export function migrateDownCommand(): Command {
@@ -26,8 +27,14 @@ export function migrateDownCommand(): Command {
     const env = await ctx.environment();
     if (opts.lockTimeout !== undefined) env.migration.lockTimeoutMs = opts.lockTimeout;
     if (!opts.dryRun) await ctx.confirmDestructive(env, "Roll back migrations");
+    using interrupt = interruptSignal();
     await using m = await Migrator.fromEnvironment(env, { onEvent: (e) => ctx.out.event(e) });
-    const result = await m.down({ steps: opts.steps, target: opts.target, dryRun: opts.dryRun });
+    const result = await m.down({
+      steps: opts.steps,
+      target: opts.target,
+      dryRun: opts.dryRun,
+      signal: interrupt.signal,
+    });
     ctx.out.result(result, () => renderDown(result));
   });
   return cmd as unknown as Command;

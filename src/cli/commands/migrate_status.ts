@@ -6,7 +6,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../../errors.ts";
-import type { StatusResult } from "../../migrate/results.ts";
+import type { MigrationStatus, StatusResult } from "../../migrate/results.ts";
 import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
 import { table } from "../table.ts";
 
@@ -37,10 +37,24 @@ function renderStatus(s: StatusResult, paint: (code: string, text: string) => st
       : m.status === "pending"
       ? paint("33", "✗ pending")
       : m.status === "partial"
-      ? paint("31", "◐ partial")
+      ? paint("31", `◐ partial${stoppedAt(m)}`)
       : paint("31", "! missing file"),
     m.applied_at ? m.applied_at.replace("T", " ").slice(0, 19) : "—",
   ]);
   const summary = `${s.summary.applied} applied, ${s.summary.pending} pending (${s.tracking_table})`;
-  return `${table(["Migration", "Status", "Applied At"], rows)}\n\n${summary}`;
+  // Why each partial run stopped, and that a rerun resumes it.
+  const notes = s.migrations.filter((m) => m.stopped_at).map((m) =>
+    `${m.version}_${m.name}: ${m.stopped_at!.direction} stopped before statement ${m.stopped_at!.statement} of ${
+      m.stopped_at!.of
+    }${m.stopped_at!.error ? ` (${m.stopped_at!.error})` : ""}; \`confiture migrate ${
+      m.stopped_at!.direction
+    }\` resumes it`
+  );
+  return `${table(["Migration", "Status", "Applied At"], rows)}\n\n${[...notes, summary].join("\n")}`;
+}
+
+function stoppedAt(m: MigrationStatus): string {
+  const at = m.stopped_at;
+  if (!at) return "";
+  return ` (statement ${at.statement} of ${at.of}${at.line !== null ? `, line ${at.line}` : ""})`;
 }

@@ -10,6 +10,7 @@ import { parseDurationFlag, parseSteps, parseVersion } from "./_options.ts";
 import { Migrator } from "../../migrate/migrator.ts";
 import { preloadParser } from "../../sql/parser.ts";
 import { UsageError } from "../../errors.ts";
+import { interruptSignal } from "../interrupt.ts";
 
 /** Build the `migrate up` command. */
 export function migrateUpCommand(): Command {
@@ -41,8 +42,10 @@ export function migrateUpCommand(): Command {
       }
       allow = parsed.allow;
     }
+    using interrupt = interruptSignal();
     await using m = await Migrator.fromEnvironment(env, { onEvent: (e) => ctx.out.event(e) });
     const result = await m.up({
+      signal: interrupt.signal,
       steps: opts.steps,
       target: opts.target,
       dryRun: opts.dryRun,
