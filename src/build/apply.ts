@@ -15,7 +15,9 @@ import { type MigrationFile, readMigrationText } from "../migrate/files.ts";
 import { withMigrationLock } from "../migrate/lock.ts";
 import { TrackingTable } from "../migrate/tracking_table.ts";
 import { codePoints, lineColumnAtOffset, locateInSchema, type Segment } from "./assemble.ts";
+import { withoutPsqlMetaCommands } from "./psql_meta.ts";
 import { splitStatements } from "./sql_scan.ts";
+import { buildLockTimeout, describeLockWait, type LockWatch, watchLockWaits } from "./lock_watch.ts";
 
 /** What {@link applySchemaBuild} needs from a build. */
 export interface ApplicableBuild {
@@ -29,7 +31,10 @@ export interface ApplyOptions {
   /** Record these migrations as applied (slug suffix `_build`) in the same transaction. */
   migrations?: readonly MigrationFile[];
   trackingTable?: TableName;
-  /** With `migrations`: how long to wait for the migration lock another deployer holds (default 30 s). */
+  /**
+   * How long to wait for the migration lock another deployer holds, and for any table lock
+   * the script needs (default 30 s); then LockError (exit 6) naming the holder.
+   */
   lockTimeoutMs?: number;
   onEvent?: EventSink;
 }
@@ -61,12 +66,32 @@ export async function applySchemaBuild(
     checksum: migrationChecksum(readMigrationText(m.upPath)),
     downChecksum: m.downPath ? migrationChecksum(readMigrationText(m.downPath)) : null,
   }));
+  const script = withoutPsqlMetaCommands(build.text, build);
   let recorded: string[] = [];
+  const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+  let watch: LockWatch | undefined;
   try {
     await maybeLocked(db, options, emit, (session) =>
       session.transaction(async (tx) => {
         emit({ type: "info", message: `Applying ${build.segments.length} schema files in one transaction…` });
-        await tx.exec(build.text);
+        // A build never waits silently: lock_timeout here, and a watch that names the holder.
+        await tx.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
+        const pid = session.pid ?? 0;
+        watch = pid > 0
+          ? watchLockWaits(db, pid, {
+            timeoutMs: lockTimeoutMs,
+            onWait: (w) => emit({ type: "warning", message: describeLockWait(w, lockTimeoutMs) }),
+          })
+          : undefined;
+        try {
+          await tx.exec(script);
+        } finally {
+          await watch?.stop();
+        }
+        // pg_dump output empties search_path and changes other settings for the session: the
+        // bookkeeping below, and seeds on this connection later, run with the session's defaults.
+        await tx.exec("RESET ALL");
+        await tx.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
         // Created even with no migrations, so `migrate status` reads an initialised database.
         if (options.migrations) {
           const tracking = new TrackingTable(options.trackingTable ?? { name: "tb_confiture" });
@@ -80,6 +105,7 @@ export async function applySchemaBuild(
             }
           } catch (e) {
             if (!(e instanceof DatabaseError)) throw e;
+            if (e.sqlstate === LOCK_NOT_AVAILABLE) throw e;
             // Not the schema's fault: say so, rather than blame a schema file.
             throw new SchemaError(`Cannot record migrations in ${tracking.displayName}: ${e.message}`, {
               code: "BUILD_TRACKING_FAILED",
@@ -94,10 +120,17 @@ export async function applySchemaBuild(
   } catch (e) {
     recorded = [];
     if (!(e instanceof DatabaseError)) throw e;
+    // Waiting is not the schema's fault, and replaying to find a file would wait again.
+    if (e.sqlstate === LOCK_NOT_AVAILABLE || (e.sqlstate === QUERY_CANCELED && watch?.cancelled)) {
+      throw buildLockTimeout(lockTimeoutMs, watch?.last, e);
+    }
     throw await explainFailure(db, build, e);
   }
   return { durationMs: Math.round(performance.now() - started), migrationsRecorded: recorded };
 }
+
+const LOCK_NOT_AVAILABLE = "55P03";
+const QUERY_CANCELED = "57014";
 
 // Recording migrations takes the migration lock, so a concurrent `migrate up` waits for the
 // build instead of applying the same files on top of it.
@@ -105,7 +138,7 @@ async function maybeLocked<T>(
   db: Database,
   options: ApplyOptions,
   emit: EventSink,
-  fn: (session: Session) => Promise<T>,
+  fn: (session: Session & { pid?: number }) => Promise<T>,
 ): Promise<T> {
   if (!options.migrations) return await fn(db);
   const session = await db.reserve();
@@ -140,7 +173,7 @@ async function replayToFind(db: Database, build: ApplicableBuild, original: Data
   try {
     await db.transaction(async (tx) => {
       for (const s of build.segments) {
-        const content = build.sources.get(s.relativePath) ?? "";
+        const content = withoutPsqlMetaCommands(build.sources.get(s.relativePath) ?? "", { file: s.relativePath });
         await tx.exec("SAVEPOINT confiture_file");
         try {
           await tx.exec(content);

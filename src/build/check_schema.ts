@@ -19,6 +19,7 @@ import { getEnv } from "../platform/env.ts";
 import { applySchemaBuild } from "./apply.ts";
 import { buildSchema } from "./build.ts";
 import { adminExec } from "./fresh.ts";
+import { extensionsCreatedBy, extensionsCreatedByMigrations } from "./extensions.ts";
 
 /** Options for {@link checkSchema}. */
 export interface CheckSchemaOptions {
@@ -53,14 +54,19 @@ export async function checkSchema(env: Environment, options: CheckSchemaOptions 
   const emit = options.onEvent ?? silent;
   const build = await buildSchema(env);
   const tracking = env.migration.trackingTable;
-  const exclude = { excludeTables: [tracking.schema ? `${tracking.schema}.${tracking.name}` : tracking.name] };
-  const scratch = options.against ? serverScratch(options.against) : pgliteScratch();
+  // Confiture's own tables (the tracking table and its progress journal) are never drift.
+  const own = (name: string) => tracking.schema ? `${tracking.schema}.${name}` : name;
+  const exclude = { excludeTables: [own(tracking.name), own(`${tracking.name}_progress`)] };
+  const scratch = options.against
+    ? serverScratch(options.against)
+    : pgliteScratch([...extensionsCreatedBy(build.text), ...await extensionsCreatedByMigrations(env.migrationsDir)]);
 
   let migrations = 0;
   const fromDdl = await scratch.use("ddl", async (db) => {
     emit({ type: "info", message: `Building ${build.files.length} schema files into a scratch database…` });
     try {
-      await applySchemaBuild(db, build);
+      // With the tracking table, as migrations leave it: its schema is then on both sides.
+      await applySchemaBuild(db, build, { migrations: [], trackingTable: tracking });
     } catch (e) {
       throw options.against ? e : withExtensionHint(e);
     }
@@ -90,7 +96,7 @@ export async function checkSchema(env: Environment, options: CheckSchemaOptions 
 
 // PGlite ships few extensions; a DDL that needs one can still be checked on a server.
 function withExtensionHint(e: unknown): unknown {
-  if (!(e instanceof SchemaError) || !/extension/i.test(e.message)) return e;
+  if (!(e instanceof SchemaError) || e.hint || !/extension/i.test(e.message)) return e;
   return new SchemaError(e.message, {
     code: e.code,
     file: e.file,
@@ -109,11 +115,11 @@ interface Scratch {
 }
 
 // One embedded instance at a time: each costs about 1 GB while open.
-function pgliteScratch(): Scratch {
+function pgliteScratch(extensions: readonly string[]): Scratch {
   return {
     engine: "pglite",
     async use(_role, fn) {
-      const db = await openDatabase({ kind: "pglite" });
+      const db = await openDatabase({ kind: "pglite" }, { extensions });
       try {
         return await fn(db);
       } finally {

@@ -57,6 +57,40 @@ export function splitStatements(sql: string): StatementRange[] {
   return out;
 }
 
+/** A psql meta-command line (`\restrict …`) at the top level of a script. */
+export interface MetaCommand {
+  /** 0-based UTF-16 offsets of the backslash and of the end of the line (the newline excluded). */
+  start: number;
+  end: number;
+  /** The command word without its backslash, e.g. `restrict`. */
+  command: string;
+}
+
+/**
+ * The psql meta-commands of a script: lines whose first significant character, outside
+ * comments, strings and dollar quotes, is a backslash. pg_dump writes `\restrict` and
+ * `\unrestrict`; the server would read them as syntax errors.
+ */
+export function findMetaCommands(sql: string): MetaCommand[] {
+  if (!sql.includes("\\")) return [];
+  const out: MetaCommand[] = [];
+  let skipTo = -1;
+  scanSql(sql, {
+    code(i) {
+      if (sql[i] !== "\\" || i < skipTo) return;
+      const lineStart = sql.lastIndexOf("\n", i - 1) + 1;
+      if (/^[ \t]*$/.test(sql.slice(lineStart, i))) {
+        const eol = sql.indexOf("\n", i);
+        const end = eol < 0 ? sql.length : eol;
+        out.push({ start: i, end, command: /^\\([A-Za-z!?]*)/.exec(sql.slice(i))?.[1] ?? "" });
+        skipTo = end;
+      }
+    },
+    semicolon() {},
+  });
+  return out;
+}
+
 interface ScanHooks {
   /** Called at the first character of anything that is not blank or a comment. */
   code(i: number): void;

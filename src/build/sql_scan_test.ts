@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { findUnterminated, splitStatements } from "./sql_scan.ts";
+import { findMetaCommands, findUnterminated, splitStatements } from "./sql_scan.ts";
 
 const closed = [
   "CREATE TABLE t (id int);",
@@ -45,4 +45,15 @@ Deno.test("splitStatements: top-level semicolons only, starts after comments and
   ]);
   assertEquals(parts.map((p) => sql.slice(p.start, p.start + 6)), ["CREATE", "CREATE", "SELECT"]);
   assertEquals(splitStatements("  ;\n-- only comments\n"), []);
+});
+
+Deno.test("findMetaCommands finds psql backslash lines outside strings, comments and bodies", () => {
+  const sql =
+    "\\restrict abc\nSELECT 'x\n\\not';\n-- \\comment\nCREATE FUNCTION f() RETURNS int AS $$\n\\q\n$$ LANGUAGE sql;\n  \\connect other\nSELECT E'\\\\';\n\\unrestrict abc";
+  const found = findMetaCommands(sql).map((m) => [m.command, sql.slice(m.start, m.end)]);
+  assertEquals(found, [["restrict", "\\restrict abc"], ["connect", "\\connect other"], [
+    "unrestrict",
+    "\\unrestrict abc",
+  ]]);
+  assertEquals(findMetaCommands("SELECT 1;"), []);
 });

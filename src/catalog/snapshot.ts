@@ -30,7 +30,7 @@ export interface SnapshotOptions {
 }
 
 /** Tables never compared: Confiture's own bookkeeping. */
-export const INTERNAL_TABLE = /^(tb_confiture|confiture.*)$/;
+export const INTERNAL_TABLE = /^(tb_confiture(_progress)?|confiture.*)$/;
 const INTERNAL_SCHEMA = /^(pg_catalog|information_schema|pg_toast|pg_temp_\d+|pg_toast_temp_\d+|confiture.*)$/;
 
 /**

@@ -12,6 +12,8 @@ export interface OpenOptions {
   /** Server pool size (ignored by PGlite). */
   max?: number;
   onNotice?: (message: string) => void;
+  /** PGlite only: the `CREATE EXTENSION` names the SQL about to run needs loaded (ignored by servers). */
+  extensions?: readonly string[];
 }
 
 /** Open a database for the target; connection failures throw ConnectionError (exit 3). */

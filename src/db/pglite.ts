@@ -4,37 +4,81 @@
  *
  * @module
  */
-import type { PGlite } from "@electric-sql/pglite";
+import type { Extension, PGlite } from "@electric-sql/pglite";
 import type { Database, Queryable, ReservedSession, Row } from "./database.ts";
 import { DatabaseError, normalizeDbError } from "./errors.ts";
 import { inTransaction } from "./_transaction.ts";
 import { describeTarget, type PgliteTarget } from "./url.ts";
 import { type FileLock, lockFile } from "../platform/fs.ts";
 import { LockError } from "../errors.ts";
+import { loadPgliteExtensions, pgliteHasExtension } from "./pglite_extensions.ts";
 
-/** Open (creating if needed) an embedded database. */
-export async function openPglite(
-  target: PgliteTarget,
+/** Options for {@link openPglite}. */
+export interface PgliteOpenOptions {
   // NOTICEs are not surfaced by PGlite's API, so onNotice is accepted and unused here.
-  options: { onNotice?: (message: string) => void; loadDataDir?: Blob; lockTimeoutMs?: number } = {},
-): Promise<Database> {
+  onNotice?: (message: string) => void;
+  /** Start from this data-directory tarball (`dumpDataDir`), for in-memory instances. */
+  loadDataDir?: Blob;
+  lockTimeoutMs?: number;
+  /**
+   * Extensions the SQL about to run creates (`CREATE EXTENSION` names). Only these are loaded:
+   * each bundle costs start time. A name PGlite does not ship throws SchemaError (exit 4).
+   */
+  extensions?: readonly string[];
+}
+
+/**
+ * Open (creating if needed) an embedded database with the contrib extensions asked for. A
+ * data directory whose database already has other extensions is reopened with those too, so
+ * `migrate up` after `build --apply` finds the functions the build's extensions defined.
+ */
+export async function openPglite(target: PgliteTarget, options: PgliteOpenOptions = {}): Promise<Database> {
   const label = describeTarget(target);
+  const wanted = [...new Set(options.extensions ?? [])];
+  const extensions = await loadPgliteExtensions(wanted);
   // PGlite has no lock of its own: two processes on one data directory would both write it.
   const lock = target.dataDir ? await lockDataDir(target.dataDir, label, options.lockTimeoutMs ?? 30_000) : undefined;
   try {
-    const { PGlite } = await import("@electric-sql/pglite");
-    const pg = new PGlite(target.dataDir, {
-      loadDataDir: options.loadDataDir,
-    });
-    try {
-      await pg.waitReady;
-    } catch (e) {
-      throw normalizeDbError(e, label);
+    let pg = await startPglite(target, options.loadDataDir, extensions, label);
+    if (target.dataDir) {
+      const installed = await installedExtensions(pg, label);
+      const more = installed.filter((n) => !wanted.includes(n) && pgliteHasExtension(n));
+      if (more.length > 0) {
+        await pg.close();
+        pg = await startPglite(target, undefined, await loadPgliteExtensions([...wanted, ...more]), label);
+      }
     }
     return new PgliteDatabase(pg, label, lock);
   } catch (e) {
     lock?.release();
     throw e;
+  }
+}
+
+async function startPglite(
+  target: PgliteTarget,
+  loadDataDir: Blob | undefined,
+  extensions: Record<string, Extension>,
+  label: string,
+): Promise<PGlite> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  // One options object: `new PGlite(undefined, options)` would ignore the options.
+  const pg = new PGlite({ dataDir: target.dataDir, loadDataDir, extensions });
+  try {
+    await pg.waitReady;
+  } catch (e) {
+    throw normalizeDbError(e, label);
+  }
+  return pg;
+}
+
+async function installedExtensions(pg: PGlite, label: string): Promise<string[]> {
+  try {
+    const r = await pg.query<{ name: string }>("SELECT extname AS name FROM pg_extension");
+    return r.rows.map((row) => row.name);
+  } catch (e) {
+    await pg.close().catch(() => {});
+    throw normalizeDbError(e, label);
   }
 }
 

@@ -19,11 +19,15 @@ export interface ScratchDatabase extends AsyncDisposable {
 /**
  * Open a scratch database. For a server target, a database named `confiture_scratch_<random>`
  * is created while connected to the target's database and dropped (with any session left on it)
- * on dispose; the target database itself is never changed. Without a target: in-memory PGlite.
+ * on dispose; the target database itself is never changed. Without a target: in-memory PGlite,
+ * with `extensions` (the `CREATE EXTENSION` names the replay needs) loaded.
  */
-export async function openScratchDatabase(target?: DatabaseTarget): Promise<ScratchDatabase> {
+export async function openScratchDatabase(
+  target?: DatabaseTarget,
+  options: { extensions?: readonly string[] } = {},
+): Promise<ScratchDatabase> {
   if (!target || target.kind === "pglite") {
-    const db = await openDatabase({ kind: "pglite" });
+    const db = await openDatabase({ kind: "pglite" }, { extensions: options.extensions });
     return { db, label: "pglite:memory (scratch)", [Symbol.asyncDispose]: () => db.close() };
   }
   const name = `confiture_scratch_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;

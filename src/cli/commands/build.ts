@@ -8,9 +8,11 @@ import { Command } from "@commander-js/extra-typings";
 import { applySchemaBuild } from "../../build/apply.ts";
 import { applySeeds } from "../../build/apply_seeds.ts";
 import { buildSchema, checkSchemaBuild, defaultOutputPath, shownPath, writeSchemaBuild } from "../../build/build.ts";
+import { extensionsCreatedBy } from "../../build/extensions.ts";
 import { recreateDatabase } from "../../build/fresh.ts";
 import { discoverSeeds } from "../../build/seeds.ts";
 import type { Environment } from "../../config/environment.ts";
+import { openDatabase } from "../../db/open.ts";
 import { describeTarget } from "../../db/url.ts";
 import { ConfitureError, ConnectionError, EXIT, UsageError } from "../../errors.ts";
 import { discoverMigrations } from "../../migrate/files.ts";
@@ -80,7 +82,11 @@ export function buildCommand(): Command {
     const migrations = await discoverMigrations(env.migrationsDir, shownPath(env.migrationsDir, env.projectDir), {
       allowMissing: true, // a project may be built from its schema alone
     });
-    await using db = await ctx.database(env).catch((e) => {
+    // An embedded target loads the contrib extensions the schema creates, and only those.
+    await using db = await openDatabase(env.target, {
+      onNotice: (m) => ctx.out.debug(`notice: ${m}`),
+      extensions: extensionsCreatedBy(build.text),
+    }).catch((e) => {
       throw missingDatabaseHint(e);
     });
     const applied = await applySchemaBuild(db, build, {

@@ -13,6 +13,7 @@ import { EXIT, UsageError } from "../../errors.ts";
 import { parseDatabaseUrl } from "../../db/url.ts";
 import { getEnv } from "../../platform/env.ts";
 import { openScratchDatabase } from "../../lint/scratch_database.ts";
+import { extensionsCreatedByMigrations } from "../../build/extensions.ts";
 import { verifyReversible, type VerifyReversibleResult } from "../../lint/verify_reversible.ts";
 import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
 
@@ -35,7 +36,9 @@ export function migrateVerifyReversibleCommand(): Command {
       if (target.password) ctx.out.addSecrets([target.password]);
     }
     const env = await ctx.environment({ offline: true });
-    await using scratch = await openScratchDatabase(target);
+    await using scratch = await openScratchDatabase(target, {
+      extensions: target ? [] : await extensionsCreatedByMigrations(env.migrationsDir),
+    });
     ctx.out.info(`Replaying migrations up, down, up on ${scratch.label}…`);
     const result = await verifyReversible(scratch.db, {
       migrationsDir: env.migrationsDir,
