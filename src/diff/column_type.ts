@@ -59,6 +59,7 @@ export function typeChangeCost(from: string, to: string): "none" | "rewrite" | "
   if ((a.name in INT_WIDTH && ["numeric", "float8"].includes(b.name)) || (a.name === "float4" && b.name === "float8")) {
     return "rewrite";
   }
+  if (a.name === "timestamp" && b.name === "timestamptz") return "rewrite";
   if (b.name === "text" || (b.name === "varchar" && b.mods.length === 0)) return "rewrite";
   return "narrowing";
 }
