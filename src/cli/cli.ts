@@ -85,6 +85,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "verify-reversible",
     load: async () => (await import("./commands/migrate_verify_reversible.ts")).migrateVerifyReversibleCommand(),
   },
+  {
+    group: "migrate",
+    name: "diff",
+    load: async () => (await import("./commands/migrate_diff.ts")).migrateDiffCommand(),
+  },
+  {
+    group: "migrate",
+    name: "drift",
+    load: async () => (await import("./commands/migrate_drift.ts")).migrateDriftCommand(),
+  },
   { name: "init", load: async () => (await import("./commands/init.ts")).initCommand() },
   { name: "build", load: async () => (await import("./commands/build.ts")).buildCommand() },
   { name: "lint", load: async () => (await import("./commands/lint.ts")).lintCommand() },

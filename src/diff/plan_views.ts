@@ -1,0 +1,114 @@
+/**
+ * Plan views and materialized views. A view whose output columns stay the same is replaced in
+ * place; any other change, or a change to a column it reads, drops it and its dependents
+ * (dependents first) and creates them again after the tables changed (dependencies first).
+ *
+ * @module
+ */
+import { sameViewDefinition } from "../catalog/diff.ts";
+import type { ViewSnapshot } from "../catalog/types.ts";
+import { PHASE, type PlanContext } from "./_context.ts";
+import { literal, rel } from "./_names.ts";
+import { planIndexes } from "./plan_tables.ts";
+import type { PlanInput } from "./types.ts";
+
+/** Plan every view difference; tables and types must be planned first (they mark touched columns). */
+export function planViews(ctx: PlanContext): void {
+  const cur = ctx.current.catalog.views;
+  const want = ctx.desired.catalog.views;
+  const curFacts = ctx.current.facts;
+  const rebuild = new Set<string>();
+  const replace = new Set<string>();
+  for (const key of Object.keys(want)) {
+    const c = cur[key];
+    const w = want[key];
+    if (!c) continue;
+    if (c.kind !== w.kind) rebuild.add(key);
+    else if (!sameViewDefinition(c.definition, w.definition)) {
+      const same = JSON.stringify(curFacts.viewColumns[key] ?? []) ===
+        JSON.stringify(ctx.desired.facts.viewColumns[key] ?? []);
+      (c.kind === "view" && same ? replace : rebuild).add(key);
+    }
+  }
+  const removed = new Set(Object.keys(cur).filter((k) => !(k in want)));
+  const gone = (k: string) => rebuild.has(k) || removed.has(k) || ctx.droppedRelations.has(k);
+  // Views reading a touched column, a dropped relation or a rebuilt view are rebuilt too.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const key of Object.keys(cur)) {
+      if (gone(key)) continue;
+      const readsTouched = (curFacts.viewColumnDeps[key] ?? []).some((c) => ctx.touchedColumns.has(c));
+      if (readsTouched || (curFacts.viewDeps[key] ?? []).some(gone)) {
+        rebuild.add(key);
+        replace.delete(key);
+        changed = true;
+      }
+    }
+  }
+  for (const key of order([...rebuild, ...removed], ctx.current).reverse()) {
+    ctx.add(
+      "main",
+      PHASE.dropView,
+      key,
+      `drop ${cur[key].kind}`,
+      [dropViewSql(key, cur[key])],
+      createViewSql(ctx.current, key),
+    );
+  }
+  const created = Object.keys(want).filter((k) => !(k in cur) || rebuild.has(k) || replace.has(k));
+  for (const key of order(created, ctx.desired)) {
+    const w = want[key];
+    if (replace.has(key)) {
+      ctx.add("main", PHASE.view, key, "replace view", [
+        `CREATE OR REPLACE VIEW ${rel(key)} AS\n${body(ctx.desired, key)}`,
+      ], [
+        `CREATE OR REPLACE VIEW ${rel(key)} AS\n${body(ctx.current, key)}`,
+      ]);
+      if (w.comment !== cur[key].comment) viewComment(ctx, key, cur[key], w);
+    } else ctx.add("main", PHASE.view, key, `create ${w.kind}`, createViewSql(ctx.desired, key), [dropViewSql(key, w)]);
+  }
+  for (const key of Object.keys(want)) {
+    const c = cur[key];
+    if (!c || rebuild.has(key) || replace.has(key)) continue;
+    if (c.comment !== want[key].comment) viewComment(ctx, key, c, want[key]);
+    planIndexes(ctx, key, c.indexes, want[key].indexes, false);
+  }
+}
+
+function viewComment(ctx: PlanContext, key: string, c: ViewSnapshot, w: ViewSnapshot): void {
+  const on = `COMMENT ON ${w.kind === "view" ? "VIEW" : "MATERIALIZED VIEW"} ${rel(key)} IS`;
+  ctx.add("main", PHASE.comment, key, "comment", [`${on} ${literal(w.comment)}`], [`${on} ${literal(c.comment)}`]);
+}
+
+// The body as PostgreSQL lays it out, when read; else the snapshot's one-line form.
+function body(input: PlanInput, key: string): string {
+  return input.facts.viewDefs[key] ?? input.catalog.views[key].definition;
+}
+
+function createViewSql(input: PlanInput, key: string): string[] {
+  const v = input.catalog.views[key];
+  const kind = v.kind === "view" ? "VIEW" : "MATERIALIZED VIEW";
+  const out = [`CREATE ${kind} ${rel(key)} AS\n${body(input, key)}`];
+  for (const i of Object.values(v.indexes)) out.push(i.definition);
+  if (v.comment !== null) out.push(`COMMENT ON ${kind} ${rel(key)} IS ${literal(v.comment)}`);
+  return out;
+}
+
+function dropViewSql(key: string, v: ViewSnapshot): string {
+  return `DROP ${v.kind === "view" ? "VIEW" : "MATERIALIZED VIEW"} ${rel(key)}`;
+}
+
+// Dependencies first, by what each view reads in `input`.
+function order(keys: string[], input: PlanInput): string[] {
+  const set = new Set(keys);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (k: string) => {
+    if (seen.has(k)) return;
+    seen.add(k);
+    for (const d of input.facts.viewDeps[k] ?? []) if (set.has(d)) visit(d);
+    out.push(k);
+  };
+  for (const k of [...set].sort()) visit(k);
+  return out;
+}
