@@ -9,12 +9,7 @@ import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { ConfigError, SchemaError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { readSyncCatalog } from "./catalog.ts";
-import {
-  clearCheckpoints,
-  ensureCheckpointTable,
-  readCheckpoints,
-  recordFailure,
-} from "./checkpoint.ts";
+import { clearCheckpoints, ensureCheckpointTable, readCheckpoints, recordFailure } from "./checkpoint.ts";
 import { readNestedColumns } from "./column_shapes.ts";
 import { SyncConnectionLostError, syncFailure, type SyncProgress } from "./failure.ts";
 import { assertSyncEnds, type SyncEnds } from "./guards.ts";
