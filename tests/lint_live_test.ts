@@ -115,7 +115,7 @@ Deno.test({
         "DISCARD ALL",
         "SELECT pg_advisory_unlock_all()",
         `SELECT pg_advisory_unlock(${LOCK_CLASSID}, ${objid})`,
-        `SELECT 1 WHERE pg_advisory_unlock(${LOCK_CLASSID}, ${objid}) OR true`,
+        `SELECT count(*) FROM (SELECT pg_advisory_unlock(${LOCK_CLASSID}, ${objid}) AS u) s`,
         "DO $$ BEGIN PERFORM pg_advisory_unlock_all(); END $$",
         "RESET ALL",
         "DISCARD PLANS",
