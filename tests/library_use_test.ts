@@ -32,6 +32,7 @@ Deno.test({
         imports: { "@confiture/confiture": `jsr:@confiture/confiture@^${own.version}` },
       }),
       "main.ts": CONSUMER,
+      "db/migrations/.keep": "",
     });
     const a = await run(linked.dir, ["run", "-A", "main.ts"]);
     assertEquals(a.code, 0, a.stderr);
@@ -42,6 +43,7 @@ Deno.test({
         imports: { ...own.imports, "@confiture/confiture": new URL(`file://${ROOT}/src/mod.ts`).href },
       }),
       "main.ts": CONSUMER,
+      "db/migrations/.keep": "",
     });
     const b = await run(byUrl.dir, ["run", "-A", "main.ts"]);
     assertEquals(b.code, 0, b.stderr);

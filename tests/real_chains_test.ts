@@ -19,7 +19,7 @@ async function copyChain(name: string, into: string): Promise<number> {
   for await (const e of Deno.readDir(`${FIXTURES}${name}`)) {
     if (!e.isFile) continue;
     await Deno.copyFile(`${FIXTURES}${name}/${e.name}`, `${into}/${e.name}`);
-    files.add(e.name.replace(/\.(up|down)\.sql$|\.sql$/, ""));
+    files.add(e.name.match(/^\d+/)![0]); // migrations are versions: an up and a down may carry different names
   }
   return files.size;
 }

@@ -25,9 +25,9 @@ export class CopyInterruptedError extends ConnectionError {
   readonly at: InterruptedAt;
 
   constructor(ends: Endpoints, cause: ConnectionError, at: InterruptedAt) {
-    const end = cause.message.includes(`${ends.target.label}:`)
+    const end = names(cause.message, ends.target.label)
       ? "target"
-      : cause.message.includes(`${ends.source.label}:`)
+      : names(cause.message, ends.source.label)
       ? "source"
       : "database";
     const label = end === "target" ? ends.target.label : end === "source" ? ends.source.label : "";
@@ -53,4 +53,9 @@ export function describeProgress(at: InterruptedAt): string {
   return at.lastKey
     ? `${at.table}: ${at.rows} of ${Math.max(at.total, at.rows)} row(s) committed, up to key (${at.lastKey.join(", ")})`
     : `${at.table}: no batch committed`;
+}
+
+/** Whether a connection error's message names this end's label (followed by `:`, a space or the end). */
+function names(message: string, label: string): boolean {
+  return new RegExp(`${RegExp.escape(label)}(:|\\s|$)`).test(message);
 }

@@ -306,11 +306,12 @@ const COPY_CHUNK = 64 * 1024;
 
 class ServerReserved extends ServerQueryable implements ReservedSession {
   pid = 0;
-  #lostError: ConnectionError | undefined;
-  #onLost!: (e: ConnectionError) => void;
-  readonly #lost = new Promise<never>((_, reject) => (this.#onLost = reject));
+  // TS-private, not #private: callers may wrap a session in a Proxy, which #fields do not survive.
+  private lostError: ConnectionError | undefined;
+  private onLost!: (e: ConnectionError) => void;
+  private readonly lostSignal = new Promise<never>((_, reject) => (this.onLost = reject));
   /** Driver calls sent and not yet settled, for cancel(). */
-  readonly #pending = new Set<{ cancel(): unknown }>();
+  private readonly pending = new Set<{ cancel(): unknown }>();
 
   constructor(
     sql: postgres.ReservedSql<Record<string, never>>,
@@ -318,33 +319,33 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
     private readonly watch: ConnectionWatch,
   ) {
     super(sql, label);
-    this.#lost.catch(() => {});
+    this.lostSignal.catch(() => {});
   }
 
   /** Whether the connection under this session has closed. */
   get lost(): boolean {
-    return this.#lostError !== undefined;
+    return this.lostError !== undefined;
   }
 
   /** Fail every pending and later call (the connection closed). */
   markLost(): void {
-    if (this.#lostError) return;
-    this.#lostError = new ConnectionError(
+    if (this.lostError) return;
+    this.lostError = new ConnectionError(
       `Lost the connection to ${this.label}${this.pid ? ` (backend pid ${this.pid})` : ""}`,
       {
         code: "CONNECTION_LOST",
         hint: "The server closed the session: it was terminated, restarted, or the network failed",
       },
     );
-    this.#onLost(this.#lostError);
+    this.onLost(this.lostError);
   }
 
   protected override settle<T>(call: Promise<T>): Promise<T> {
-    if (this.#lostError) return Promise.reject(this.#lostError);
+    if (this.lostError) return Promise.reject(this.lostError);
     const q = call as unknown as { cancel(): unknown };
-    this.#pending.add(q);
-    const done = Promise.race([call, this.#lost]);
-    done.then(() => this.#pending.delete(q), () => this.#pending.delete(q));
+    this.pending.add(q);
+    const done = Promise.race([call, this.lostSignal]);
+    done.then(() => this.pending.delete(q), () => this.pending.delete(q));
     return done;
   }
 
@@ -359,11 +360,11 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
 
   /** Ask the server to cancel whatever this session runs now; the call in flight rejects with 57014. */
   async cancel(): Promise<void> {
-    if (this.#lostError) return;
+    if (this.lostError) return;
     // The oldest call is the one the server runs: replies come in order. Cancelling the ones
     // queued behind it would make postgres.js cancel them again once they start, hitting
     // whatever this session runs next (a ROLLBACK, the lock's release).
-    const active = [...this.#pending].find((q) => typeof q.cancel === "function");
+    const active = [...this.pending].find((q) => typeof q.cancel === "function");
     if (!active) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -374,7 +375,7 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
   }
 
   async execTransaction(statements: readonly string[], options: { oneMessage?: boolean } = {}): Promise<void> {
-    if (options.oneMessage) return await this.#execOneMessage(statements);
+    if (options.oneMessage) return await this.execOneMessage(statements);
     // COMMIT rides with the last statement, after a newline that ends any trailing `--`
     // comment. BEGIN travels alone: a syntax error anywhere in a message rejects the whole
     // message, and a BEGIN rejected that way would leave the rest to run in autocommit.
@@ -397,7 +398,7 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
       return;
     }
     // The last message failed, so its COMMIT never ran: the block is still open.
-    if (this.lost) throw this.#lostError;
+    if (this.lost) throw this.lostError;
     await this.settle(this.sql.unsafe("ROLLBACK").simple()).catch(() => {});
     const err = normalizeDbError((settled[failed] as PromiseRejectedResult).reason, this.label);
     if (err instanceof DatabaseError && failed >= 1 && failed <= statements.length) err.statementIndex = failed - 1;
@@ -405,7 +406,7 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
   }
   // A syntax error rejects the whole message before BEGIN runs, so nothing runs at all; any
   // other error aborts the transaction and skips the rest, COMMIT included.
-  async #execOneMessage(statements: readonly string[]): Promise<void> {
+  private async execOneMessage(statements: readonly string[]): Promise<void> {
     const head = "BEGIN;\n";
     const sep = "\n;\n";
     const starts: number[] = [];
@@ -420,7 +421,7 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
         command?: string;
       };
     } catch (e) {
-      if (this.lost) throw this.#lostError;
+      if (this.lost) throw this.lostError;
       await this.settle(this.sql.unsafe("ROLLBACK").simple()).catch(() => {});
       const err = normalizeDbError(e, this.label);
       if (err instanceof DatabaseError && err.position !== undefined) {
