@@ -18,6 +18,7 @@ import { checkLockRules } from "./rules_lock.ts";
 import { checkSessionRules } from "./rules_session.ts";
 import { lockTimeoutChange } from "./lock_levels.ts";
 import { runModeOf } from "./run_mode.ts";
+import { MIGRATION_DEFAULTS } from "../config/defaults.ts";
 
 /** One migration to lint: its texts and the paths to show. */
 export interface LintMigration {
@@ -110,7 +111,7 @@ export async function lintMigrations(
   options: LintOptions = {},
 ): Promise<LintResult> {
   const settings = { ...DEFAULT_LINT_SETTINGS, ...options.settings };
-  const runnerTimeout = (options.statementLockTimeoutMs ?? 5_000) > 0;
+  const runnerTimeout = (options.statementLockTimeoutMs ?? MIGRATION_DEFAULTS.statementLockTimeoutMs) > 0;
   const ups: ParsedSql[] = [];
   for (const m of migrations) ups.push(await parseSql(m.upFile, m.upSql));
   // The catalog query runs while the down files are parsed.
