@@ -5,7 +5,7 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
-import { calledFunctions, rangeVarName, type RelName, sameRel } from "./ast.ts";
+import { calledFunctions, nameList, rangeVarName, type RelName, sameRel } from "./ast.ts";
 import { readInlineAllows } from "./allow.ts";
 import { BatchState } from "./batch_state.ts";
 import { type LiveFacts, readLiveFacts } from "./live_facts.ts";
@@ -210,6 +210,15 @@ async function readFactsFor(db: Queryable, files: ParsedSql[]): Promise<LiveFact
       if (s.type === "CreateStmt" && !s.node.if_not_exists) {
         const rel = rangeVarName(s.node.relation);
         if (rel) created.set(rel.name, [...created.get(rel.name) ?? [], rel]);
+      }
+      if (s.type === "DropStmt" && s.node.removeType === "OBJECT_TABLE") {
+        // drop-breaks-code asks whether a dropped table exists live.
+        for (const o of s.node.objects ?? []) {
+          const names = nameList(o.List?.items);
+          const rel = names.length > 1 ? { schema: names.at(-2), name: names.at(-1)! } : { name: names[0] };
+          if (rel.name && !created.get(rel.name)?.some((c) => sameRel(c, rel))) tables.push(rel);
+        }
+        continue;
       }
       if (!["IndexStmt", "AlterTableStmt", "RenameStmt"].includes(s.type)) continue;
       const rel = rangeVarName(s.node.relation);
