@@ -38,7 +38,7 @@ import {
   checksumIssues,
   type VerifyResult,
 } from "./checksum_check.ts";
-import { type MigrationFile, MigrationTexts } from "./files.ts";
+import { type MigrationFile, MigrationTexts, versionKey } from "./files.ts";
 import { lintPending } from "./lint_step.ts";
 import { LockedSessions } from "./locked_session.ts";
 import { MigrationSource } from "./migration_source.ts";
@@ -139,8 +139,20 @@ export class Migrator implements AsyncDisposable {
     const where = await this.tracking.locate(this.database);
     const applied = where.exists ? await this.tracking.applied(this.database, where.optionalColumns) : [];
     const partial = where.exists ? await this.tracking.partialRuns(this.database, where.hasProgress) : [];
-    const migrations = joinStatus(await filesRead, applied, partial);
-    return new StatusResult({ tracking_table: where.qualified, migrations, initialized: where.exists });
+    const files = await filesRead;
+    const issues = checksumIssues(files, applied, new MigrationTexts(), (p) => this.#source.shown(p))
+      .filter((i) => i.kind === "modified");
+    const edited = {
+      up: new Set(issues.filter((i) => i.part === "up").map((i) => versionKey(i.version))),
+      down: new Set(issues.filter((i) => i.part === "down").map((i) => versionKey(i.version))),
+    };
+    const migrations = joinStatus(files, applied, partial, edited);
+    return new StatusResult({
+      database: this.database.label,
+      tracking_table: where.qualified,
+      migrations,
+      initialized: where.exists,
+    });
   }
 
   /** Apply pending migrations in order, each in its own transaction with its tracking row. */

@@ -11,6 +11,12 @@ import type { AppliedMigration, PartialRun } from "./tracking_table.ts";
 /** The tracking rows and journal entries `joinStatus` reads. */
 export type StatusRow = Pick<AppliedMigration, "version" | "name" | "applied_at">;
 
+/** Applied migrations whose files changed since they ran, by part (from checksum_check.ts). */
+export interface EditedParts {
+  up: ReadonlySet<string>;
+  down: ReadonlySet<string>;
+}
+
 /**
  * Each file as applied, pending or partial (stopped midway; a rerun resumes it), plus each
  * tracking row whose file is gone as missing; sorted by version.
@@ -26,6 +32,7 @@ export function joinStatus(
   files: readonly MigrationFile[],
   applied: readonly StatusRow[],
   partial: readonly PartialRun[],
+  edited: EditedParts = { up: new Set(), down: new Set() },
 ): MigrationStatus[] {
   const appliedByKey = new Map(applied.map((a) => [versionKey(a.version), a]));
   const fileKeys = new Set(files.map((f) => versionKey(f.version)));
@@ -35,9 +42,11 @@ export function joinStatus(
     const entry: MigrationStatus = {
       version: f.version,
       name: f.name,
-      status: run ? "partial" : row ? "applied" : "pending",
+      status: run ? "partial" : !row ? "pending" : edited.up.has(versionKey(f.version)) ? "edited" : "applied",
       applied_at: row?.applied_at ?? null,
     };
+    if (row && row.name !== f.name) entry.recorded_name = row.name;
+    if (row && edited.down.has(versionKey(f.version))) entry.down_edited = true;
     if (run) {
       entry.stopped_at = {
         direction: run.direction,

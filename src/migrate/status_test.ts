@@ -21,11 +21,23 @@ const partial = (version: string, direction: "up" | "down"): PartialRun => ({
 });
 
 Deno.test("files join tracking rows as applied, pending and missing, in version order", () => {
-  const got = joinStatus([file("002"), file("010")], [row("10"), row("001", "gone")], []);
+  const got = joinStatus([file("002"), file("010")], [row("10", "m010"), row("001", "gone")], []);
   assertEquals(got, [
     { version: "001", name: "gone", status: "missing", applied_at: "2026-01-01T00:00:00Z" },
     { version: "002", name: "m002", status: "pending", applied_at: null },
     { version: "010", name: "m010", status: "applied", applied_at: "2026-01-01T00:00:00Z" },
+  ]);
+});
+
+Deno.test("an edited up is its own state; a differing recorded name and an edited down are marked", () => {
+  const got = joinStatus([file("001"), file("002"), file("003")], [row("001"), row("002", "old"), row("003")], [], {
+    up: new Set(["1"]),
+    down: new Set(["3"]),
+  });
+  assertEquals(got.map((m) => [m.status, m.recorded_name, m.down_edited]), [
+    ["edited", undefined, undefined],
+    ["applied", "old", undefined],
+    ["applied", undefined, true],
   ]);
 });
 
