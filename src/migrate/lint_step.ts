@@ -8,6 +8,35 @@ import type { Queryable } from "../db/database.ts";
 import type { EventSink } from "../events.ts";
 import type { MigrationFile, MigrationTexts } from "./files.ts";
 import type { MigratorSettings, UpOptions } from "./options.ts";
+import { ConfitureError, EXIT } from "../errors.ts";
+
+const LOCK_RULE = "releases-migration-lock";
+
+/**
+ * A statement that releases the deployment lock lets a second deployer apply the same
+ * migrations: refused before anything runs, whatever `--no-lint`, `--allow`, an inline allow or
+ * the rule configuration say.
+ */
+function refuseLockRelease(
+  findings: readonly { rule: string; file: string; line: number; column: number; message: string }[],
+): void {
+  const found = findings.filter((f) => f.rule === LOCK_RULE);
+  if (found.length === 0) return;
+  const [f] = found;
+  throw new ConfitureError(
+    "RELEASES_MIGRATION_LOCK",
+    EXIT.failure,
+    `${f.file}:${f.line}:${f.column}: ${f.message}; nothing was applied`,
+    {
+      file: f.file,
+      line: f.line,
+      column: f.column,
+      detail: found.slice(1).map((g) => `${g.file}:${g.line}:${g.column}: ${g.message}`).join("\n") || undefined,
+      hint: "Remove the statement: Confiture resets session state between migrations itself " +
+        "(docs/internals.md), so a migration never needs DISCARD ALL or to unlock advisory locks it did not take",
+    },
+  );
+}
 
 /** What the gate reads from the Migrator. */
 export interface LintStepContext {
@@ -28,8 +57,20 @@ export async function lintPending(
   texts: MigrationTexts,
   context: LintStepContext,
 ): Promise<(version: string) => unknown> {
-  if (options.lint === false || pending.length === 0) return () => undefined;
+  if (pending.length === 0) return () => undefined;
   const { lintMigrationFiles } = await import("../lint/read_migrations.ts");
+  if (options.lint === false) {
+    // `--no-lint` skips advice, never the one check that keeps two deployers out.
+    const { RULES } = await import("../lint/rules_catalog.ts");
+    const only = await lintMigrationFiles(pending, {
+      reversibility: false,
+      settings: { rules: Object.fromEntries(RULES.map((r) => [r.id, r.id === LOCK_RULE ? "error" : "off"])) },
+      projectDir: context.projectDir,
+      read: (path) => texts.text(path),
+    });
+    refuseLockRelease(only.findings);
+    return () => undefined;
+  }
   const { allowedFindings, lintBlockedError } = await import("../lint/lint_gate.ts");
   const result = await lintMigrationFiles(pending, {
     db,
@@ -40,6 +81,7 @@ export async function lintPending(
     projectDir: context.projectDir,
     read: (path) => texts.text(path),
   });
+  // (The lint refuses releases-migration-lock itself: the rule cannot be allowed.)
   if (!result.ok) throw lintBlockedError(result);
   for (const f of result.findings.filter((f) => f.severity === "warning" && !f.allowed)) {
     context.emit({ type: "warning", message: `${f.file}:${f.line}:${f.column}: [${f.rule}] ${f.message}` });

@@ -31,7 +31,7 @@ export function migrateUpCommand(): Command {
       "allow a lint rule for this run, recording the reason (repeatable)",
       (v: string, prev: string[] = []) => [...prev, v],
     )
-    .option("--no-lint", "skip the lock-aware lint that runs before applying");
+    .option("--no-lint", "skip the lock-aware lint that runs before applying (never the deployment-lock check)");
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     // Up parses every pending file: its parser loads while the connection opens.
