@@ -216,6 +216,8 @@ export class Migrator implements AsyncDisposable {
         steps,
         // On a server, transactional migrations are sent ahead so the connection never idles.
         depth: this.database.backend === "pglite" ? 1 : PIPELINE_DEPTH,
+        // What PGlite reports applied must survive a kill -9 of the process (its own server).
+        asyncCommit: this.database.backend !== "pglite",
         lockRetries: this.settings.lockRetries,
         signal,
         emit: this.#emit,

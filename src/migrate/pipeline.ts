@@ -38,6 +38,13 @@ export interface PipelineOptions {
   depth: number;
   /** Retries of a transactional migration that failed on lock_timeout. */
   lockRetries: number;
+  /**
+   * Commit all but the last migration with `synchronous_commit = off` (default true): the last
+   * one's synchronous commit flushes the WAL of all of them. Right for a server, where the
+   * server outlives the client; wrong for embedded PGlite, where a killed process takes the
+   * "server" with it before its WAL is written: there every commit is synchronous.
+   */
+  asyncCommit?: boolean;
   signal?: AbortSignal;
   emit: EventSink;
   pause?: (file: { version: string; name: string }, attempt: number) => Promise<void>;
@@ -156,7 +163,7 @@ export class UpPipeline {
   }
 
   #asyncCommitOf(i: number): boolean {
-    return i < this.#o.steps.length - 1 && this.#o.steps[i].script.mode === "transaction";
+    return (this.#o.asyncCommit ?? true) && i < this.#o.steps.length - 1 && this.#o.steps[i].script.mode === "transaction";
   }
 
   #settled(i: number, run: MigrationRun): void {
