@@ -9,6 +9,7 @@ const BENCHES: Record<string, string> = {
   sync: "./sync.ts",
   s2s: "./schema_to_schema.ts",
   chains: "./chains.ts",
+  memory: "./memory.ts",
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);
