@@ -1,0 +1,211 @@
+// deno-lint-ignore-file no-console -- scripts print to the terminal by design
+/**
+ * The fault matrix: each fault injected for real N times (default 5) against `migrate up`, with
+ * a table of outcomes: the exit code seen, whether stdout held exactly one JSON envelope, whether
+ * the tracking table agreed with the database, and whether the next `migrate up` recovered.
+ *
+ * Faults: the server terminates the backend (`pg_terminate_backend`) during a transactional
+ * migration and during a CONCURRENTLY file; `kill -9` of the CLI during a transactional
+ * migration (server); SIGINT during
+ * a migration; a lock held by another session past the lock timeout. (PGlite's kill -9 case is
+ * `tests/safe_apply_test.ts`.)
+ *
+ * Run: `deno run -A scripts/faults.ts [rounds]` (CONFITURE_BENCH_DATABASE_URL selects the server).
+ */
+import { createDb, dbUrl, dropDb, psql } from "./bench/_util.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const rounds = Number(Deno.args[0] ?? "5");
+
+interface Outcome {
+  code: number;
+  envelope: boolean;
+  consistent: boolean;
+  recovered: boolean;
+}
+
+interface Fault {
+  name: string;
+  expected: number;
+  files: Record<string, string>;
+  pglite?: boolean;
+  json?: boolean;
+  /** Inject the fault while the CLI runs; `marker` is text awaited on stderr (or a query on the server). */
+  inject: (ctx: { url: string; child: Deno.ChildProcess; waitQuery: (like: string) => Promise<void> }) => Promise<void>;
+  /** Versions that must be recorded after the fault. */
+  recorded: string[];
+}
+
+const BASE = { "db/migrations/001_log.up.sql": "CREATE TABLE run_log (v text);\nCREATE TABLE tb_e (id int);\n" };
+
+const FAULTS: Fault[] = [
+  {
+    name: "terminate backend, transactional migration",
+    expected: 3,
+    json: true,
+    files: { ...BASE, "db/migrations/002_slow.up.sql": "INSERT INTO run_log VALUES ('002');\nSELECT pg_sleep(5);\n" },
+    inject: async ({ url, waitQuery }) => {
+      await waitQuery("SELECT pg_sleep(5)%");
+      await psql(url, [
+        "-c",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%'",
+      ]);
+    },
+    recorded: ["001"],
+  },
+  {
+    name: "terminate backend, CONCURRENTLY file",
+    expected: 3,
+    json: true,
+    files: {
+      ...BASE,
+      "db/migrations/002_idx.up.sql":
+        "CREATE INDEX CONCURRENTLY idx_e1 ON tb_e (id);\nSELECT pg_sleep(5);\nCREATE INDEX CONCURRENTLY idx_e2 ON tb_e (id);\n",
+    },
+    inject: async ({ url, waitQuery }) => {
+      await waitQuery("SELECT pg_sleep(5)%");
+      await psql(url, [
+        "-c",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%'",
+      ]);
+    },
+    recorded: ["001"],
+  },
+  {
+    name: "kill -9, transactional migration (server)",
+    expected: 137,
+    files: { ...BASE, "db/migrations/002_slow.up.sql": "INSERT INTO run_log VALUES ('002');\nSELECT pg_sleep(5);\n" },
+    inject: async ({ child, waitQuery }) => {
+      await waitQuery("SELECT pg_sleep(5)%");
+      child.kill("SIGKILL");
+    },
+    recorded: ["001"],
+  },
+  {
+    name: "SIGINT during a migration",
+    expected: 130,
+    json: true,
+    files: { ...BASE, "db/migrations/002_slow.up.sql": "INSERT INTO run_log VALUES ('002');\nSELECT pg_sleep(5);\n" },
+    inject: async ({ child, waitQuery }) => {
+      await waitQuery("SELECT pg_sleep(5)%");
+      child.kill("SIGINT");
+    },
+    recorded: ["001"],
+  },
+  {
+    name: "lock held by another session past the lock timeout",
+    expected: 1,
+    json: true,
+    files: {
+      ...BASE,
+      "db/migrations/002_alter.up.sql": "-- confiture:lock_timeout 200ms\nALTER TABLE tb_e ADD COLUMN x int;\n",
+    },
+    inject: async () => {},
+    recorded: ["001"],
+  },
+];
+
+async function runFault(f: Fault): Promise<Outcome> {
+  const dir = await Deno.makeTempDir({ prefix: "confiture_faults_" });
+  const name = await createDb("fault");
+  const url = dbUrl(name);
+  let holder: Deno.ChildProcess | undefined;
+  try {
+    for (const [path, text] of Object.entries(f.files)) {
+      await Deno.mkdir(`${dir}/${path.slice(0, path.lastIndexOf("/"))}`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/${path}`, text);
+    }
+    const cli = (args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", MAIN, ...args, "--database-url", url],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      });
+    // 001 first, so the fault hits 002.
+    await cli(["migrate", "up", "--steps", "1"]).output();
+    if (f.name.startsWith("lock held")) {
+      holder = new Deno.Command("psql", {
+        args: ["-X", "-q", url, "-c", "BEGIN; LOCK TABLE tb_e IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30);"],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await waitFor(url, "BEGIN; LOCK TABLE%");
+    }
+    const child = cli(["migrate", "up", ...(f.json ? ["--format", "json"] : [])]).spawn();
+    const out = child.output();
+    await f.inject({ url, child, waitQuery: (like) => waitFor(url, like) });
+    const r = await out;
+    const code = r.code === 1 && r.signal === "SIGKILL" ? 137 : r.signal ? 128 + signalNumber(r.signal) : r.code;
+    const stdout = new TextDecoder().decode(r.stdout).trim();
+    let envelope = !f.json;
+    if (f.json) {
+      try {
+        const doc = JSON.parse(stdout);
+        envelope = doc.ok === false && typeof doc.error?.code === "string";
+      } catch {
+        envelope = false;
+      }
+    }
+    if (holder) {
+      // Killing psql leaves its backend sleeping (and locking) until it notices: end it too.
+      await psql(url, [
+        "-c",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'BEGIN; LOCK TABLE%'",
+      ]);
+      try {
+        holder.kill("SIGKILL");
+      } catch { /* it ended with its backend */ }
+      await holder.status;
+      holder = undefined;
+    }
+    const versions = (await psql(url, ["-Atc", "SELECT version FROM tb_confiture ORDER BY version"])).trim().split(
+      "\n",
+    );
+    const rows = Number((await psql(url, ["-Atc", "SELECT count(*) FROM run_log"])).trim());
+    const consistent = JSON.stringify(versions) === JSON.stringify(f.recorded) && rows === 0;
+    const again = await cli(["migrate", "up"]).output();
+    const after = (await psql(url, ["-Atc", "SELECT count(*) FROM tb_confiture"])).trim();
+    return { code, envelope, consistent, recovered: again.code === 0 && after === "2" };
+  } finally {
+    try {
+      holder?.kill("SIGKILL");
+    } catch { /* already ended */ }
+    await dropDb(name);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function signalNumber(s: Deno.Signal): number {
+  return ({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[s] ?? 0;
+}
+
+async function waitFor(url: string, like: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const n = await psql(url, [
+      "-Atc",
+      `SELECT count(*) FROM pg_stat_activity WHERE query LIKE '${
+        like.replaceAll("'", "''")
+      }' AND pid <> pg_backend_pid()`,
+    ]);
+    if (Number(n.trim()) > 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no running query like ${like}`);
+}
+
+console.log(`rounds: ${rounds}`);
+console.log("| fault | expected exit | exits seen | one JSON envelope | tracking consistent | rerun recovers |");
+console.log("|---|---|---|---|---|---|");
+for (const f of FAULTS) {
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < rounds; i++) outcomes.push(await runFault(f));
+  const codes = [...new Set(outcomes.map((o) => o.code))].join(", ");
+  const count = (k: keyof Outcome) => `${outcomes.filter((o) => o[k]).length}/${rounds}`;
+  console.log(
+    `| ${f.name} | ${f.expected} | ${codes} | ${f.json ? count("envelope") : "n/a"} | ${count("consistent")} | ${
+      count("recovered")
+    } |`,
+  );
+}
