@@ -29,3 +29,22 @@ Deno.test("`migrate create` and `migrate new` exit 5 and name `migrate generate`
     "Confiture calls this `migrate generate`: confiture migrate generate NAME",
   );
 });
+
+Deno.test("`--env nope` exits 5 and lists the environments that exist", async () => {
+  await using p = await tempProject({
+    "db/environments/local.yaml": "name: local\ndatabase_url: pglite:memory\n",
+    "db/environments/production.yaml": "name: production\ndatabase_url: pglite:memory\n",
+    "db/migrations/.keep": "",
+  });
+  const r = await runCli(["migrate", "status", "--env", "nope"], { cwd: p.dir });
+  assertEquals([r.code, r.stdout], [5, ""]);
+  assertStringIncludes(r.stderr, "error: Environment config not found: db/environments/nope.yaml");
+  assertStringIncludes(
+    r.stderr,
+    "hint: Environments in db/environments/: local, production (pass one with --env NAME)",
+  );
+  await using empty = await tempProject({});
+  const none = await runCli(["migrate", "status", "--env", "nope", "--format", "json"], { cwd: empty.dir });
+  assertEquals(none.code, 5);
+  assertStringIncludes(none.json<{ error: { hint: string } }>().error.hint, "No environment files in db/environments/");
+});
