@@ -48,3 +48,21 @@ Deno.test("`--env nope` exits 5 and lists the environments that exist", async ()
   assertEquals(none.code, 5);
   assertStringIncludes(none.json<{ error: { hint: string } }>().error.hint, "No environment files in db/environments/");
 });
+
+Deno.test("counts agree with their number: `Replaying 1 migration`, `1 table, 0 relationships`, `Built 1 file`", async () => {
+  await using p = await tempProject({
+    "db/environments/local.yaml": "name: local\ndatabase_url: pglite:memory\n",
+    "db/schema/tb_a.sql": "CREATE TABLE tb_a (id int PRIMARY KEY);\n",
+    "db/migrations/001_a.up.sql": "CREATE TABLE tb_a (id int PRIMARY KEY);\n",
+    "db/migrations/001_a.down.sql": "DROP TABLE tb_a;\n",
+  });
+  const check = await runCli(["migrate", "check-schema"], { cwd: p.dir });
+  assertEquals(check.code, 0, check.stderr);
+  assertStringIncludes(check.stderr, "Replaying 1 migration into a scratch database…");
+  const erd = await runCli(["erd", "-o", "erd.md"], { cwd: p.dir });
+  assertEquals(erd.code, 0, erd.stderr);
+  assertStringIncludes(erd.stdout, "Wrote erd.md: 1 table, 0 relationships.");
+  const build = await runCli(["build"], { cwd: p.dir });
+  assertEquals(build.code, 0, build.stderr);
+  assertStringIncludes(build.stderr, "Built 1 file into");
+});
