@@ -16,7 +16,8 @@
  *
  * @module
  */
-export { MigrationRunError, Migrator } from "./migrate/migrator.ts";
+export { MigrationDownError, MigrationRunError, MigrationUpError, Migrator } from "./migrate/migrator.ts";
+export type { RunOperation } from "./migrate/run_error.ts";
 export type {
   ChecksumIssue,
   DownOptions,

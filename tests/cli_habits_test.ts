@@ -150,7 +150,7 @@ Deno.test({
     assertStringIncludes(verboseAfter.stderr, "Rolling back 002_add_name…");
 
     const build = await runCli(["build"], { cwd: p.dir });
-    assertStringIncludes(build.stderr, "Built 1 files");
+    assertStringIncludes(build.stderr, "Built 1 file into");
     const quietBuild = await runCli(["build", "--quiet"], { cwd: p.dir });
     assertEquals([quietBuild.code, quietBuild.stderr], [0, ""]);
     assertStringIncludes(quietBuild.stdout, "Built db/generated/schema_local.sql");
@@ -182,7 +182,7 @@ Deno.test({
     // stdin is /dev/null here, as in CI: no question, no wait, a refusal naming --yes.
     const down = await runCli(["migrate", "down", "--env", "prod"], { cwd: p.dir });
     assertEquals(down.code, 5, down.stderr);
-    assertStringIncludes(down.stderr, 'Refusing to Roll back migrations on protected environment "prod" without --yes');
+    assertStringIncludes(down.stderr, 'Refusing to roll back migrations on protected environment "prod" without --yes');
     assertEquals(down.stdout, "");
     assertEquals(await appliedVersions(p.dir, "prod"), ["001", "002"], "nothing was rolled back");
 

@@ -5,7 +5,7 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_helpers/assert.ts";
 import { BACKENDS, freshServerDb, NO_SERVER } from "./_helpers/db.ts";
 import { type TempProject, tempProject } from "./_helpers/project.ts";
-import { MigrationRunError, Migrator } from "../src/migrate/migrator.ts";
+import { MigrationRunError, MigrationUpError, Migrator } from "../src/migrate/migrator.ts";
 import { ConfigError, IrreversibleError } from "../src/errors.ts";
 import type { Database } from "../src/db/database.ts";
 
@@ -80,15 +80,15 @@ for (const backend of BACKENDS) {
       });
       await using t = await backend.fresh();
       const m = migrator(t.db, p);
-      const err = await assertRejects(() => m.up(), MigrationRunError);
-      const e = err as MigrationRunError;
+      const e = await assertRejects(() => m.up(), MigrationUpError);
+      assertEquals([e instanceof MigrationRunError, e.operation], [true, "up"]);
       assertEquals(
         e.message,
         'Cannot apply db/migrations/004_broken.up.sql:4:4: relation "nope_missing" does not exist',
       );
       assertEquals([e.file, e.line, e.column, e.exitCode], ["db/migrations/004_broken.up.sql", 4, 4, 1]);
       assertEquals(e.result.errors[0].sqlstate, "42P01");
-      assertEquals((e.result as { applied: string[] }).applied, ["001", "002", "003"]);
+      assertEquals(e.result.applied, ["001", "002", "003"]);
       assertEquals(await tables(t.db), ["tb_confiture", "tb_post", "tb_user"], "tb_half must not exist");
       assertEquals((await m.status()).pending, ["004"]);
     },
@@ -256,9 +256,9 @@ Deno.test({
     );
     await using t = await freshServerDb();
     const m = migrator(t.db, p);
-    const e = await assertRejects(() => m.up(), MigrationRunError) as MigrationRunError;
+    const e = await assertRejects(() => m.up(), MigrationUpError);
     assertEquals([e.file, e.line, e.result.errors[0].sqlstate], ["db/migrations/005_step_5.up.sql", 2, "23505"]);
-    assertEquals((e.result as { applied: string[] }).applied, ["001", "002", "003", "004"]);
+    assertEquals(e.result.applied, ["001", "002", "003", "004"]);
     assertEquals(await tables(t.db), ["t1", "t2", "t3", "t4", "tb_confiture"]);
     assertEquals((await m.status()).pending.length, 10);
     // Fixed, the rest applies once each, in order.
@@ -283,20 +283,20 @@ Deno.test({
     const m = Migrator.fromDatabase(t.db, { migrationsDir: "db/migrations", projectDir: p.dir }, {
       onEvent: (ev) => events.push(ev as { type: string; version?: string }),
     });
-    const e = await assertRejects(() => m.up(), MigrationRunError) as MigrationRunError;
+    const e = await assertRejects(() => m.up(), MigrationUpError);
     assertEquals([e.file, e.line, e.column, e.result.errors[0].sqlstate], [
       "db/migrations/005_step_5.up.sql",
       2,
       3,
       "42P07",
     ]);
-    assertEquals((e.result as { applied: string[] }).applied, ["001", "002", "003", "004"]);
+    assertEquals(e.result.applied, ["001", "002", "003", "004"]);
     assertEquals(events.filter((ev) => ev.type === "migration.start" && ev.version === "005").length, 1);
     assertEquals(await tables(t.db), ["t1", "t2", "t3", "t4", "tb_confiture"]);
     // With a position, the error is placed without running anything again.
     await p.write("db/migrations/005_step_5.up.sql", creates(5));
     await p.write("db/migrations/007_step_7.up.sql", "CREATE TABLE t7 (id int);\nCREATE INDEX i7 ON t7 (nope);\n");
-    const e7 = await assertRejects(() => m.up(), MigrationRunError) as MigrationRunError;
+    const e7 = await assertRejects(() => m.up(), MigrationUpError);
     assertEquals([e7.file, e7.line, e7.result.errors[0].sqlstate], ["db/migrations/007_step_7.up.sql", 2, "42703"]);
     await p.write("db/migrations/007_step_7.up.sql", creates(7));
     assertEquals((await m.up()).applied.length, 8);

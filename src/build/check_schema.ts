@@ -20,6 +20,7 @@ import { applySchemaBuild } from "./apply.ts";
 import { buildSchema } from "./build.ts";
 import { adminExec } from "./fresh.ts";
 import { extensionsCreatedBy, extensionsCreatedByMigrations } from "./extensions.ts";
+import { count } from "../plural.ts";
 
 /** Options for {@link checkSchema}. */
 export interface CheckSchemaOptions {
@@ -80,7 +81,7 @@ export async function checkSchema(env: Environment, options: CheckSchemaOptions 
     });
     const files = await migrator.files();
     migrations = files.length;
-    emit({ type: "info", message: `Replaying ${files.length} migrations into a scratch database…` });
+    emit({ type: "info", message: `Replaying ${count(files.length, "migration")} into a scratch database…` });
     await migrator.up({ allowOutOfOrder: true, lint: false });
     return await snapshotCatalog(db, exclude);
   });

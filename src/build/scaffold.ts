@@ -10,9 +10,10 @@ import { pathExists, writeText } from "../platform/fs.ts";
 
 const LOCAL_ENVIRONMENT =
   `# The local environment: an embedded PostgreSQL (PGlite) in .confiture/local, no server needed.
-# Point database_url at a server when you have one, e.g. postgres://localhost:5432/myapp_local
+# DATABASE_URL, when set, is the database (e.g. postgres://localhost:5432/myapp_local);
+# otherwise the embedded one below. Write a URL here to pin this environment to it.
 name: local
-database_url: pglite:./.confiture/local
+database_url: \${DATABASE_URL:-pglite:./.confiture/local}
 include_dirs:
   - db/schema
 exclude_dirs: []

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { rewriteHelp, synonymHint } from "./usage_hints.ts";
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ConfitureError, EXIT, EXIT_CODE_TABLE, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -146,7 +147,8 @@ function configureTree(cmd: Command): void {
 }
 
 /** Run the CLI with `args` (without the program name); resolves with the exit code. */
-export async function runCli(args: string[]): Promise<number> {
+export async function runCli(typed: string[]): Promise<number> {
+  const args = rewriteHelp(typed);
   if (args.includes("--exit-codes")) {
     writeStdout(EXIT_CODE_TABLE.map((e) => `${e.code}  ${e.meaning}`).join("\n") + "\n");
     return EXIT.ok;
@@ -177,7 +179,9 @@ function handleError(e: unknown, out: Output, program: Command, args: string[]):
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") {
       return EXIT.ok;
     }
-    const usage = usageLine(program, args);
+    const usage = e.code === "commander.unknownCommand"
+      ? synonymHint(args) ?? usageLine(program, args)
+      : usageLine(program, args);
     const message = e.message.replace(/^error: /, "");
     out.failure(new UsageError(message.charAt(0).toUpperCase() + message.slice(1), { hint: usage }));
     return EXIT.config;

@@ -93,7 +93,11 @@ export class CommandContext {
   async confirmDestructive(env: Environment, action: string): Promise<void> {
     if (!env.protected || this.opts.yes) return;
     if (!isTerminal("stdin")) {
-      throw new UsageError(`Refusing to ${action} on protected environment "${env.name}" without --yes`);
+      throw new UsageError(
+        `Refusing to ${action.charAt(0).toLowerCase()}${
+          action.slice(1)
+        } on protected environment "${env.name}" without --yes`,
+      );
     }
     if (!(await confirm(`Environment "${env.name}" is protected. ${action}?`))) {
       throw new ConfitureError("CANCELLED", 1, "Cancelled; nothing was changed");

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { unknownEnvironmentHint } from "./environment_names.ts";
 import { ConfigError } from "../errors.ts";
 import { type EnvLookup, parseDatabaseUrl } from "../db/url.ts";
 import { readTextIfExists } from "../platform/fs.ts";
@@ -78,7 +79,11 @@ export async function loadEnvironment(options: LoadOptions = {}): Promise<Enviro
       throw new ConfigError(`Environment config not found: ${shown}`, {
         code: "CONFIG_NOT_FOUND",
         file: shown,
-        hint: explicit ? undefined : "Create it with `confiture init`, or pass --database-url",
+        hint: options.env !== undefined
+          ? await unknownEnvironmentHint(projectDir)
+          : explicit
+          ? undefined
+          : "Create it with `confiture init`, or pass --database-url",
       });
     }
     file = environmentSpec({}, "", { problems: [], lineOf: () => undefined })!;

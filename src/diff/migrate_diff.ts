@@ -23,6 +23,7 @@ import { readPlanFacts } from "./facts.ts";
 import { planDiff, renderMigrations } from "./plan.ts";
 import { type ProofResult, proveMigrations } from "./prove.ts";
 import type { Hazard, HazardKind, PlanInput, RenameHint, Stage, Unsupported } from "./types.ts";
+import { count } from "../plural.ts";
 
 /** Options for {@link migrateDiff}. */
 export interface MigrateDiffOptions {
@@ -118,7 +119,7 @@ export async function migrateDiff(env: Environment, options: MigrateDiffOptions)
   if (chain.some((f) => f.name === options.name)) {
     throw new ConfigError(`A migration named "${options.name}" already exists`, { hint: "Choose another NAME" });
   }
-  emit({ type: "info", message: `Replaying ${chain.length} migrations into ${scratch.label}…` });
+  emit({ type: "info", message: `Replaying ${count(chain.length, "migration")} into ${scratch.label}…` });
   await runner.up({ allowOutOfOrder: true, lint: false });
   const current = await read(scratch.db);
 

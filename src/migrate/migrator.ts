@@ -55,13 +55,13 @@ import {
   type UpResult,
 } from "./results.ts";
 import { rollBack } from "./rollback.ts";
-import { MigrationRunError } from "./run_error.ts";
+import { MigrationDownError, MigrationRunError, MigrationUpError } from "./run_error.ts";
 import { joinStatus } from "./status.ts";
 import { filesThrough, findApplied } from "./through.ts";
 import { OPTIONAL_COLUMNS, TrackingTable } from "./tracking_table.ts";
 
 export type { ChecksumIssue, DownOptions, MigratorOptions, MigratorSettings, UpOptions, VerifyResult };
-export { MigrationRunError, toMigrationError };
+export { MigrationDownError, MigrationRunError, MigrationUpError, toMigrationError };
 
 /** A session on one database for running migrations. Close it (or `await using` it) when done. */
 export class Migrator implements AsyncDisposable {
@@ -238,7 +238,7 @@ export class Migrator implements AsyncDisposable {
         if (stop) throw stop;
         if (e instanceof MigrationError) {
           const failed = steps[runs.length];
-          throw new MigrationRunError(e, result(failed ? [describeFailure(e, failed.target)] : []));
+          throw new MigrationUpError(e, result(failed ? [describeFailure(e, failed.target)] : []));
         }
         throw e;
       } finally {
@@ -308,7 +308,7 @@ export class Migrator implements AsyncDisposable {
         const stop = await this.#sessions.stopped(e, "down", files, scripts, runs.length, session, signal);
         if (stop) throw stop;
         if (e instanceof MigrationError) {
-          throw new MigrationRunError(e, result([describeFailure(e, toRun[runs.length].target)]));
+          throw new MigrationDownError(e, result([describeFailure(e, toRun[runs.length].target)]));
         }
         throw e;
       }

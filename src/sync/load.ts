@@ -14,6 +14,7 @@ import { rewriteCopyRows } from "./copy_rewrite.ts";
 import { maskOnWorkers, type MaskPool } from "./mask_pool.ts";
 import type { LoadGroup } from "./plan.ts";
 import type { SyncOptions, SyncTableReport } from "./sync.ts";
+import { agree, count } from "../plural.ts";
 
 /** Source and target disagree on rows after a load (exit 1). */
 export class RowCountMismatchError extends ConfitureError {
@@ -148,9 +149,14 @@ async function assertForeignKey(
       WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${sqlName(fk.parent)} p WHERE ${match})`,
   );
   if (Number(n) > 0) {
-    throw new SchemaError(`${n} rows of ${fk.child} violate foreign key ${fk.name} to ${fk.parent} after the load`, {
-      code: "SYNC_FK_VIOLATION",
-    });
+    throw new SchemaError(
+      `${count(Number(n), "row")} of ${fk.child} ${
+        agree(Number(n), "violates", "violate")
+      } foreign key ${fk.name} to ${fk.parent} after the load`,
+      {
+        code: "SYNC_FK_VIOLATION",
+      },
+    );
   }
 }
 

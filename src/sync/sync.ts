@@ -20,6 +20,7 @@ import { HmacSha256 } from "./hmac_sha256.ts";
 import { loadGroup, RowCountMismatchError, sqlName } from "./load.ts";
 import { type PiiFinding, planSync, type SyncPlan, type SyncSelection, type TablePlan } from "./plan.ts";
 import { compileRule, needsKey, type Rule, type StrategyName } from "./strategies.ts";
+import { agree, count } from "../plural.ts";
 
 /** Options for {@link syncDatabases}. */
 export interface SyncOptions extends SyncSelection, SyncEnds {
@@ -117,9 +118,9 @@ export async function checkSync(source: Queryable, target: Queryable, options: S
       `${p.column}${p.path ? ` ${p.path}` : ""} (${p.type}) looks like ${p.kind}`
     );
     throw new ConfigError(
-      `Refusing to copy ${lines.length} column${plural(lines)} that look like personal data without a rule:\n  ${
-        lines.join("\n  ")
-      }`,
+      `Refusing to copy ${count(lines.length, "column")} that ${
+        agree(lines.length, "looks", "look")
+      } like personal data without a rule:\n  ${lines.join("\n  ")}`,
       {
         code: "SYNC_UNMASKED_PII",
         hint: "Add rules to the anonymization profile (strategy keep marks a column as not personal), " +
@@ -132,7 +133,9 @@ export async function checkSync(source: Queryable, target: Queryable, options: S
   const keyed = plan.groups.flatMap((g) => g.tables.flatMap((t) => t.masked)).filter((m) => needsKey(m.rule));
   if (keyed.length > 0 && !options.key?.length) {
     throw new ConfigError(
-      `${keyed.length} masked column${plural(keyed)} need the anonymization key, which is not set`,
+      `${count(keyed.length, "masked column")} ${
+        agree(keyed.length, "needs", "need")
+      } the anonymization key, which is not set`,
       {
         code: "SYNC_NO_KEY",
         hint: `Set ${options.keySource ?? "CONFITURE_ANON_KEY"} to a secret (at least 16 characters)`,

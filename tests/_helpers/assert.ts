@@ -43,39 +43,39 @@ export function assertNotIncludes(actual: string, unexpected: string, message?: 
 }
 
 /** `fn` throws (optionally an instance of `type` whose message includes `includes`). */
-export function assertThrows(
+export function assertThrows<E extends Error = Error>(
   fn: () => unknown,
   // deno-lint-ignore no-explicit-any
-  type?: new (...args: any[]) => Error,
+  type?: abstract new (...args: any[]) => E,
   includes?: string,
-): Error {
+): E {
   try {
     fn();
   } catch (e) {
     checkError(e, type, includes);
-    return e as Error;
+    return e as E;
   }
   throw new Error("expected function to throw");
 }
 
 /** The promise rejects (optionally with an instance of `type` whose message includes `includes`). */
-export async function assertRejects(
+export async function assertRejects<E extends Error = Error>(
   fn: () => Promise<unknown>,
   // deno-lint-ignore no-explicit-any
-  type?: new (...args: any[]) => Error,
+  type?: abstract new (...args: any[]) => E,
   includes?: string,
-): Promise<Error> {
+): Promise<E> {
   try {
     await fn();
   } catch (e) {
     checkError(e, type, includes);
-    return e as Error;
+    return e as E;
   }
   throw new Error("expected promise to reject");
 }
 
 // deno-lint-ignore no-explicit-any
-function checkError(e: unknown, type?: new (...args: any[]) => Error, includes?: string): void {
+function checkError(e: unknown, type?: abstract new (...args: any[]) => Error, includes?: string): void {
   if (type && !(e instanceof type)) {
     throw new Error(`expected ${type.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
   }

@@ -19,6 +19,7 @@ import { discoverMigrations } from "../../migrate/files.ts";
 import { resolve } from "../../platform/path.ts";
 import { confirm, isTerminal } from "../../platform/stdio.ts";
 import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { count } from "../../plural.ts";
 
 /** Build the `build` command. */
 export function buildCommand(): Command {
@@ -59,7 +60,7 @@ export function buildCommand(): Command {
     }
 
     await writeSchemaBuild(build, output);
-    ctx.out.info(`Built ${summary.file_count} files into ${summary.output}`);
+    ctx.out.info(`Built ${count(summary.file_count, "file")} into ${summary.output}`);
     if (!opts.apply) {
       ctx.out.result(
         { ok: true, ...summary, files: build.files, applied: null },

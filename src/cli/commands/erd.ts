@@ -9,6 +9,7 @@ import { drawSchemaErd } from "../../erd/draw.ts";
 import { resolve } from "../../platform/path.ts";
 import { writeText } from "../../platform/fs.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
+import { count } from "../../plural.ts";
 
 /** Build the `erd` command. */
 export function erdCommand(): Command {
@@ -35,7 +36,7 @@ export function erdCommand(): Command {
       await writeText(path, `# Schema of ${env.name}\n\n\`\`\`mermaid\n${result.mermaid}\`\`\`\n`);
       ctx.out.result(
         { ok: true, output: opts.output, tables: result.tables, relationships: result.relationships },
-        () => `Wrote ${opts.output}: ${result.tables} tables, ${result.relationships} relationships.`,
+        () => `Wrote ${opts.output}: ${count(result.tables, "table")}, ${count(result.relationships, "relationship")}.`,
       );
       return;
     }

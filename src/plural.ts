@@ -1,0 +1,16 @@
+/**
+ * Counted nouns for messages: `count(1, "migration")` is "1 migration", `count(3, "migration")`
+ * "3 migrations". One place, so no message says "1 migrations" or "1 column that look like".
+ *
+ * @module
+ */
+
+/** `n` and the noun, plural unless `n` is 1 (`many` for irregular plurals). */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
+/** The verb agreeing with `n` subjects: `agree(1, "looks", "look")` is "looks". */
+export function agree(n: number, one: string, many: string): string {
+  return n === 1 ? one : many;
+}
