@@ -37,6 +37,7 @@ Deno.test({
       "dry_run",
       "errors",
       "migrations",
+      "ok",
       "skipped",
       "total_duration_ms",
     ]);
@@ -50,7 +51,8 @@ Deno.test({
     const s1 = await run("migrate", "status", "--env", "test", "--format", "json");
     assertEquals(s1.code, 1);
     const st = s1.json<Record<string, unknown>>();
-    assertEquals(Object.keys(st), ["tracking_table", "applied", "pending", "migrations", "summary"]);
+    assertEquals(Object.keys(st), ["ok", "tracking_table", "applied", "pending", "migrations", "summary"]);
+    assertEquals(st.ok, false, "pending migrations: exit 1, ok false");
     assertEquals(st.tracking_table, "public.tb_confiture");
     assertEquals(st.summary, { applied: 1, pending: 1, total: 2 });
     const first = (st.migrations as Record<string, unknown>[])[0];
@@ -176,6 +178,7 @@ Deno.test("generate numbers migrations, keeps the folder's width, and rejects ba
   const r = await runCli(["migrate", "generate", "create_tb_comment", "--format", "json"], { cwd: p.dir });
   assertEquals(r.code, 0, r.stderr);
   assertEquals(r.json(), {
+    ok: true,
     version: "003",
     name: "create_tb_comment",
     up_file: "db/migrations/003_create_tb_comment.up.sql",
