@@ -33,7 +33,11 @@ export const EXIT_CODE_TABLE: readonly ExitCodeDoc[] = [
   { code: 2, meaning: "Tracking table not initialised (`migrate status`, `migrate current`)" },
   { code: 3, meaning: "Database connection failed" },
   { code: 4, meaning: "Schema, DDL or build error" },
-  { code: 5, meaning: "Configuration, usage or validation error" },
+  {
+    code: 5,
+    meaning:
+      "Configuration, usage or validation error; for `migrate status`: an applied migration's file is missing or its up part was edited",
+  },
   { code: 6, meaning: "Lock contention: another deployer holds the migration lock" },
   { code: 8, meaning: "Irreversible rollback: a needed .down.sql is missing" },
   {

@@ -51,10 +51,18 @@ Deno.test({
     const s1 = await run("migrate", "status", "--env", "test", "--format", "json");
     assertEquals(s1.code, 1);
     const st = s1.json<Record<string, unknown>>();
-    assertEquals(Object.keys(st), ["ok", "tracking_table", "applied", "pending", "migrations", "summary"]);
-    assertEquals(st.ok, false, "pending migrations: exit 1, ok false");
-    assertEquals(st.tracking_table, "public.tb_confiture");
-    assertEquals(st.summary, { applied: 1, pending: 1, total: 2 });
+    assertEquals(Object.keys(st), [
+      "ok",
+      "database",
+      "tracking_table",
+      "initialized",
+      "applied",
+      "pending",
+      "migrations",
+      "summary",
+    ]);
+    assertEquals([st.ok, st.initialized, st.tracking_table], [true, true, "public.tb_confiture"]);
+    assertEquals(st.summary, { applied: 1, pending: 1, total: 2, missing: 0, edited: 0 });
     const first = (st.migrations as Record<string, unknown>[])[0];
     assertEquals(Object.keys(first), ["version", "name", "status", "applied_at"]);
     assertEquals([first.version, first.name, first.status], ["001", "initial_schema", "applied"]);

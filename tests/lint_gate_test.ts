@@ -131,3 +131,24 @@ Deno.test({
     assertEquals(tables.length, 0, "nothing applied");
   },
 });
+
+Deno.test({
+  name: "[server] --no-lint still refuses a migration that releases the deployment lock; nothing applied",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb();
+    await using p = await tempProject({
+      "db/migrations/001_t.up.sql": "CREATE TABLE tb_t (id int);\n",
+      "db/migrations/002_reset.up.sql": "-- confiture:no-transaction\nINSERT INTO tb_t VALUES (1);\n" +
+        "SELECT pg_catalog.pg_advisory_unlock_all();\nINSERT INTO tb_t VALUES (2);\n",
+      "db/environments/test.yaml": `database_url: ${db.url}\n`,
+    });
+    const r = await runCli(["migrate", "up", "--env", "test", "--no-lint", "--format", "json"], { cwd: p.dir });
+    assertEquals(r.code, 1, r.stderr);
+    const err = r.json<{ ok: boolean; error: { code: string; file: string; line: number; message: string } }>().error;
+    assertEquals([err.code, err.file, err.line], ["RELEASES_MIGRATION_LOCK", "db/migrations/002_reset.up.sql", 3]);
+    assertStringIncludes(err.message, "pg_advisory_unlock_all()");
+    const tables = await db.db.query("SELECT 1 FROM pg_tables WHERE tablename = 'tb_t'");
+    assertEquals(tables.length, 0, "nothing applied");
+  },
+});

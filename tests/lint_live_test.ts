@@ -145,3 +145,44 @@ Deno.test({
     }
   },
 });
+
+// Harbor's chain (goharbor/harbor) adds a column in one migration and drops it
+// `IF EXISTS` in a later one; on its first `up` that drop was blocked as breaking code.
+const DROPS = [
+  "CREATE TABLE fresh (id int);\nALTER TABLE live ADD COLUMN added_here int;",
+  [
+    "ALTER TABLE fresh DROP COLUMN IF EXISTS id;",
+    "ALTER TABLE live DROP COLUMN IF EXISTS added_here;",
+    "ALTER TABLE live DROP COLUMN IF EXISTS never_was;",
+    "DROP TABLE IF EXISTS not_there;",
+    "DROP TABLE IF EXISTS fresh;",
+    "ALTER TABLE live DROP COLUMN used;",
+    "DROP TABLE live;",
+  ].join("\n"),
+];
+
+for (const backend of BACKENDS) {
+  Deno.test({
+    name: `[${backend.name}] drop-breaks-code fires only for tables and columns that exist outside the batch`,
+    ignore: backend.ignore,
+    async fn() {
+      await using t = await backend.fresh();
+      await t.db.exec("CREATE TABLE live (id int, used text); INSERT INTO live VALUES (1, 'x');");
+      const files = DROPS.map((upSql, i) => ({
+        version: `00${i + 1}`,
+        name: "x",
+        upFile: `00${i + 1}_x.up.sql`,
+        upSql,
+        downFile: `00${i + 1}_x.down.sql`,
+        downSql: "",
+      }));
+      const online = await lintMigrations(files, { db: t.db });
+      const lines = (r: typeof online) =>
+        r.findings.filter((f) => f.rule === "drop-breaks-code").map((f) => `${f.version}:${f.line}`);
+      assertEquals(lines(online), ["002:6", "002:7"]);
+      // Offline, only what the batch itself created is known to be new.
+      const offline = await lintMigrations(files, {});
+      assertEquals(lines(offline), ["002:3", "002:4", "002:6", "002:7"]);
+    },
+  });
+}

@@ -357,3 +357,32 @@ async function startPgbouncer(dbname: string) {
     },
   };
 }
+
+Deno.test("[pglite] kill -9 right after migrations were reported applied: they are all on disk", async () => {
+  // PGlite is its own server: a killed process takes it along before an asynchronous commit's
+  // WAL is written. Before the fix, 3 printed "✓ applied" and 0 were kept.
+  await using p = await tempProject({
+    "db/environments/test.yaml": "database_url: pglite:./.confiture/test\n",
+    "db/migrations/001_a.up.sql": "CREATE TABLE a (id int);\n",
+    "db/migrations/002_b.up.sql": "CREATE TABLE b (id int);\n",
+    "db/migrations/003_c.up.sql": "CREATE TABLE c (id int);\n",
+    "db/migrations/004_slow.up.sql": "SELECT pg_sleep(60);\n",
+  });
+  const run = spawnCli(["migrate", "up", "--env", "test"], p.dir);
+  await run.until("003_c");
+  run.child.kill("SIGKILL");
+  await run.done();
+  assertStringIncludes(run.stderr(), "applied 003_c");
+  await Deno.remove(`${p.dir}/db/migrations/004_slow.up.sql`);
+  const db = await openDatabase(parseDatabaseUrl(`pglite:${p.dir}/.confiture/test`, () => undefined));
+  try {
+    const rows = await db.query<{ version: string }>("SELECT version FROM tb_confiture ORDER BY version");
+    assertEquals(rows.map((r) => r.version), ["001", "002", "003"]);
+    const tables = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('a', 'b', 'c')",
+    );
+    assertEquals(tables, [{ n: 3 }]);
+  } finally {
+    await db.close();
+  }
+});

@@ -59,11 +59,13 @@ Deno.test("schemas: they reject outputs that break the contract", () => {
   const check = (schema: string, body: unknown) => ajv.getSchema(`${SCHEMA_BASE}${schema}.schema.json`)!(body);
   const status = {
     ok: true,
+    database: "postgres://app@db:5432/shop",
     tracking_table: "public.tb_confiture",
+    initialized: true,
     applied: ["001"],
     pending: [],
     migrations: [{ version: "001", name: "a", status: "applied", applied_at: "2026-01-02T03:04:05.123456+00:00" }],
-    summary: { applied: 1, pending: 0, total: 1 },
+    summary: { applied: 1, pending: 0, total: 1, missing: 0, edited: 0 },
   };
   assert(check("migrate-status", status), "a well-formed status");
   assert(!check("migrate-status", { ...status, extra: 1 }), "an undocumented member");

@@ -18,6 +18,7 @@ import { codePoints, lineColumnAtOffset, locateInSchema, type Segment } from "./
 import { withoutPsqlMetaCommands } from "./psql_meta.ts";
 import { splitStatements } from "./sql_scan.ts";
 import { buildLockTimeout, describeLockWait, type LockWatch, watchLockWaits } from "./lock_watch.ts";
+import { DEFAULT_TRACKING_TABLE, MIGRATION_DEFAULTS } from "../config/defaults.ts";
 
 /** What {@link applySchemaBuild} needs from a build. */
 export interface ApplicableBuild {
@@ -68,7 +69,7 @@ export async function applySchemaBuild(
   }));
   const script = withoutPsqlMetaCommands(build.text, build);
   let recorded: string[] = [];
-  const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+  const lockTimeoutMs = options.lockTimeoutMs ?? MIGRATION_DEFAULTS.lockTimeoutMs;
   let watch: LockWatch | undefined;
   try {
     await maybeLocked(db, options, emit, (session) =>
@@ -94,7 +95,7 @@ export async function applySchemaBuild(
         await tx.exec(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
         // Created even with no migrations, so `migrate status` reads an initialised database.
         if (options.migrations) {
-          const tracking = new TrackingTable(options.trackingTable ?? { name: "tb_confiture" });
+          const tracking = new TrackingTable(options.trackingTable ?? { name: DEFAULT_TRACKING_TABLE });
           try {
             await tracking.ensure(tx);
             const already = new Set((await tracking.applied(tx)).map((r) => BigInt(r.version).toString()));
@@ -145,7 +146,7 @@ async function maybeLocked<T>(
   try {
     return await withMigrationLock(
       session,
-      { timeoutMs: options.lockTimeoutMs ?? 30_000, onEvent: emit },
+      { timeoutMs: options.lockTimeoutMs ?? MIGRATION_DEFAULTS.lockTimeoutMs, onEvent: emit },
       () => fn(session),
     );
   } finally {

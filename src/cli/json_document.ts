@@ -1,7 +1,7 @@
 /**
  * The one JSON contract of `--format json`: a command's result is held until the command ends,
- * then printed as exactly one object whose boolean `ok` says whether the exit code is 0, with
- * every key in snake_case. The library keeps its camelCase TypeScript fields; this is the one
+ * then printed as exactly one object with a boolean `ok` (the command's own verdict when it
+ * gives one, else whether the exit code is 0) and every key in snake_case. The library keeps its camelCase TypeScript fields; this is the one
  * place they are converted.
  *
  * @module
@@ -57,13 +57,16 @@ export function snakeKeys(value: unknown, keysAreNames = false): unknown {
   return out;
 }
 
-/** The document `--format json` prints: `ok` first, then the result's members in snake_case. */
-export function jsonDocument(data: unknown, ok: boolean): Record<string, unknown> {
+/**
+ * The document `--format json` prints: `ok` first (the result's own boolean `ok` when it has
+ * one, else `exitOk`), then the result's members in snake_case.
+ */
+export function jsonDocument(data: unknown, exitOk: boolean): Record<string, unknown> {
   const body = snakeKeys(data);
   const members = body && typeof body === "object" && !Array.isArray(body)
     ? body as Record<string, unknown>
     : { result: body };
-  return { ...members, ok };
+  return { ...members, ok: typeof members.ok === "boolean" ? members.ok : exitOk };
 }
 
 let held: { data: unknown; secrets: readonly string[] } | undefined;
@@ -78,7 +81,7 @@ export function dropResult(): void {
   held = undefined;
 }
 
-/** Print the held result, if any, with `ok` set from the command's exit code. */
+/** Print the held result, if any; without a verdict of its own, `ok` says whether `exitCode` is 0. */
 export function flushResult(exitCode: number): void {
   if (!held) return;
   const { data, secrets } = held;

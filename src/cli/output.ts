@@ -36,7 +36,7 @@ export class Output {
 
   /**
    * Print the command's result: the human text now, or (JSON) held until the command ends, then
-   * printed as one snake_case object whose `ok` says whether the exit code is 0.
+   * printed as one snake_case object with a boolean `ok` (docs/json.md).
    */
   result(data: unknown, human: () => string): void {
     if (this.json) holdResult(data, this.secrets);

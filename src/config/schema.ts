@@ -5,6 +5,7 @@
  * @module
  */
 import { bool, duration, either, int, list, obj, oneOf, section, type Spec, str, withDefault } from "./validate.ts";
+import { DEFAULT_TRACKING_TABLE, MIGRATION_DEFAULTS } from "./defaults.ts";
 import { type BuildSection, buildSection } from "./sections/build.ts";
 import { type SyncSection, syncSection } from "./sections/sync.ts";
 import { type SchemaToSchemaSection, schematoschemaSection } from "./sections/schema_to_schema.ts";
@@ -164,16 +165,16 @@ export const environmentSpec: Spec<EnvironmentFile> = obj({
   seeds_dir: withDefault(str({ nonEmpty: true }), "db/seeds"),
   migration: section(
     obj({
-      tracking_table: withDefault(trackingTableSpec, "tb_confiture"),
+      tracking_table: withDefault(trackingTableSpec, DEFAULT_TRACKING_TABLE),
       /** How long to wait for the advisory lock another deployer holds. */
-      lock_timeout: withDefault(duration(), 30_000),
+      lock_timeout: withDefault(duration(), MIGRATION_DEFAULTS.lockTimeoutMs),
       /** `SET LOCAL lock_timeout` for each migration's statements. */
-      statement_lock_timeout: withDefault(duration(), 5_000),
+      statement_lock_timeout: withDefault(duration(), MIGRATION_DEFAULTS.statementLockTimeoutMs),
       /** `SET LOCAL statement_timeout` for each migration; 0 means none. */
-      statement_timeout: withDefault(duration(), 0),
+      statement_timeout: withDefault(duration(), MIGRATION_DEFAULTS.statementTimeoutMs),
       /** Retries of a migration that failed on lock_timeout (SQLSTATE 55P03). */
-      lock_retries: withDefault(int({ min: 0, max: 20 }), 3),
-      allow_out_of_order: withDefault(bool(), false),
+      lock_retries: withDefault(int({ min: 0, max: 20 }), MIGRATION_DEFAULTS.lockRetries),
+      allow_out_of_order: withDefault(bool(), MIGRATION_DEFAULTS.allowOutOfOrder),
     }),
   ),
   build: section(buildSection),

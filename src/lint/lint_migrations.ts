@@ -5,7 +5,7 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
-import { calledFunctions, rangeVarName, type RelName, sameRel } from "./ast.ts";
+import { calledFunctions, nameList, rangeVarName, type RelName, sameRel } from "./ast.ts";
 import { readInlineAllows } from "./allow.ts";
 import { BatchState } from "./batch_state.ts";
 import { type LiveFacts, readLiveFacts } from "./live_facts.ts";
@@ -18,6 +18,7 @@ import { checkLockRules } from "./rules_lock.ts";
 import { checkSessionRules } from "./rules_session.ts";
 import { lockTimeoutChange } from "./lock_levels.ts";
 import { runModeOf } from "./run_mode.ts";
+import { MIGRATION_DEFAULTS } from "../config/defaults.ts";
 
 /** One migration to lint: its texts and the paths to show. */
 export interface LintMigration {
@@ -110,7 +111,7 @@ export async function lintMigrations(
   options: LintOptions = {},
 ): Promise<LintResult> {
   const settings = { ...DEFAULT_LINT_SETTINGS, ...options.settings };
-  const runnerTimeout = (options.statementLockTimeoutMs ?? 5_000) > 0;
+  const runnerTimeout = (options.statementLockTimeoutMs ?? MIGRATION_DEFAULTS.statementLockTimeoutMs) > 0;
   const ups: ParsedSql[] = [];
   for (const m of migrations) ups.push(await parseSql(m.upFile, m.upSql));
   // The catalog query runs while the down files are parsed.
@@ -209,6 +210,15 @@ async function readFactsFor(db: Queryable, files: ParsedSql[]): Promise<LiveFact
       if (s.type === "CreateStmt" && !s.node.if_not_exists) {
         const rel = rangeVarName(s.node.relation);
         if (rel) created.set(rel.name, [...created.get(rel.name) ?? [], rel]);
+      }
+      if (s.type === "DropStmt" && s.node.removeType === "OBJECT_TABLE") {
+        // drop-breaks-code asks whether a dropped table exists live.
+        for (const o of s.node.objects ?? []) {
+          const names = nameList(o.List?.items);
+          const rel = names.length > 1 ? { schema: names.at(-2), name: names.at(-1)! } : { name: names[0] };
+          if (rel.name && !created.get(rel.name)?.some((c) => sameRel(c, rel))) tables.push(rel);
+        }
+        continue;
       }
       if (!["IndexStmt", "AlterTableStmt", "RenameStmt"].includes(s.type)) continue;
       const rel = rangeVarName(s.node.relation);

@@ -15,6 +15,18 @@ const RENAMED = new Map([
   ["OBJECT_COLUMN", "column"],
 ]);
 
+/**
+ * Whether code outside this batch can be using the column: not when an earlier migration of
+ * the batch added it, nor when the connected database's table has no such column (a
+ * `DROP COLUMN IF EXISTS` of something already gone). Offline, a column not added in the
+ * batch counts as live.
+ */
+function columnIsLive(ctx: RuleContext, rel: RelName, column: string): boolean {
+  if (ctx.batch.columnType(rel, column) !== undefined) return false;
+  if (!ctx.facts) return true;
+  return ctx.facts.table(rel)?.columns.has(column) ?? false;
+}
+
 /** Check one statement of an up migration for renames and drops. */
 export function checkBreakingRules(stmt: Statement, ctx: RuleContext): RawFinding[] {
   const n = stmt.node;
@@ -35,7 +47,7 @@ export function checkBreakingRules(stmt: Statement, ctx: RuleContext): RawFindin
     if (!isExisting(ctx, rel)) return [];
     return (n.cmds ?? [])
       .map(({ AlterTableCmd: c }: Node) => c)
-      .filter((c: Node | undefined) => c?.subtype === "AT_DropColumn")
+      .filter((c: Node | undefined) => c?.subtype === "AT_DropColumn" && columnIsLive(ctx, rel, c.name))
       .map((c: Node): RawFinding => ({
         rule: "drop-breaks-code",
         stmt,
@@ -48,7 +60,7 @@ export function checkBreakingRules(stmt: Statement, ctx: RuleContext): RawFindin
       .map((names: string[]): RelName =>
         names.length > 1 ? { schema: names.at(-2), name: names.at(-1)! } : { name: names[0] }
       )
-      .filter((rel: RelName) => isExisting(ctx, rel))
+      .filter((rel: RelName) => isExisting(ctx, rel) && (!ctx.facts || ctx.facts.table(rel) !== undefined))
       .map((rel: RelName): RawFinding => ({
         rule: "drop-breaks-code",
         stmt,

@@ -16,6 +16,7 @@ import { parseSql } from "./parse_sql.ts";
 import { runModeOf } from "./run_mode.ts";
 import { readText } from "../platform/fs.ts";
 import { relative, resolve } from "../platform/path.ts";
+import { DEFAULT_TRACKING_TABLE } from "../config/defaults.ts";
 
 /** What happened to one migration. */
 export type ReversibilityStatus =
@@ -101,7 +102,7 @@ export async function verifyReversible(
   const emit = options.onEvent ?? silent;
   const base = resolve(options.projectDir ?? ".");
   const shown = (p: string) => relative(base, resolve(p));
-  const tracking = options.trackingTable ?? { name: "tb_confiture" };
+  const tracking = options.trackingTable ?? { name: DEFAULT_TRACKING_TABLE };
   const qualified = (n: string) => tracking.schema ? `${tracking.schema}.${n}` : n;
   // The runner's own bookkeeping (tracking table and its progress journal) is not schema.
   const snap = () =>

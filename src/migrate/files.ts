@@ -153,11 +153,16 @@ export function collectMigrations(
     } else {
       const marked = splitMarkedFile(read(file));
       if (!marked) {
+        // Real chains carry `0021_x_up.sql` typos beside their `.up.sql` files.
+        const typo = /^(.*)[_-](up|down)\.sql$/i.exec(file);
         problems.push({
           code: "BAD_NAME",
           file,
-          message:
-            `${file}: missing .up.sql or .down.sql suffix (and no goose, sql-migrate or dbmate Up/Down markers inside)`,
+          message: typo
+            ? `${file}: "_${typo[2]}.sql" is not a migration suffix; rename it to ${typo[1]}.${
+              typo[2].toLowerCase()
+            }.sql`
+            : `${file}: missing .up.sql or .down.sql suffix (and no goose, sql-migrate or dbmate Up/Down markers inside)`,
         });
         continue;
       }
@@ -177,7 +182,9 @@ export function collectMigrations(
       problems.push({
         code: "DUPLICATE_VERSION",
         file: null,
-        message: `duplicate version ${list[0].version}: ${list.map((u) => u.file.replace(/#down$/, "")).join(", ")}`,
+        message: `duplicate version ${list[0].version}: ${
+          list.map((u) => u.file.replace(/#down$/, "")).join(", ")
+        } (a version names one migration: give each of them its own number)`,
       });
     if (ups.length > 1) duplicate(ups);
     if (downs.length > 1) duplicate(downs);

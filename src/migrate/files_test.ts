@@ -66,9 +66,21 @@ Deno.test("duplicate versions, orphan downs, bad names and code migrations are e
   assertEquals(problems.map((p) => p.code).sort(), ["BAD_NAME", "DUPLICATE_VERSION", "NOT_SQL", "ORPHAN_DOWN"]);
   assertEquals(
     problems.find((p) => p.code === "DUPLICATE_VERSION")?.message,
-    "duplicate version 001: 001_a.up.sql, 1_b.up.sql",
+    "duplicate version 001: 001_a.up.sql, 1_b.up.sql (a version names one migration: give each of them its own number)",
   );
   assertThrows(() => compareVersions("x", "1"));
+});
+
+Deno.test("an `_up.sql` / `_down.sql` typo is reported with the name to rename it to", () => {
+  const { problems } = collectMigrations(
+    "/m",
+    ["0021_add_internal_up.sql", "0021_add_internal_DOWN.sql"],
+    () => "SELECT 1;",
+  );
+  assertEquals(problems.map((p) => p.message), [
+    '0021_add_internal_DOWN.sql: "_DOWN.sql" is not a migration suffix; rename it to 0021_add_internal.down.sql',
+    '0021_add_internal_up.sql: "_up.sql" is not a migration suffix; rename it to 0021_add_internal.up.sql',
+  ]);
 });
 
 Deno.test("directories, dangling links and loops with migration names are refused", () => {

@@ -9,9 +9,16 @@
 export interface MigrationStatus {
   version: string;
   name: string;
-  /** `missing`: applied, but its file is gone. `partial`: a non-transactional run stopped midway. */
-  status: "applied" | "pending" | "missing" | "partial";
+  /**
+   * `missing`: applied, but its file is gone. `edited`: applied, but its up file changed since
+   * (`migrate up` refuses to go on). `partial`: a non-transactional run stopped midway.
+   */
+  status: "applied" | "pending" | "missing" | "edited" | "partial";
   applied_at: string | null;
+  /** Only when the tracking row records another name for this version (paired by version). */
+  recorded_name?: string;
+  /** Only when the down file changed since the up ran: a warning, it blocks only a rollback. */
+  down_edited?: true;
   /** Only for `partial`: where the statement-by-statement run stopped. */
   stopped_at?: {
     direction: "up" | "down";
@@ -24,33 +31,43 @@ export interface MigrationStatus {
 
 /** Result of `status()`: the seed's JSON shape. */
 export class StatusResult {
+  /** False when an applied migration's file is missing or its up part was edited. */
+  ok: boolean;
+  /** The database read: host, port and name, never the password. */
+  database: string;
   tracking_table: string;
+  /** Whether the tracking table exists. */
+  initialized: boolean;
   applied: string[];
   pending: string[];
   migrations: MigrationStatus[];
-  summary: { applied: number; pending: number; total: number };
-  readonly #initialized: boolean;
+  summary: { applied: number; pending: number; total: number; missing: number; edited: number };
 
   constructor(fields: {
+    database: string;
     tracking_table: string;
     migrations: MigrationStatus[];
     initialized: boolean;
   }) {
+    this.database = fields.database;
     this.tracking_table = fields.tracking_table;
-    this.applied = fields.migrations.filter((m) => m.status === "applied" || m.status === "missing").map((m) =>
+    this.initialized = fields.initialized;
+    this.applied = fields.migrations.filter((m) => ["applied", "missing", "edited"].includes(m.status)).map((m) =>
       m.version
     );
     this.pending = fields.migrations.filter((m) => m.status === "pending" || m.status === "partial").map((m) =>
       m.version
     );
     this.migrations = fields.migrations;
-    this.summary = { applied: this.applied.length, pending: this.pending.length, total: fields.migrations.length };
-    this.#initialized = fields.initialized;
-  }
-
-  /** Whether the tracking table exists. */
-  get initialized(): boolean {
-    return this.#initialized;
+    const count = (status: string) => fields.migrations.filter((m) => m.status === status).length;
+    this.summary = {
+      applied: this.applied.length,
+      pending: this.pending.length,
+      total: fields.migrations.length,
+      missing: count("missing"),
+      edited: count("edited"),
+    };
+    this.ok = this.summary.missing === 0 && this.summary.edited === 0;
   }
 
   /** Whether any migration is pending (or partially applied). */
@@ -61,6 +78,11 @@ export class StatusResult {
   /** Applied migrations whose files are missing. */
   get missing(): MigrationStatus[] {
     return this.migrations.filter((m) => m.status === "missing");
+  }
+
+  /** Applied migrations whose up file was edited since: `migrate up` refuses to go on. */
+  get edited(): MigrationStatus[] {
+    return this.migrations.filter((m) => m.status === "edited");
   }
 }
 

@@ -7,9 +7,7 @@
  */
 import { CHECKPOINT_TABLE as COPY_CHECKPOINT } from "../copy/checkpoint.ts";
 import { CHECKPOINT_TABLE } from "./checkpoint.ts";
-
-/** The default tracking table name. */
-const DEFAULT_TRACKING = "tb_confiture";
+import { DEFAULT_TRACKING_TABLE as DEFAULT_TRACKING } from "../config/defaults.ts";
 
 /**
  * Bare names of Confiture's tables, given the tracking table names of the environments

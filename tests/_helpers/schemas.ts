@@ -1,6 +1,6 @@
 /**
  * The JSON contract every `--format json` run keeps, checked on a real run: stdout is exactly
- * one JSON object, its `ok` is a boolean true exactly when the exit code is 0, no key anywhere
+ * one JSON object, its `ok` is a boolean (true on exit 0, false on exit 3 and above), no key anywhere
  * is camelCase, and it validates against its schema in docs/schemas/ (Ajv, draft 2020-12,
  * strict, which also rejects a schema that misspells a keyword).
  *
@@ -58,7 +58,9 @@ export function expectContract(
   assert(body !== null && typeof body === "object" && !Array.isArray(body), `one JSON object: ${where}`);
   const doc = body as Record<string, unknown>;
   assertEquals(typeof doc.ok, "boolean", `boolean ok: ${where}`);
-  assertEquals(doc.ok, res.code === 0, `ok is true exactly when the exit code is 0: ${where}`);
+  if (res.code === 0) assertEquals(doc.ok, true, `exit 0 means ok: ${where}`);
+  // 1 and 2 are news (pending, findings, not initialised) whose ok the command decides; 3+ fail.
+  if (res.code >= 3) assertEquals(doc.ok, false, `exit ${res.code} means not ok: ${where}`);
   assertEquals(nonSnakeKeys(doc), [], `snake_case keys only: ${where}`);
   const validate = ajv.getSchema(`${SCHEMA_BASE}${schema}.schema.json`);
   assert(validate, `docs/schemas/${schema}.schema.json exists`);

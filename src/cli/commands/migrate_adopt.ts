@@ -10,6 +10,7 @@ import { ADOPT_SOURCES, adoptMigrations, type AdoptResult, type AdoptSource } fr
 import { Migrator } from "../../migrate/migrator.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { parseDurationFlag } from "./_options.ts";
+import { helpDuration, MIGRATION_DEFAULTS } from "../../config/defaults.ts";
 
 /** Build the `migrate adopt` command. */
 export function migrateAdoptCommand(): Command {
@@ -23,7 +24,11 @@ export function migrateAdoptCommand(): Command {
       ),
     )
     .option("--dry-run", "show what would be recorded; change nothing")
-    .option("--lock-timeout <duration>", "wait this long for another deployer's lock (default 30s)", parseDurationFlag);
+    .option(
+      "--lock-timeout <duration>",
+      `wait this long for another deployer's lock (default ${helpDuration(MIGRATION_DEFAULTS.lockTimeoutMs)})`,
+      parseDurationFlag,
+    );
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     const env = await ctx.environment();

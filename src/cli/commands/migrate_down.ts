@@ -9,6 +9,7 @@ import { Migrator } from "../../migrate/migrator.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { parseDurationFlag, parseSteps } from "./_options.ts";
 import { interruptSignal } from "../interrupt.ts";
+import { helpDuration, MIGRATION_DEFAULTS } from "../../config/defaults.ts";
 
 /** Build the `migrate down` command. */
 export function migrateDownCommand(): Command {
@@ -21,7 +22,11 @@ export function migrateDownCommand(): Command {
     })
     .option("--dry-run", "show the SQL that would run; change nothing")
     .option("-y, --yes", "do not ask for confirmation on protected environments")
-    .option("--lock-timeout <duration>", "wait this long for another deployer's lock (default 30s)", parseDurationFlag);
+    .option(
+      "--lock-timeout <duration>",
+      `wait this long for another deployer's lock (default ${helpDuration(MIGRATION_DEFAULTS.lockTimeoutMs)})`,
+      parseDurationFlag,
+    );
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     const env = await ctx.environment();

@@ -11,6 +11,7 @@ import { Migrator } from "../../migrate/migrator.ts";
 import { preloadParser } from "../../sql/parser.ts";
 import { UsageError } from "../../errors.ts";
 import { interruptSignal } from "../interrupt.ts";
+import { helpDuration, MIGRATION_DEFAULTS } from "../../config/defaults.ts";
 
 /** Build the `migrate up` command. */
 export function migrateUpCommand(): Command {
@@ -20,13 +21,17 @@ export function migrateUpCommand(): Command {
     .option("--target <version>", "apply up to and including VERSION", parseVersion)
     .option("--dry-run", "show the SQL that would run; change nothing")
     .option("--allow-out-of-order", "apply pending migrations older than the newest applied one")
-    .option("--lock-timeout <duration>", "wait this long for another deployer's lock (default 30s)", parseDurationFlag)
+    .option(
+      "--lock-timeout <duration>",
+      `wait this long for another deployer's lock (default ${helpDuration(MIGRATION_DEFAULTS.lockTimeoutMs)})`,
+      parseDurationFlag,
+    )
     .option(
       "--allow <rule[=reason]>",
       "allow a lint rule for this run, recording the reason (repeatable)",
       (v: string, prev: string[] = []) => [...prev, v],
     )
-    .option("--no-lint", "skip the lock-aware lint that runs before applying");
+    .option("--no-lint", "skip the lock-aware lint that runs before applying (never the deployment-lock check)");
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     // Up parses every pending file: its parser loads while the connection opens.

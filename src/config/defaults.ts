@@ -1,0 +1,45 @@
+/**
+ * The migration defaults, in one place: the config schema, the Migrator and the CLI help text
+ * all read them here, so a changed default cannot disagree with its documentation.
+ *
+ * @module
+ */
+/** The tracking table's name when the config names none. */
+export const DEFAULT_TRACKING_TABLE = "tb_confiture";
+
+/**
+ * Every migration setting but the tracking table (the shape of `MigrationSettings`), as used
+ * when neither the config nor the caller sets it. Typed here, not imported: the schema reads it.
+ */
+export const MIGRATION_DEFAULTS: Readonly<{
+  lockTimeoutMs: number;
+  statementLockTimeoutMs: number;
+  statementTimeoutMs: number;
+  lockRetries: number;
+  allowOutOfOrder: boolean;
+}> = Object.freeze({
+  /** How long to wait for the advisory lock another deployer holds. */
+  lockTimeoutMs: 30_000,
+  /** `SET LOCAL lock_timeout` for each migration's statements. */
+  statementLockTimeoutMs: 5_000,
+  /** `SET LOCAL statement_timeout` for each migration; 0 means none. */
+  statementTimeoutMs: 0,
+  /** Retries of a migration that failed on lock_timeout (SQLSTATE 55P03). */
+  lockRetries: 3,
+  allowOutOfOrder: false,
+});
+
+/**
+ * A duration in ms as help text writes it: `30s`, `500ms`, `2min`.
+ *
+ * @example
+ * ```ts
+ * import { helpDuration, MIGRATION_DEFAULTS } from "./defaults.ts";
+ * helpDuration(MIGRATION_DEFAULTS.lockTimeoutMs); // "30s"
+ * ```
+ */
+export function helpDuration(ms: number): string {
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}min`;
+  if (ms % 1000 === 0 && ms > 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}

@@ -1,0 +1,232 @@
+/**
+ * The scheduler behind `up`: it sends up to `depth` transactional migrations before the first
+ * answers, so the connection never idles between them, and keeps the outcome exactly what
+ * running them one by one would give. Each migration sent behind another starts with a guard
+ * that fails its own transaction unless its predecessor's tracking row committed; a failure
+ * stops everything behind it, which is then sent again (or not) in order. Lock timeouts are
+ * retried with backoff; a one-message failure is replayed statement by statement to name its
+ * statement. It speaks only to the `ReservedSession` port, so a fake session tests it.
+ *
+ * @module
+ */
+import type { ReservedSession } from "../db/database.ts";
+import { ConnectionError, InterruptedError } from "../errors.ts";
+import type { EventSink } from "../events.ts";
+import { ReplayNeeded, type RunOutcome, runScript, type RunTarget, toMigrationError } from "./apply.ts";
+import { isLockTimeout, pauseBeforeRetry } from "./lock_retry.ts";
+import type { MigrationRun } from "./results.ts";
+import type { MigrationScript } from "./script.ts";
+import type { RecordMigration, TrackingTable } from "./tracking_table.ts";
+
+/** How many transactional migrations `up` sends ahead on a server connection. */
+export const PIPELINE_DEPTH = 8;
+
+/** One migration to apply: its file, prepared script, identity for messages, tracking row. */
+export interface PipelineStep {
+  file: { version: string; name: string };
+  script: MigrationScript;
+  target: RunTarget;
+  record: RecordMigration;
+}
+
+/** What the scheduler needs; `pause` replaces the real backoff in tests. */
+export interface PipelineOptions {
+  session: ReservedSession;
+  tracking: TrackingTable;
+  steps: readonly PipelineStep[];
+  /** How many transactional migrations may be in flight at once (1: one by one). */
+  depth: number;
+  /** Retries of a transactional migration that failed on lock_timeout. */
+  lockRetries: number;
+  /**
+   * Commit all but the last migration with `synchronous_commit = off` (default true): the last
+   * one's synchronous commit flushes the WAL of all of them. Right for a server, where the
+   * server outlives the client; wrong for embedded PGlite, where a killed process takes the
+   * "server" with it before its WAL is written: there every commit is synchronous.
+   */
+  asyncCommit?: boolean;
+  signal?: AbortSignal;
+  emit: EventSink;
+  pause?: (file: { version: string; name: string }, attempt: number) => Promise<void>;
+}
+
+/**
+ * Applies `steps` in order. `runs` lists the finished ones, also after a throw: the caller
+ * reports them. Call `flush()` after `run()`, whatever it did.
+ *
+ * @example
+ * ```ts ignore
+ * const pipeline = new UpPipeline({ session, tracking, steps, depth: 8, lockRetries: 3, emit });
+ * try {
+ *   await pipeline.run();
+ * } finally {
+ *   await pipeline.flush();
+ * }
+ * pipeline.runs; // [{ version, name, duration_ms }, …]
+ * ```
+ */
+export class UpPipeline {
+  /** The migrations applied so far, in order. */
+  readonly runs: MigrationRun[] = [];
+  readonly #o: PipelineOptions;
+  /**
+   * Every migration but the last commits without waiting for its WAL flush; the last one's
+   * synchronous commit flushes them all, since WAL is written in order. A crash in between can
+   * only lose whole migrations together with their tracking rows, never half of one.
+   */
+  #unflushed = false;
+  #lastDone = performance.now();
+
+  constructor(options: PipelineOptions) {
+    this.#o = options;
+  }
+
+  /** Apply every step; throws the first failure that retries did not cure. */
+  async run(): Promise<void> {
+    const { session, tracking, steps, signal, emit } = this.#o;
+    const n = steps.length;
+    const inFlight: { i: number; sent: number; done: Promise<RunOutcome> }[] = [];
+    let next = 0;
+    let announced = 0;
+    while (next < n || inFlight.length > 0) {
+      if (signal?.aborted && inFlight.length === 0) throw new InterruptedError("interrupted");
+      while (
+        next < n && inFlight.length < this.#o.depth && steps[next].script.mode === "transaction" && !signal?.aborted
+      ) {
+        const i = next++;
+        const step = steps[i];
+        const guard = inFlight.length > 0 ? tracking.guardSql(steps[i - 1].file.version) : undefined;
+        // Migrations refused behind a failed one are sent again later: announce them once.
+        if (i >= announced) {
+          announced = i + 1;
+          emit({ type: "migration.start", direction: "up", version: step.file.version, name: step.file.name });
+        }
+        const done = runScript(
+          session,
+          step.script,
+          step.target,
+          tracking,
+          (executionTimeMs) => tracking.recordSql({ ...step.record, executionTimeMs }),
+          { asyncCommit: this.#asyncCommitOf(i), guard, oneMessage: true },
+        );
+        done.catch(() => {}); // awaited in order below
+        inFlight.push({ i, sent: performance.now(), done });
+      }
+      const head = inFlight.shift();
+      if (!head) {
+        // A migration that cannot run in one transaction runs alone.
+        const i = next++;
+        this.#settled(i, await this.#applyOne(i, false, 0, true));
+        continue;
+      }
+      try {
+        await head.done;
+        const file = steps[head.i].file;
+        const run = {
+          version: file.version,
+          name: file.name,
+          duration_ms: Math.round(performance.now() - Math.max(head.sent, this.#lastDone)),
+        };
+        this.#settled(head.i, run);
+        this.#emitDone(run);
+      } catch (e) {
+        // Everything sent behind it was refused by its guard; send it again after this one.
+        await Promise.allSettled(inFlight.map((f) => f.done));
+        inFlight.length = 0;
+        if (signal?.aborted || e instanceof ConnectionError) throw e;
+        next = head.i + 1;
+        const step = steps[head.i];
+        const again = (firstAttempt: number) =>
+          this.#applyOne(head.i, this.#asyncCommitOf(head.i), firstAttempt, false);
+        if (e instanceof ReplayNeeded) {
+          // Nothing of it committed. Statement by statement, a lasting error names its
+          // statement; a lock timeout counts as the first of its retries.
+          if (e.error.sqlstate !== "55P03") this.#settled(head.i, await again(0));
+          else if (this.#o.lockRetries < 1) {
+            throw toMigrationError(e.error, step.target, step.script.text);
+          } else {
+            await this.#pause(step.file, 0);
+            this.#settled(head.i, await again(1));
+          }
+          continue;
+        }
+        if (!isLockTimeout(e) || this.#o.lockRetries < 1) throw e;
+        await this.#pause(step.file, 0);
+        this.#settled(head.i, await again(1));
+      }
+    }
+  }
+
+  /** Make what did commit durable: needed when the run stopped after an asynchronous commit. */
+  async flush(): Promise<void> {
+    if (this.#unflushed) await this.#o.session.execTransaction(["SELECT txid_current()"]).catch(() => {});
+  }
+
+  #asyncCommitOf(i: number): boolean {
+    return (this.#o.asyncCommit ?? true) && i < this.#o.steps.length - 1 && this.#o.steps[i].script.mode === "transaction";
+  }
+
+  #settled(i: number, run: MigrationRun): void {
+    this.runs.push(run);
+    this.#lastDone = performance.now();
+    this.#unflushed = this.#asyncCommitOf(i);
+  }
+
+  #pause(file: { version: string; name: string }, attempt: number): Promise<void> {
+    return this.#o.pause ? this.#o.pause(file, attempt) : pauseBeforeRetry(this.#o.emit, file, attempt);
+  }
+
+  /** Apply step `i` alone (statement by statement where it must), retrying lock timeouts. */
+  async #applyOne(i: number, asyncCommit: boolean, firstAttempt: number, announce: boolean): Promise<MigrationRun> {
+    const { session, tracking, signal, emit } = this.#o;
+    const { file, script, target, record } = this.#o.steps[i];
+    if (announce) emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
+    for (let attempt = firstAttempt;; attempt++) {
+      const t0 = performance.now();
+      try {
+        const outcome = await runScript(
+          session,
+          script,
+          target,
+          tracking,
+          (executionTimeMs) => tracking.recordSql({ ...record, executionTimeMs }),
+          { asyncCommit, signal },
+        );
+        for (const index of outcome.rebuilt ?? []) {
+          emit({
+            type: "info",
+            message: `${file.version}_${file.name}: dropped the INVALID index ${index} that an interrupted ` +
+              "CREATE INDEX CONCURRENTLY left, to build it again",
+          });
+        }
+        if (outcome.resumedAt !== undefined) {
+          emit({
+            type: "info",
+            message: `${file.version}_${file.name}: resumed at statement ${
+              outcome.resumedAt + 1
+            } of ${script.statements.length}`,
+          });
+        }
+        const run = { version: file.version, name: file.name, duration_ms: Math.round(performance.now() - t0) };
+        this.#emitDone(run);
+        return run;
+      } catch (e) {
+        // Only a whole-transaction migration can be retried safely from the start.
+        if (
+          !isLockTimeout(e) || script.mode !== "transaction" || attempt >= this.#o.lockRetries || signal?.aborted
+        ) throw e;
+        await this.#pause(file, attempt);
+      }
+    }
+  }
+
+  #emitDone(run: MigrationRun): void {
+    this.#o.emit({
+      type: "migration.done",
+      direction: "up",
+      version: run.version,
+      name: run.name,
+      durationMs: run.duration_ms,
+    });
+  }
+}
