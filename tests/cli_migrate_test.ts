@@ -37,6 +37,7 @@ Deno.test({
       "dry_run",
       "errors",
       "migrations",
+      "ok",
       "skipped",
       "total_duration_ms",
     ]);
@@ -185,6 +186,7 @@ Deno.test("generate numbers migrations, keeps the folder's width, and rejects ba
   const r = await runCli(["migrate", "generate", "create_tb_comment", "--format", "json"], { cwd: p.dir });
   assertEquals(r.code, 0, r.stderr);
   assertEquals(r.json(), {
+    ok: true,
     version: "003",
     name: "create_tb_comment",
     up_file: "db/migrations/003_create_tb_comment.up.sql",

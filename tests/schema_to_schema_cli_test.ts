@@ -34,9 +34,9 @@ Deno.test({
     });
     assertEquals(analyzed.code, 0, analyzed.stderr);
     const plan = analyzed.json<
-      { tables: { table: string; sourceRows: number; strategy: string; batches: number }[] }
+      { tables: { table: string; source_rows: number; strategy: string; batches: number }[] }
     >();
-    assertEquals(plan.tables.map((t) => [t.table, t.sourceRows, t.strategy, t.batches]), [
+    assertEquals(plan.tables.map((t) => [t.table, t.source_rows, t.strategy, t.batches]), [
       ["public.tb_user", 250, "copy", 13],
       ["public.tb_order_line", 120, "copy", 6],
     ]);
@@ -86,9 +86,9 @@ Deno.test({
     ], { cwd: p.dir });
     assertEquals(resumed.code, 0, resumed.stderr);
     const result = resumed.json<
-      { tables: { table: string; rows: number; totalRows: number; resumedFrom: string[] }[] }
+      { tables: { table: string; rows: number; total_rows: number; resumed_from: string[] }[] }
     >();
-    assertEquals(result.tables.map((t) => [t.table, t.rows, t.totalRows, t.resumedFrom]), [
+    assertEquals(result.tables.map((t) => [t.table, t.rows, t.total_rows, t.resumed_from]), [
       ["public.tb_user", 205, 225, ["22"]],
       ["public.tb_order_line", 120, 120, null],
     ]);
@@ -111,7 +111,7 @@ Deno.test({
     >();
     assertEquals(verdict.matched, false);
     assertEquals(verdict.tables.map((t) => [t.table, t.match, t.mismatches]), [
-      ["public.tb_user", false, [{ after: ["111"], upTo: ["166"], sourceRows: 50, targetRows: 50 }]],
+      ["public.tb_user", false, [{ after: ["111"], up_to: ["166"], source_rows: 50, target_rows: 50 }]],
       ["public.tb_order_line", true, []],
     ]);
     const text = await runCli(ends("verify", "--chunk-size", "50", "--tables", "tb_user"), { cwd: p.dir });
@@ -144,9 +144,9 @@ Deno.test({
       };
       await run(ends("setup"), 0);
       const setup = await run([...ends("setup"), "-f", "json"], 0);
-      const s = setup.json<{ source: string; user: string; passwordSet: boolean; updated: boolean }>();
+      const s = setup.json<{ source: string; user: string; password_set: boolean; updated: boolean }>();
       const host = new URL(SERVER_URL!).hostname;
-      assertEquals([s.user, s.passwordSet, s.updated], [role, true, true]);
+      assertEquals([s.user, s.password_set, s.updated], [role, true, true]);
       assertEquals(s.source, `${host}:${new URL(SERVER_URL!).port || 5432}/${pair.source.name}`);
       const [mapping] = await pair.target.db.query<{ options: string[] }>(
         "SELECT umoptions AS options FROM pg_user_mappings WHERE srvname = 'confiture_source_server'",

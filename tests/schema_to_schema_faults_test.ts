@@ -110,8 +110,8 @@ for (const { strategy, end } of CASES) {
           cwd: p.dir,
         });
         assertEquals(resumed.code, 0, resumed.stdout + resumed.stderr);
-        const r = resumed.json<{ tables: { table: string; rows: number; totalRows: number }[] }>();
-        assertEquals(r.tables.map((t) => [t.table, t.rows, t.totalRows]), [
+        const r = resumed.json<{ tables: { table: string; rows: number; total_rows: number }[] }>();
+        assertEquals(r.tables.map((t) => [t.table, t.rows, t.total_rows]), [
           ["public.tb_user", 145, 225],
           ["public.tb_order_line", 120, 120],
         ]);

@@ -10,6 +10,7 @@ import { ConfitureError, EXIT, EXIT_CODE_TABLE, UsageError } from "../errors.ts"
 import { VERSION } from "../version.ts";
 import { Output } from "./output.ts";
 import { setExitCode, takeExitCode } from "./exit_code.ts";
+import { flushResult } from "./json_document.ts";
 import { writeStderr, writeStdout } from "../platform/stdio.ts";
 
 /** A command of the tree, loaded only when the arguments need it (start-up stays fast). */
@@ -167,7 +168,9 @@ export async function runCli(typed: string[]): Promise<number> {
       return EXIT.ok;
     }
     await program.parseAsync(args, { from: "user" });
-    return takeExitCode();
+    const code = takeExitCode();
+    flushResult(code);
+    return code;
   } catch (e) {
     takeExitCode();
     return handleError(e, out, program, args);

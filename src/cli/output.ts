@@ -7,6 +7,7 @@ import { type ConfitureError, locate } from "../errors.ts";
 import type { ConfitureEvent } from "../events.ts";
 import { redact } from "../redact.ts";
 import { isTerminal, writeStderr, writeStdout } from "../platform/stdio.ts";
+import { dropResult, holdResult, jsonDocument, writeJson } from "./json_document.ts";
 
 /** Output format selected with `--format`. */
 export type Format = "text" | "json";
@@ -33,9 +34,12 @@ export class Output {
     for (const s of secrets) if (s && !this.secrets.includes(s)) this.secrets.push(s);
   }
 
-  /** Print the command's result: JSON as one object, or the human text. */
+  /**
+   * Print the command's result: the human text now, or (JSON) held until the command ends, then
+   * printed as one snake_case object with a boolean `ok` (docs/json.md).
+   */
   result(data: unknown, human: () => string): void {
-    if (this.json) writeStdout(redact(JSON.stringify(data, null, 2), this.secrets) + "\n");
+    if (this.json) holdResult(data, this.secrets);
     else {
       const text = human();
       if (text) writeStdout(redact(text.endsWith("\n") ? text : text + "\n", this.secrets));
@@ -117,8 +121,8 @@ export class Output {
   /** Print an expected failure: the JSON envelope on stdout, or one line on stderr. */
   failure(error: ConfitureError, extra?: Record<string, unknown>): void {
     if (this.json) {
-      const envelope = { ok: false, error: errorObject(error), ...extra };
-      writeStdout(redact(JSON.stringify(envelope, null, 2), this.secrets) + "\n");
+      dropResult();
+      writeJson(jsonDocument({ ...extra, error: errorObject(error) }, false), this.secrets);
       return;
     }
     const where = locate(error);

@@ -1,0 +1,138 @@
+/**
+ * The one JSON contract, on real databases (PGlite and the server): every `--format json` run
+ * prints exactly one JSON object with a boolean `ok` (true on exit 0, false on a failure),
+ * snake_case keys all the way down, valid against its schema; every command family's failure
+ * is the `{ok: false, error: {code, message, hint, …}}` envelope. tests/schemas_test.ts runs
+ * the same checks on the outputs it covers; this file covers the commands it does not and one
+ * failure per family.
+ *
+ * @module
+ */
+import { assert, assertEquals } from "./_helpers/assert.ts";
+import { type CliResult, runCli } from "./_helpers/cli.ts";
+import { freshServerDb, NO_SERVER, SERVER_URL } from "./_helpers/db.ts";
+import { tempProject } from "./_helpers/project.ts";
+import { CONTRACT_TEST_SCHEMAS, expectContract, loadSchemas, nonSnakeKeys } from "./_helpers/schemas.ts";
+import { snakeCase, snakeKeys } from "../src/cli/json_document.ts";
+
+const { ajv } = loadSchemas();
+const validated = new Set<string>();
+
+function expect(schema: string, res: CliResult, code: number): Record<string, unknown> {
+  const doc = expectContract(ajv, schema, res, code);
+  validated.add(schema);
+  return doc;
+}
+
+/** A failure: the envelope, with a code and the message and hint members. */
+function expectFailure(res: CliResult, code: number, errorCode?: string): Record<string, unknown> {
+  const doc = expect("error", res, code);
+  const error = doc.error as Record<string, unknown>;
+  assert(typeof error.message === "string" && "hint" in error, `error has message and hint: ${res.stdout}`);
+  if (errorCode) assertEquals(error.code, errorCode, res.stdout);
+  return doc;
+}
+
+const FILES = {
+  "db/migrations/001_create_tb_user.up.sql":
+    "CREATE TABLE tb_user (pk_user bigint PRIMARY KEY, email text NOT NULL);\n",
+  "db/migrations/001_create_tb_user.down.sql": "DROP TABLE tb_user;\n",
+  "db/schema/10_tb_user.sql": "CREATE TABLE tb_user (pk_user bigint PRIMARY KEY, email text NOT NULL, name text);\n",
+};
+
+Deno.test("json contract: keys are converted to snake_case, names in name maps are kept", () => {
+  assertEquals([snakeCase("durationMs"), snakeCase("objectType"), snakeCase("tracking_table")], [
+    "duration_ms",
+    "object_type",
+    "tracking_table",
+  ]);
+  const out = snakeKeys({ totalRows: 1, expected: { columns: { userId: { notNull: true } } }, list: [{ aB: 1 }] });
+  assertEquals(out, { total_rows: 1, expected: { columns: { userId: { not_null: true } } }, list: [{ a_b: 1 }] });
+  assertEquals(nonSnakeKeys(out), []);
+  assertEquals(nonSnakeKeys({ a: [{ objectType: 1 }] }), ["$.a[0].objectType"]);
+});
+
+Deno.test("json contract: migrate current, up, status, drift, diff and erd on PGlite, and their failures", async () => {
+  await using p = await tempProject({ ...FILES, "db/environments/local.yaml": 'database_url: "pglite:./.pgdata"\n' });
+  const cli = (...args: string[]) => runCli([...args, "--format", "json"], { cwd: p.dir });
+
+  const none = expect("migrate-current", await cli("migrate", "current"), 2);
+  assertEquals([none.ok, none.initialized, none.version], [true, false, null]);
+  // The seed's status and up shapes gain ok and keep every key they have.
+  const fresh = expect("migrate-status", await cli("migrate", "status"), 2);
+  assertEquals([fresh.ok, fresh.initialized], [true, false], "not initialised is news, not a problem");
+  const up = expect("migrate-up", await cli("migrate", "up"), 0);
+  for (const k of ["ok", "applied", "skipped", "errors", "total_duration_ms"]) assert(k in up, `up has ${k}`);
+  const status = expect("migrate-status", await cli("migrate", "status"), 0);
+  for (const k of ["ok", "tracking_table", "applied", "pending", "migrations", "summary"]) {
+    assert(k in status, `status has ${k}`);
+  }
+  assertEquals(status.ok, true);
+  assertEquals(expect("migrate-current", await cli("migrate", "current"), 0).version, "001");
+  expect("migrate-verify", await cli("migrate", "verify"), 0);
+  expect("migrate-drift", await cli("migrate", "drift"), 0);
+  expect("migrate-diff", await cli("migrate", "diff", "add_name", "--dry-run"), 0);
+  assertEquals(expect("migrate-diff", await cli("migrate", "diff", "add_name", "--check"), 1).ok, false);
+  assert((expect("erd", await cli("erd"), 0).mermaid as string).startsWith("erDiagram"));
+  assertEquals(expect("erd", await cli("erd", "-o", "erd.md"), 0).output, "erd.md");
+
+  // Failures, one per family, each the envelope.
+  expectFailure(await cli("migrate", "adopt"), 5, "ADOPT_NOT_FOUND");
+  expectFailure(await cli("migrate", "current", "--env", "nope"), 5);
+  await p.write("db/schema/20_bad.sql", "CREATE TABLE tb_post (fk_user bigint REFERENCES tb_nowhere);\n");
+  expectFailure(await cli("erd"), 4);
+  expectFailure(await cli("migrate", "diff", "add_post", "--dry-run"), 4);
+  await Deno.remove(`${p.dir}/db/schema/20_bad.sql`);
+  await p.write("db/migrations/002_broken.up.sql", "SELECT * FROM tb_missing;\n");
+  await p.write("db/migrations/002_broken.down.sql", "SELECT 1;\n");
+  const broken = expectFailure(await cli("migrate", "up", "--no-lint"), 1, "MIGRATION_FAILED");
+  assert(Array.isArray(broken.errors), "a failed up keeps its partial result");
+  expectFailure(await cli("migrate", "down", "--steps", "zero"), 5, "USAGE");
+});
+
+Deno.test({
+  name: "json contract: adopt, drift with differences and a failure of every other family on the server",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb("cft_json");
+    await using p = await tempProject({ ...FILES, "db/environments/local.yaml": `database_url: "${db.url}"\n` });
+    const cli = (...args: string[]) => runCli([...args, "--format", "json"], { cwd: p.dir });
+    await db.db.exec(`${FILES["db/migrations/001_create_tb_user.up.sql"]}
+      CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+      INSERT INTO schema_migrations VALUES (1, false);`);
+    expect("migrate-adopt", await cli("migrate", "adopt", "--dry-run"), 0);
+    const adopted = expect("migrate-adopt", await cli("migrate", "adopt"), 0);
+    assertEquals((adopted.adopted as unknown[]).length, 1);
+    await db.db.exec("ALTER TABLE tb_user ADD COLUMN nickname text");
+    const drift = expect("migrate-drift", await cli("migrate", "drift", "--against", SERVER_URL!), 1);
+    assert((drift.differences as unknown[]).length > 0, "drift reports the hand-added column");
+    const check = expect("migrate-check-schema", await cli("migrate", "check-schema", "--against", SERVER_URL!), 1);
+    assert((check.differences as { object_type: string }[]).every((d) => typeof d.object_type === "string"));
+
+    // build, lint, sync, schema-to-schema, init and a connection error: each fails as the envelope.
+    await p.write("db/schema/20_bad.sql", "CREATE TABLE tb_post (fk_user bigint REFERENCES tb_nowhere);\n");
+    expectFailure(await cli("build", "--apply", "--fresh", "--yes"), 4);
+    await Deno.remove(`${p.dir}/db/schema/20_bad.sql`);
+    expectFailure(await cli("lint", "--changed-since", "no-such-ref-xyz"), 5, "USAGE");
+    await p.write("db/migrations/002_index.up.sql", "CREATE INDEX tb_user_email_idx ON tb_user (email);\n");
+    await p.write("db/migrations/002_index.down.sql", "DROP INDEX tb_user_email_idx;\n");
+    const findings = expect("lint", await cli("lint"), 1);
+    assert((findings.findings as unknown[]).length > 0, "lint reports the blocking index build");
+    expectFailure(await cli("sync", "--from", "nope", "--to", "local"), 5, "CONFIG_NOT_FOUND");
+    expectFailure(await cli("sync", "check", "--from", "nope"), 5, "CONFIG_NOT_FOUND");
+    expectFailure(await cli("migrate", "schema-to-schema", "setup", "--source", "nope", "--target", "local"), 5);
+    expectFailure(await runCli(["init", `${p.dir}/fresh`, "--no-such-flag", "--format", "json"]), 5, "USAGE");
+    expectFailure(
+      await cli("migrate", "status", "--database-url", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"),
+      3,
+    );
+  },
+});
+
+Deno.test({
+  name: "json contract: every schema this file owns was exercised by a real output",
+  ignore: NO_SERVER,
+  fn() {
+    assertEquals(CONTRACT_TEST_SCHEMAS.filter((s) => !validated.has(s)), []);
+  },
+});
