@@ -8,6 +8,7 @@
 import { UsageError } from "../errors.ts";
 import { allowLint, PHASE, PlanContext } from "./_context.ts";
 import { ident, local, rel, schemaOf } from "./_names.ts";
+import { deferForeignKeysToNewKeys } from "./defer_foreign_keys.ts";
 import { planObjects } from "./plan_objects.ts";
 import { planTables } from "./plan_tables.ts";
 import { planViews } from "./plan_views.ts";
@@ -28,6 +29,7 @@ export function planDiff(current: PlanInput, desired: PlanInput, options: PlanOp
   ctx.changes.push(...renamed.changes);
   planObjects(ctx);
   planTables(ctx);
+  deferForeignKeysToNewKeys(ctx);
   planViews(ctx);
   // Stable: within a phase, the order the planners chose (creation order, dependencies first).
   const changes = ctx.changes.map((c, i) => ({ c, i })).sort((a, b) => a.c.phase - b.c.phase || a.i - b.i).map((x) =>
@@ -59,6 +61,11 @@ export const STAGES: readonly { stage: Stage; suffix: string; about: string }[] 
     stage: "validate",
     suffix: "validate",
     about: "constraints validated after the rows were checked without a long lock",
+  },
+  {
+    stage: "validate_foreign_keys",
+    suffix: "validate_foreign_keys",
+    about: "foreign keys validated once the keys they reference were built",
   },
 ];
 
