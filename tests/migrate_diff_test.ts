@@ -183,3 +183,98 @@ for (const b of BACKENDS) {
     },
   });
 }
+
+Deno.test({
+  name:
+    "migrate diff: an index on an existing table is CONCURRENTLY in its own migration; a new FK is NOT VALID, then VALIDATE",
+  ignore: NO_SERVER,
+  async fn() {
+    await using s = await populated();
+    await s.p.write(
+      "db/schema/10_tables/2_tb_post.sql",
+      POST.replace("title text NOT NULL", "title text NOT NULL,\n  fk_editor int") +
+        "CREATE INDEX idx_post_user ON tb_post (fk_user);\n" +
+        "ALTER TABLE tb_post ADD CONSTRAINT tb_post_fk_editor_fkey FOREIGN KEY (fk_editor) REFERENCES tb_user (pk_user);\n",
+    );
+    const r = await s.cli("migrate", "diff", "post_links", "-f", "json");
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const j = r.json<{ ok: boolean; status: string; migrations: { name: string; stage: string; up: string }[] }>();
+    assertEquals([j.ok, j.status], [true, "written"]);
+    assertEquals(j.migrations.map((m) => [m.name, m.stage]), [
+      ["post_links", "main"],
+      ["post_links_concurrently", "concurrently"],
+      ["post_links_validate", "validate"],
+    ]);
+    const [main, conc, validate] = j.migrations.map((m) => m.up);
+    assertStringIncludes(main, "FOREIGN KEY (fk_editor) REFERENCES tb_user(pk_user) NOT VALID;");
+    assertStringIncludes(conc, "CREATE INDEX CONCURRENTLY idx_post_user ON public.tb_post");
+    assertStringIncludes(validate, "VALIDATE CONSTRAINT tb_post_fk_editor_fkey;");
+    await prove(s.cli, []);
+  },
+});
+
+Deno.test({
+  name:
+    "migrate diff: data loss is refused (exit 1, hazards listed) until --allow-hazard; a rename is hinted and taken",
+  ignore: NO_SERVER,
+  async fn() {
+    await using s = await populated();
+    // name → full_name looks like a rename; dropping tb_post is data loss.
+    await s.p.write("db/schema/10_tables/1_tb_user.sql", USER.replace("name text", "full_name text"));
+    await s.p.write("db/schema/20_views/v_user.sql", VIEW().replace("u.name", "u.full_name"));
+    const refused = await s.cli("migrate", "diff", "rename_user", "-f", "json");
+    assertEquals(refused.code, 1, refused.stdout + refused.stderr);
+    const j = refused.json<
+      {
+        ok: boolean;
+        status: string;
+        hazards: { kind: string; object: string; allowed: boolean }[];
+        rename_hints: { flag: string }[];
+      }
+    >();
+    assertEquals([j.ok, j.status], [false, "hazards"]);
+    assertEquals(j.hazards.filter((h) => h.kind === "data-loss").map((h) => [h.object, h.allowed]), [
+      ["public.tb_user.name", false],
+    ]);
+    assertEquals(j.rename_hints.map((h) => h.flag), ["--rename tb_user.name=full_name"]);
+    const text = await s.cli("migrate", "diff", "rename_user");
+    assertEquals(text.code, 1);
+    assertStringIncludes(text.stdout + text.stderr, "--rename tb_user.name=full_name");
+    assertStringIncludes(text.stdout + text.stderr, "data-loss");
+    assertEquals(await files(s.p, 2), []);
+
+    const dry = await s.cli("migrate", "diff", "rename_user", "--rename", "tb_user.name=full_name", "--dry-run");
+    assertEquals(dry.code, 0, dry.stdout + dry.stderr);
+    assertStringIncludes(dry.stdout, "RENAME COLUMN name TO full_name");
+    assertEquals(await files(s.p, 2), []);
+    const check = await s.cli("migrate", "diff", "rename_user", "--check");
+    assertEquals(check.code, 1, check.stdout + check.stderr);
+    assertEquals(await files(s.p, 2), []);
+
+    const renamed = await s.cli("migrate", "diff", "rename_user", "--rename", "tb_user.name=full_name");
+    assertEquals(renamed.code, 0, renamed.stdout + renamed.stderr);
+    await prove(s.cli, []);
+
+    // Dropping a column is data loss: refused, then written with the flag and a comment.
+    await s.p.write(
+      "db/schema/10_tables/1_tb_user.sql",
+      USER.replace("name text", "full_name text").replace(",\n  email text NOT NULL", ""),
+    );
+    await s.p.write(
+      "db/schema/20_views/v_user.sql",
+      VIEW().replace("u.name", "u.full_name").replace(", 'email', u.email", ""),
+    );
+    const blocked = await s.cli("migrate", "diff", "drop_email");
+    assertEquals(blocked.code, 1, blocked.stdout + blocked.stderr);
+    assertStringIncludes(blocked.stderr + blocked.stdout, "data-loss");
+    assertEquals(await files(s.p, 3), []);
+    const lossy = await s.cli("migrate", "diff", "drop_email", "--allow-hazard", "data-loss");
+    assertEquals(lossy.code, 0, lossy.stdout + lossy.stderr);
+    const up = await s.p.read("db/migrations/003_drop_email.up.sql");
+    assertStringIncludes(up, "-- hazard data-loss:");
+    assertStringIncludes(up, "DROP COLUMN email");
+    await prove(s.cli, []);
+    const none = await s.cli("migrate", "diff", "nothing", "-f", "json");
+    assertEquals([none.code, none.json<{ ok: boolean; status: string }>().status], [0, "no-changes"]);
+  },
+});

@@ -169,8 +169,15 @@ function renameInDefinitions(input: PlanInput, table: string, from: string, to: 
   const t = input.catalog.tables[table];
   for (const c of Object.values(t.constraints)) c.definition = c.definition.replace(word(from), to);
   for (const i of Object.values(t.indexes)) i.definition = i.definition.replace(word(from), to);
+  // PostgreSQL follows the rename inside views: their text names the new column afterwards.
+  const esc = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const inView = new RegExp(`(?<![\\w"'$.])((?:[\\w$]+\\.)?)${esc}(?![\\w"'$])`, "g");
   for (const [view, cols] of Object.entries(input.facts.viewColumnDeps)) {
+    if (!cols.includes(`${table}.${from}`)) continue;
     input.facts.viewColumnDeps[view] = cols.map((c) => (c === `${table}.${from}` ? `${table}.${to}` : c));
+    const v = input.catalog.views[view];
+    if (v) v.definition = v.definition.replace(inView, `$1${to}`);
+    if (input.facts.viewDefs[view]) input.facts.viewDefs[view] = input.facts.viewDefs[view].replace(inView, `$1${to}`);
   }
 }
 

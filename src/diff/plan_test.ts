@@ -568,6 +568,23 @@ const CASES: Case[] = [
     down: { main: ["ALTER TABLE public.tb_user RENAME COLUMN display TO full_name"] },
   },
   {
+    name: "column rename under a view: PostgreSQL follows it, so the view is left alone",
+    current: (i) => {
+      i.catalog.tables["public.tb_user"].columns.full_name = col("text", {}, 3);
+      i.catalog.views["public.v_a"] = view(" SELECT u.full_name, 'full_name' AS k FROM tb_user u;");
+      i.facts.viewDeps = { "public.v_a": ["public.tb_user"] };
+      i.facts.viewColumnDeps = { "public.v_a": ["public.tb_user.full_name"] };
+    },
+    desired: (i) => {
+      i.catalog.tables["public.tb_user"].columns.display = col("text", {}, 3);
+      i.catalog.views["public.v_a"] = view(" SELECT u.display, 'full_name' AS k FROM tb_user u;");
+      i.facts.viewDeps = { "public.v_a": ["public.tb_user"] };
+      i.facts.viewColumnDeps = { "public.v_a": ["public.tb_user.display"] };
+    },
+    renames: ["tb_user.full_name=display"],
+    up: { main: ["ALTER TABLE public.tb_user RENAME COLUMN full_name TO display"] },
+  },
+  {
     name: "without --rename the pair is a drop (data loss) plus an add, with the hint",
     current: (i) => (i.catalog.tables["public.tb_user"].columns.full_name = col("text", {}, 3)),
     desired: (i) => (i.catalog.tables["public.tb_user"].columns.display = col("text", {}, 3)),
