@@ -167,6 +167,24 @@ Deno.test({
     assertEquals((irreversible.summary as { irreversible: number }).irreversible, 1);
     await expectValid("lint", await cli("lint", "--list-rules"), 0);
 
+    // migrate diff and drift: the DDL now has a column the chain lacks.
+    await p.write("db/migrations/002_add_name.down.sql", MIGRATIONS["db/migrations/002_add_name.down.sql"]);
+    await p.write(
+      "db/schema/10_tb_user.sql",
+      MIGRATIONS["db/schema/10_tb_user.sql"].replace("name text", "name text, bio text"),
+    );
+    const dry = await expectValid("migrate-diff", await cli("migrate", "diff", "add_bio", "--dry-run"), 0);
+    assertEquals((dry.migrations as unknown[]).length, 1);
+    await expectValid("migrate-diff", await cli("migrate", "diff", "add_bio", "--check"), 1);
+    await p.write("db/schema/10_tb_user.sql", "CREATE TABLE tb_user (pk_user bigint PRIMARY KEY, name text);\n");
+    await expectValid("migrate-diff", await cli("migrate", "diff", "drop_email"), 1); // data-loss hazard
+    await p.write("db/schema/10_tb_user.sql", MIGRATIONS["db/schema/10_tb_user.sql"]);
+    await expectValid("migrate-diff", await cli("migrate", "diff", "none"), 0);
+    await expectValid("migrate-drift", await cli("migrate", "drift"), 0);
+    await target.db.exec("CREATE INDEX idx_by_hand ON tb_user (email)");
+    const drifted = await expectValid("migrate-drift", await cli("migrate", "drift"), 1);
+    assertEquals((drifted.differences as { object: string }[]).map((d) => d.object), ["public.tb_user.idx_by_hand"]);
+
     await using fresh = await tempProject();
     await expectValid("init", await runCli(["init", fresh.dir, "--format", "json"]), 0);
   },

@@ -8,6 +8,7 @@
 import { UsageError } from "../errors.ts";
 import { allowLint, PHASE, PlanContext } from "./_context.ts";
 import { ident, local, rel, schemaOf } from "./_names.ts";
+import { deferForeignKeysToNewKeys } from "./defer_foreign_keys.ts";
 import { planObjects } from "./plan_objects.ts";
 import { planTables } from "./plan_tables.ts";
 import { planViews } from "./plan_views.ts";
@@ -28,6 +29,7 @@ export function planDiff(current: PlanInput, desired: PlanInput, options: PlanOp
   ctx.changes.push(...renamed.changes);
   planObjects(ctx);
   planTables(ctx);
+  deferForeignKeysToNewKeys(ctx);
   planViews(ctx);
   // Stable: within a phase, the order the planners chose (creation order, dependencies first).
   const changes = ctx.changes.map((c, i) => ({ c, i })).sort((a, b) => a.c.phase - b.c.phase || a.i - b.i).map((x) =>
@@ -59,6 +61,11 @@ export const STAGES: readonly { stage: Stage; suffix: string; about: string }[] 
     stage: "validate",
     suffix: "validate",
     about: "constraints validated after the rows were checked without a long lock",
+  },
+  {
+    stage: "validate_foreign_keys",
+    suffix: "validate_foreign_keys",
+    about: "foreign keys validated once the keys they reference were built",
   },
 ];
 
@@ -162,8 +169,15 @@ function renameInDefinitions(input: PlanInput, table: string, from: string, to: 
   const t = input.catalog.tables[table];
   for (const c of Object.values(t.constraints)) c.definition = c.definition.replace(word(from), to);
   for (const i of Object.values(t.indexes)) i.definition = i.definition.replace(word(from), to);
+  // PostgreSQL follows the rename inside views: their text names the new column afterwards.
+  const esc = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const inView = new RegExp(`(?<![\\w"'$.])((?:[\\w$]+\\.)?)${esc}(?![\\w"'$])`, "g");
   for (const [view, cols] of Object.entries(input.facts.viewColumnDeps)) {
+    if (!cols.includes(`${table}.${from}`)) continue;
     input.facts.viewColumnDeps[view] = cols.map((c) => (c === `${table}.${from}` ? `${table}.${to}` : c));
+    const v = input.catalog.views[view];
+    if (v) v.definition = v.definition.replace(inView, `$1${to}`);
+    if (input.facts.viewDefs[view]) input.facts.viewDefs[view] = input.facts.viewDefs[view].replace(inView, `$1${to}`);
   }
 }
 

@@ -7,6 +7,7 @@
 import type { SequenceSnapshot } from "../catalog/types.ts";
 import { allowLint, PHASE, type PlanContext } from "./_context.ts";
 import { fn, ident, literal, local, rel, schemaOf } from "./_names.ts";
+import { createViewSql, dropViewSql, viewsReading } from "./_view_sql.ts";
 
 /** Plan schemas, extensions, enums, domains, sequences and functions. */
 export function planObjects(ctx: PlanContext): void {
@@ -62,7 +63,14 @@ function planEnums(ctx: PlanContext): void {
         const anchor = i > 0 ? `AFTER ${literal(next[i - 1])}` : `BEFORE ${literal(next[1])}`;
         up.push(`ALTER TYPE ${rel(key)} ADD VALUE ${literal(l)} ${anchor}`);
       });
-      ctx.add("enum_values", PHASE.enum, key, "add enum values", up, swapEnum(ctx, key, labels, false));
+      ctx.add(
+        "enum_values",
+        PHASE.enum,
+        key,
+        "add enum values",
+        up,
+        aroundViews(ctx, key, swapEnum(ctx, key, labels, false)),
+      );
     } else {
       const removed = labels.filter((l) => !next.includes(l));
       const what = removed.length
@@ -102,6 +110,14 @@ function enumColumns(
     }
   }
   return out;
+}
+
+// A column a view reads cannot change type: the views go first and come back after (the down of
+// ADD VALUE runs with the main migration undone, so the current views are the ones there).
+function aroundViews(ctx: PlanContext, key: string, swap: string[]): string[] {
+  const views = viewsReading(ctx.current, new Set(enumColumns(ctx, key).map((c) => c.key)));
+  const drops = [...views].reverse().map((v) => dropViewSql(v, ctx.current.catalog.views[v]));
+  return [...drops, ...swap, ...views.flatMap((v) => createViewSql(ctx.current, v))];
 }
 
 // Rename the type away, create it with `labels`, move every column over, drop the old one.
@@ -233,9 +249,13 @@ function planFunctions(ctx: PlanContext): void {
   const curDefs = ctx.current.facts.functionDefs;
   const wantDefs = ctx.desired.facts.functionDefs;
   const drop = (key: string, kind: string) => `DROP ${kind === "procedure" ? "PROCEDURE" : "FUNCTION"} ${fn(key)}`;
-  // SQL bodies are checked at creation: after the tables they read, before the views that call them.
+  // SQL bodies are checked at creation: after the tables they read, before the views that call
+  // them; one that reads no table goes before the tables, whose defaults and checks may call it.
+  const tables = Object.keys(ctx.desired.catalog.tables);
   const phaseOf = (def: string, language: string) =>
-    language === "sql" || /\n(BEGIN ATOMIC|RETURN )/.test(def) ? PHASE.lateFunction : PHASE.function;
+    (language === "sql" || /\n(BEGIN ATOMIC|RETURN )/.test(def)) && readsTable(def, tables)
+      ? PHASE.lateFunction
+      : PHASE.function;
   for (const [key, w] of Object.entries(want)) {
     const def = wantDefs[key];
     const c = cur[key];
@@ -265,4 +285,13 @@ function planFunctions(ctx: PlanContext): void {
     }
     ctx.add("main", PHASE.dropFunction, key, `drop ${c.kind}`, [drop(key, c.kind)], [curDefs[key]]);
   }
+}
+
+// Whether a function body names one of `tables` (`schema.name`), qualified or not.
+function readsTable(def: string, tables: readonly string[]): boolean {
+  const text = def.slice(def.search(/\nAS |\nBEGIN ATOMIC|\nRETURN /) + 1);
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return tables.some((t) =>
+    new RegExp(`(?<![\\w$."])(?:"?${esc(schemaOf(t))}"?\\.)?"?${esc(local(t))}"?(?![\\w$"])`, "i").test(text)
+  );
 }

@@ -71,6 +71,11 @@ interface Case {
   hints?: string[];
 }
 
+const SLUG = "CREATE OR REPLACE FUNCTION public.is_slug(s text)\n RETURNS boolean\n LANGUAGE sql\n" +
+  "AS $function$ SELECT s ~ '^[a-z0-9-]+$' $function$";
+const COUNT = "CREATE OR REPLACE FUNCTION public.tag_count()\n RETURNS bigint\n LANGUAGE sql\n" +
+  "AS $function$ SELECT count(*) FROM public.tb_tag $function$";
+
 const CASES: Case[] = [
   {
     name: "new table with a foreign key to an existing one: plain DDL, FK after the table",
@@ -563,6 +568,23 @@ const CASES: Case[] = [
     down: { main: ["ALTER TABLE public.tb_user RENAME COLUMN display TO full_name"] },
   },
   {
+    name: "column rename under a view: PostgreSQL follows it, so the view is left alone",
+    current: (i) => {
+      i.catalog.tables["public.tb_user"].columns.full_name = col("text", {}, 3);
+      i.catalog.views["public.v_a"] = view(" SELECT u.full_name, 'full_name' AS k FROM tb_user u;");
+      i.facts.viewDeps = { "public.v_a": ["public.tb_user"] };
+      i.facts.viewColumnDeps = { "public.v_a": ["public.tb_user.full_name"] };
+    },
+    desired: (i) => {
+      i.catalog.tables["public.tb_user"].columns.display = col("text", {}, 3);
+      i.catalog.views["public.v_a"] = view(" SELECT u.display, 'full_name' AS k FROM tb_user u;");
+      i.facts.viewDeps = { "public.v_a": ["public.tb_user"] };
+      i.facts.viewColumnDeps = { "public.v_a": ["public.tb_user.display"] };
+    },
+    renames: ["tb_user.full_name=display"],
+    up: { main: ["ALTER TABLE public.tb_user RENAME COLUMN full_name TO display"] },
+  },
+  {
     name: "without --rename the pair is a drop (data loss) plus an add, with the hint",
     current: (i) => (i.catalog.tables["public.tb_user"].columns.full_name = col("text", {}, 3)),
     desired: (i) => (i.catalog.tables["public.tb_user"].columns.display = col("text", {}, 3)),
@@ -589,6 +611,82 @@ const CASES: Case[] = [
     down: { main: ["CREATE TABLE public.tb_old (\n    a text NOT NULL\n)"] },
     hazards: ["data-loss public.tb_old (allowed)"],
     hints: [],
+  },
+  {
+    name: "a foreign key to a UNIQUE added to an existing table waits for its index, then is validated later",
+    current: (i) => (i.catalog.tables["public.tb_user"].columns.email = col("text", {}, 3)),
+    desired: (i) => {
+      const u = i.catalog.tables["public.tb_user"];
+      u.columns.email = col("text", {}, 3);
+      u.constraints.tb_user_email_key = { type: "unique", definition: "UNIQUE (email)" };
+      i.catalog.tables["public.tb_invite"] = table({ email: col("text") }, {
+        constraints: {
+          tb_invite_email_fkey: { type: "foreign key", definition: "FOREIGN KEY (email) REFERENCES tb_user(email)" },
+        },
+      });
+    },
+    up: {
+      main: ["CREATE TABLE public.tb_invite (\n    email text\n)"],
+      concurrently: [
+        "CREATE UNIQUE INDEX CONCURRENTLY tb_user_email_key ON public.tb_user (email)",
+        "ALTER TABLE public.tb_user ADD CONSTRAINT tb_user_email_key UNIQUE USING INDEX tb_user_email_key",
+      ],
+      validate: [
+        "ALTER TABLE public.tb_invite ADD CONSTRAINT tb_invite_email_fkey FOREIGN KEY (email) REFERENCES tb_user(email) NOT VALID",
+      ],
+      validate_foreign_keys: ["ALTER TABLE public.tb_invite VALIDATE CONSTRAINT tb_invite_email_fkey"],
+    },
+  },
+  {
+    name: "SQL functions: one reading a new table after it, one a CHECK calls before the table",
+    desired: (i) => {
+      i.catalog.tables["public.tb_tag"] = table({ slug: col("text") }, {
+        constraints: { tb_tag_slug_check: { type: "check", definition: "CHECK (public.is_slug(slug))" } },
+      });
+      i.catalog.functions["public.is_slug(s text)"] = { ...fnSnap("boolean"), language: "sql" };
+      i.catalog.functions["public.tag_count()"] = { ...fnSnap("bigint"), language: "sql" };
+      i.facts.functionDefs["public.is_slug(s text)"] = SLUG;
+      i.facts.functionDefs["public.tag_count()"] = COUNT;
+    },
+    up: {
+      main: [
+        SLUG,
+        "CREATE TABLE public.tb_tag (\n    slug text,\n    CONSTRAINT tb_tag_slug_check CHECK (public.is_slug(slug))\n)",
+        COUNT,
+      ],
+    },
+  },
+  {
+    name: "enum values added while a view reads the column: the down rebuilds the view around the type swap",
+    current: (i) => {
+      i.catalog.enums["public.mood"] = ["ok"];
+      i.catalog.tables["public.tb_user"].columns.mood = col("mood", {}, 3);
+      i.catalog.views["public.v_mood"] = view(" SELECT mood FROM tb_user;");
+      i.catalog.views["public.v_mood2"] = view(" SELECT mood FROM v_mood;");
+      i.facts.viewDeps = { "public.v_mood": ["public.tb_user"], "public.v_mood2": ["public.v_mood"] };
+      i.facts.viewColumnDeps = { "public.v_mood": ["public.tb_user.mood"], "public.v_mood2": ["public.v_mood.mood"] };
+    },
+    desired: (i) => {
+      i.catalog.enums["public.mood"] = ["ok", "sad"];
+      i.catalog.tables["public.tb_user"].columns.mood = col("mood", {}, 3);
+      i.catalog.views["public.v_mood"] = view(" SELECT mood FROM tb_user;");
+      i.catalog.views["public.v_mood2"] = view(" SELECT mood FROM v_mood;");
+      i.facts.viewDeps = { "public.v_mood": ["public.tb_user"], "public.v_mood2": ["public.v_mood"] };
+      i.facts.viewColumnDeps = { "public.v_mood": ["public.tb_user.mood"], "public.v_mood2": ["public.v_mood.mood"] };
+    },
+    up: { enum_values: ["ALTER TYPE public.mood ADD VALUE 'sad' AFTER 'ok'"] },
+    down: {
+      enum_values: [
+        "DROP VIEW public.v_mood2",
+        "DROP VIEW public.v_mood",
+        "ALTER TYPE public.mood RENAME TO mood__confiture_old",
+        "CREATE TYPE public.mood AS ENUM ('ok')",
+        "ALTER TABLE public.tb_user ALTER COLUMN mood TYPE public.mood USING mood::text::public.mood",
+        "DROP TYPE public.mood__confiture_old",
+        "CREATE VIEW public.v_mood AS\n SELECT mood FROM tb_user;",
+        "CREATE VIEW public.v_mood2 AS\n SELECT mood FROM v_mood;",
+      ],
+    },
   },
   {
     name: "a table turned into a partitioned table cannot be planned",

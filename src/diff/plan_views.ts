@@ -9,8 +9,8 @@ import { sameViewDefinition } from "../catalog/diff.ts";
 import type { ViewSnapshot } from "../catalog/types.ts";
 import { PHASE, type PlanContext } from "./_context.ts";
 import { literal, rel } from "./_names.ts";
+import { body, createViewSql, dropViewSql, order } from "./_view_sql.ts";
 import { planIndexes } from "./plan_tables.ts";
-import type { PlanInput } from "./types.ts";
 
 /** Plan every view difference; tables and types must be planned first (they mark touched columns). */
 export function planViews(ctx: PlanContext): void {
@@ -78,37 +78,4 @@ export function planViews(ctx: PlanContext): void {
 function viewComment(ctx: PlanContext, key: string, c: ViewSnapshot, w: ViewSnapshot): void {
   const on = `COMMENT ON ${w.kind === "view" ? "VIEW" : "MATERIALIZED VIEW"} ${rel(key)} IS`;
   ctx.add("main", PHASE.comment, key, "comment", [`${on} ${literal(w.comment)}`], [`${on} ${literal(c.comment)}`]);
-}
-
-// The body as PostgreSQL lays it out, when read; else the snapshot's one-line form.
-function body(input: PlanInput, key: string): string {
-  return input.facts.viewDefs[key] ?? input.catalog.views[key].definition;
-}
-
-function createViewSql(input: PlanInput, key: string): string[] {
-  const v = input.catalog.views[key];
-  const kind = v.kind === "view" ? "VIEW" : "MATERIALIZED VIEW";
-  const out = [`CREATE ${kind} ${rel(key)} AS\n${body(input, key)}`];
-  for (const i of Object.values(v.indexes)) out.push(i.definition);
-  if (v.comment !== null) out.push(`COMMENT ON ${kind} ${rel(key)} IS ${literal(v.comment)}`);
-  return out;
-}
-
-function dropViewSql(key: string, v: ViewSnapshot): string {
-  return `DROP ${v.kind === "view" ? "VIEW" : "MATERIALIZED VIEW"} ${rel(key)}`;
-}
-
-// Dependencies first, by what each view reads in `input`.
-function order(keys: string[], input: PlanInput): string[] {
-  const set = new Set(keys);
-  const out: string[] = [];
-  const seen = new Set<string>();
-  const visit = (k: string) => {
-    if (seen.has(k)) return;
-    seen.add(k);
-    for (const d of input.facts.viewDeps[k] ?? []) if (set.has(d)) visit(d);
-    out.push(k);
-  };
-  for (const k of [...set].sort()) visit(k);
-  return out;
 }

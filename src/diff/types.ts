@@ -76,7 +76,9 @@ export type Stage =
   /** `CREATE INDEX CONCURRENTLY` on existing tables: statement by statement. */
   | "concurrently"
   /** `VALIDATE CONSTRAINT`, `… USING INDEX`, `SET NOT NULL` after a validated check. */
-  | "validate";
+  | "validate"
+  /** `VALIDATE` of foreign keys added NOT VALID in the validate migration, once their key exists. */
+  | "validate_foreign_keys";
 
 /** One planned step: SQL for the up and the down, a place in the order. */
 export interface Change {

@@ -25,7 +25,7 @@ export function migrateDriftCommand(): Command {
     const env = await ctx.environment();
     const result = await driftOf(env, ctx.out, opts.against);
     setExitCode(result.ok ? EXIT.ok : EXIT.failure);
-    ctx.out.result(result, () => renderDrift(result));
+    ctx.out.result(driftJson(result), () => renderDrift(result));
   });
   return cmd as unknown as Command;
 }
@@ -58,9 +58,20 @@ export async function assertNoDrift(env: Environment, out: Output): Promise<void
     `The database has drifted from its applied migrations; nothing was applied:\n${renderDrift(result)}`,
     {
       hint: "Undo the hand-made changes, or capture them in a migration; run without --check-drift to apply anyway",
-      details: { differences: result.differences },
+      details: { differences: driftJson(result).differences },
     },
   );
+}
+
+/** The JSON form: snake_case keys. */
+export function driftJson(r: DriftResult) {
+  return {
+    ok: r.ok,
+    engine: r.engine,
+    version: r.version,
+    applied: r.applied,
+    differences: r.differences.map(({ objectType, ...d }) => ({ ...d, object_type: objectType })),
+  };
 }
 
 function renderDrift(r: DriftResult): string {

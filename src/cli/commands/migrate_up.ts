@@ -31,7 +31,8 @@ export function migrateUpCommand(): Command {
       "allow a lint rule for this run, recording the reason (repeatable)",
       (v: string, prev: string[] = []) => [...prev, v],
     )
-    .option("--no-lint", "skip the lock-aware lint that runs before applying (never the deployment-lock check)");
+    .option("--no-lint", "skip the lock-aware lint that runs before applying (never the deployment-lock check)")
+    .option("--check-drift", "refuse to apply when the database differs from its applied migrations (exit 1)");
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     // Up parses every pending file: its parser loads while the connection opens.
@@ -46,6 +47,10 @@ export function migrateUpCommand(): Command {
         throw new UsageError(`Unknown lint rule(s) in --allow: ${parsed.unknown.join(", ")}`);
       }
       allow = parsed.allow;
+    }
+    if (opts.checkDrift && !opts.dryRun) {
+      const { assertNoDrift } = await import("./migrate_drift.ts");
+      await assertNoDrift(env, ctx.out);
     }
     using interrupt = interruptSignal();
     await using m = await Migrator.fromEnvironment(env, { onEvent: (e) => ctx.out.event(e) });
