@@ -163,7 +163,8 @@ export class UpPipeline {
   }
 
   #asyncCommitOf(i: number): boolean {
-    return (this.#o.asyncCommit ?? true) && i < this.#o.steps.length - 1 && this.#o.steps[i].script.mode === "transaction";
+    return (this.#o.asyncCommit ?? true) && i < this.#o.steps.length - 1 &&
+      this.#o.steps[i].script.mode === "transaction";
   }
 
   #settled(i: number, run: MigrationRun): void {
