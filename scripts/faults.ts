@@ -182,7 +182,8 @@ function signalNumber(s: Deno.Signal): number {
 }
 
 async function waitFor(url: string, like: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  // Patient: under load, the CLI can take seconds to reach the statement.
+  for (let i = 0; i < 3000; i++) {
     const n = await psql(url, [
       "-Atc",
       `SELECT count(*) FROM pg_stat_activity WHERE query LIKE '${

@@ -162,7 +162,7 @@ Deno.test({
       const refused = await run(ends("cleanup"), 5);
       assertStringIncludes(
         refused.stderr,
-        'Refusing to Drop the foreign server, user mapping and schema confiture_source on protected environment "rebuilt" without --yes',
+        'Refusing to drop the foreign server, user mapping and schema confiture_source on protected environment "rebuilt" without --yes',
       );
       await run([...ends("cleanup", "--yes"), "-f", "json"], 0);
       const [left] = await pair.target.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_user_mappings");
