@@ -105,6 +105,15 @@ for (const { strategy, end } of CASES) {
         assertStringIncludes(journal.last_error ?? "", pair[end].name);
         const [{ n }] = await pair.target.db.query<{ n: number }>("SELECT count(*)::int AS n FROM tb_user");
         assertEquals(n, 80, "exactly the committed batches are in the target");
+        // analyze shows where the run stopped and why, in JSON and in text.
+        const analyzed = await runCli([...ends("analyze", "--strategy", strategy), "-f", "json"], { cwd: p.dir });
+        assertEquals(analyzed.code, 0, analyzed.stdout + analyzed.stderr);
+        const user = analyzed.json<{ tables: { table: string; state: string; last_error: string | null }[] }>()
+          .tables.find((t) => t.table === "public.tb_user")!;
+        assertEquals(user.state, "in progress");
+        assertStringIncludes(user.last_error ?? "", "Lost the connection to");
+        const analyzedText = await runCli(ends("analyze", "--strategy", strategy), { cwd: p.dir });
+        assertStringIncludes(analyzedText.stdout, "public.tb_user: the last run stopped: Lost the connection to");
 
         const resumed = await runCli([...ends("migrate", "--strategy", strategy, "--resume"), "-f", "json"], {
           cwd: p.dir,

@@ -26,6 +26,8 @@ export interface TableAnalysis {
   /** From the checkpoint: `not started`, `in progress` or `copied`. */
   state: "not started" | "in progress" | "copied";
   rowsCopied: number;
+  /** Why the last run of this table stopped (from the checkpoint), or null. */
+  lastError: string | null;
 }
 
 /** Build the plan summary for every table. */
@@ -51,6 +53,7 @@ export async function analyzeTables(
       filtered: plan.where !== undefined,
       state: !cp ? "not started" : cp.done ? "copied" : "in progress",
       rowsCopied: cp?.rowsCopied ?? 0,
+      lastError: cp?.done ? null : cp?.lastError ?? null,
     });
   }
   return out;

@@ -114,7 +114,9 @@ function analyzeCommand(): Command {
         t.key.join(", "),
         t.state === "in progress" ? `in progress (${t.rowsCopied} rows)` : t.state,
       ]);
+      const stopped = tables.filter((t) => t.lastError).map((t) => `${t.table}: the last run stopped: ${t.lastError}`);
       return table(["Target", "Source", "Rows", "Size", "Strategy", "Batches", "Key", "State"], rows) +
+        (stopped.length ? `\n\n${stopped.join("\n")}` : "") +
         `\n\n${tables.length} table(s), batches of ${batchSize} rows. Run \`migrate\` to copy them.`;
     });
   });
