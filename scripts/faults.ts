@@ -7,10 +7,12 @@
  * Faults: the server terminates the backend (`pg_terminate_backend`) during a transactional
  * migration and during a CONCURRENTLY file; `kill -9` of the CLI during a transactional
  * migration (server); SIGINT during
- * a migration; a lock held by another session past the lock timeout. (PGlite's kill -9 case is
- * `tests/safe_apply_test.ts`.)
+ * a migration; a lock held by another session past the lock timeout; and on embedded PGlite,
+ * `kill -9` right after migrations were reported applied (what was printed as applied must be
+ * on disk; `tests/safe_apply_test.ts` is the same fault as a test).
  *
- * Run: `deno run -A scripts/faults.ts [rounds]` (CONFITURE_BENCH_DATABASE_URL selects the server).
+ * Run: `deno run -A scripts/faults.ts [rounds]` (CONFITURE_BENCH_DATABASE_URL selects the server;
+ * FAULTS_PGLITE_ONLY=1 runs only the PGlite case).
  */
 import { createDb, dbUrl, dropDb, psql } from "./bench/_util.ts";
 
@@ -196,16 +198,81 @@ async function waitFor(url: string, like: string): Promise<void> {
   throw new Error(`no running query like ${like}`);
 }
 
+/**
+ * PGlite: kill -9 as soon as 003 is reported applied, while 004 sleeps. Every version printed
+ * as applied must be recorded; 004 must not be; the rerun applies the rest.
+ */
+async function runPgliteKill(): Promise<Outcome> {
+  const dir = await Deno.makeTempDir({ prefix: "confiture_faults_pglite_" });
+  try {
+    await Deno.mkdir(`${dir}/db/migrations`, { recursive: true });
+    for (const v of ["001", "002", "003", "005"]) {
+      await Deno.writeTextFile(`${dir}/db/migrations/${v}_t${v}.up.sql`, `CREATE TABLE t${v} (id int);\n`);
+    }
+    await Deno.writeTextFile(
+      `${dir}/db/migrations/004_slow.up.sql`,
+      "CREATE TABLE t004 (id int);\nSELECT pg_sleep(5);\n",
+    );
+    const cli = (args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--quiet", MAIN, ...args, "--database-url", "pglite:./.confiture/db"],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      });
+    const child = cli(["migrate", "up"]).spawn();
+    const printed = new Set<string>();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!printed.has("003")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+      for (const m of seen.matchAll(/applied (\d{3})_/g)) printed.add(m[1]);
+    }
+    child.kill("SIGKILL");
+    reader.cancel().catch(() => {});
+    const r = await child.output().catch(() => undefined);
+    const status = await child.status;
+    const code = status.signal === "SIGKILL" ? 137 : status.code;
+    void r;
+    const st = await cli(["migrate", "status", "--format", "json"]).output();
+    const doc = JSON.parse(new TextDecoder().decode(st.stdout));
+    const applied = new Set<string>(doc.applied as string[]);
+    const consistent = [...printed].every((v) => applied.has(v)) && !applied.has("004") && printed.size >= 3;
+    const again = await cli(["migrate", "up"]).output();
+    const end = JSON.parse(
+      new TextDecoder().decode((await cli(["migrate", "status", "--format", "json"]).output()).stdout),
+    );
+    const all = (end.pending as string[]).length === 0 && (end.applied as string[]).length === 5;
+    return { code, envelope: false, consistent, recovered: again.code === 0 && all };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 console.log(`rounds: ${rounds}`);
 console.log("| fault | expected exit | exits seen | one JSON envelope | tracking consistent | rerun recovers |");
 console.log("|---|---|---|---|---|---|");
-for (const f of FAULTS) {
+for (const f of Deno.env.get("FAULTS_PGLITE_ONLY") ? [] : FAULTS) {
   const outcomes: Outcome[] = [];
   for (let i = 0; i < rounds; i++) outcomes.push(await runFault(f));
   const codes = [...new Set(outcomes.map((o) => o.code))].join(", ");
   const count = (k: keyof Outcome) => `${outcomes.filter((o) => o[k]).length}/${rounds}`;
   console.log(
     `| ${f.name} | ${f.expected} | ${codes} | ${f.json ? count("envelope") : "n/a"} | ${count("consistent")} | ${
+      count("recovered")
+    } |`,
+  );
+}
+{
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < rounds; i++) outcomes.push(await runPgliteKill());
+  const codes = [...new Set(outcomes.map((o) => o.code))].join(", ");
+  const count = (k: keyof Outcome) => `${outcomes.filter((o) => o[k]).length}/${rounds}`;
+  console.log(
+    `| kill -9 right after "applied" lines (PGlite) | 137 | ${codes} | n/a | ${count("consistent")} | ${
       count("recovered")
     } |`,
   );
