@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { Migrator } from "./src/mod.ts";
+ * import { Migrator } from "./mod.ts";
  *
  * await using m = await Migrator.fromConfig("db/environments/prod.yaml");
  * const status = await m.status();

@@ -47,6 +47,10 @@ export interface CheckSchemaResult {
  *
  * @example
  * ```ts
+ * import { checkSchema } from "./check_schema.ts";
+ * import { loadEnvironment } from "../config/load.ts";
+ * import { formatCatalogDiff } from "../catalog/diff.ts";
+ *
  * const r = await checkSchema(await loadEnvironment({ env: "local" }));
  * if (!r.ok) console.log(formatCatalogDiff(r.differences, { expected: "db/schema", actual: "migrations" }));
  * ```

@@ -4,6 +4,11 @@
  *
  * @example
  * ```ts
+ * import { applySchemaBuild, applySeeds, buildSchema, checkSchema, discoverSeeds } from "./mod.ts";
+ * import { loadEnvironment } from "../config/load.ts";
+ * import { openDatabase } from "../db/open.ts";
+ * import { discoverMigrations } from "../migrate/files.ts";
+ *
  * const env = await loadEnvironment({ env: "local" });
  * const build = await buildSchema(env);
  * await using db = await openDatabase(env.target);

@@ -47,6 +47,11 @@ export interface DiffOptions {
  *
  * @example
  * ```ts
+ * import { diffCatalogs, formatCatalogDiff } from "./diff.ts";
+ * import { snapshotCatalog } from "./snapshot.ts";
+ * import type { Database } from "../db/database.ts";
+ * declare const fromDdl: Database, fromMigrations: Database;
+ *
  * const diffs = diffCatalogs(await snapshotCatalog(fromDdl), await snapshotCatalog(fromMigrations));
  * if (diffs.length > 0) console.log(formatCatalogDiff(diffs, { expected: "DDL", actual: "migrations" }));
  * ```
@@ -232,6 +237,9 @@ export interface DiffLabels {
  *
  * @example
  * ```ts
+ * import { type CatalogDifference, formatCatalogDiff } from "./diff.ts";
+ * declare const diffs: CatalogDifference[];
+ *
  * formatCatalogDiff(diffs, { expected: "db/schema", actual: "migrations" });
  * // table public.tb_user
  * //   - column email (text NOT NULL): only in db/schema

@@ -4,6 +4,10 @@
  *
  * @example
  * ```ts
+ * import { diffCatalogs, formatCatalogDiff, snapshotCatalog } from "./mod.ts";
+ * import type { Database } from "../db/database.ts";
+ * declare const a: Database, b: Database;
+ *
  * const diffs = diffCatalogs(await snapshotCatalog(a), await snapshotCatalog(b));
  * if (diffs.length > 0) console.log(formatCatalogDiff(diffs, { expected: "a", actual: "b" }));
  * ```

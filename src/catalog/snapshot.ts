@@ -38,6 +38,10 @@ const INTERNAL_SCHEMA = /^(pg_catalog|information_schema|pg_toast|pg_temp_\d+|pg
  *
  * @example
  * ```ts
+ * import { snapshotCatalog } from "./snapshot.ts";
+ * import type { Database } from "../db/database.ts";
+ * declare const db: Database;
+ *
  * const snap = await snapshotCatalog(db, { excludeTables: ["audit.tb_migrations"] });
  * snap.tables["public.tb_user"].columns.email.type; // "text"
  * ```

@@ -5,6 +5,10 @@
  *
  * @example
  * ```ts
+ * import { loadMappingFile, type MigrateOptions, migrateTable, planTables } from "./mod.ts";
+ * import type { Database } from "../db/database.ts";
+ * declare const source: Database, target: Database, options: MigrateOptions;
+ *
  * const mapping = await loadMappingFile("db/schema_to_schema.yaml", "db/schema_to_schema.yaml");
  * const plans = await planTables(source, target, mapping, { strategy: "copy" });
  * for (const plan of plans) await migrateTable({ source, target }, plan, options);

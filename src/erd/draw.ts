@@ -38,6 +38,9 @@ export interface ErdResult {
  *
  * @example
  * ```ts
+ * import { drawSchemaErd } from "./draw.ts";
+ * import { loadEnvironment } from "../config/load.ts";
+ *
  * const { mermaid } = await drawSchemaErd(await loadEnvironment({ env: "local" }));
  * ```
  */
