@@ -16,13 +16,12 @@
  * @module
  */
 import postgres from "postgres";
-import { Readable } from "node:stream";
 import { connect as netConnect, type Socket } from "node:net";
-import { pipeline } from "node:stream/promises";
 import type { Database, Queryable, ReservedSession, Row, Session } from "./database.ts";
 import { DatabaseError, normalizeDbError } from "./errors.ts";
 import { ConnectionError } from "../errors.ts";
 import { inTransaction } from "./_transaction.ts";
+import { copyInStream, copyOutStream } from "./_postgres_copy.ts";
 import { describeTarget, type ServerTarget } from "./url.ts";
 
 /** Options for opening a server connection pool. */
@@ -182,127 +181,13 @@ class ServerQueryable implements Session {
   }
 
   copyOut(text: string): ReadableStream<Uint8Array> {
-    const label = this.label;
-    const sql = this.sql;
-    type CopyStream = import("node:stream").Readable & { _read?: () => void };
-    let query: (Promise<unknown> & { cancel(): unknown; readable(): Promise<CopyStream> }) | undefined;
-    let readable: CopyStream | undefined;
-    let ended = false;
-    let cancelled = false;
-    // postgres.js pauses the socket when the stream's buffer is full and resumes it only from
-    // the stream's read(); if the pause lands on the last rows, nothing reads again and the
-    // connection stays paused. Resuming once the stream has ended keeps it usable.
-    // Never after the connection closed: postgres.js would resume a socket it has let go of.
-    const resumeSocket = () => {
-      try {
-        readable?._read?.();
-      } catch {
-        // the connection is gone; its error reaches the stream's reader
-      }
-    };
-    // postgres.js pushes one chunk per CopyData message (a row). They are gathered into
-    // ~64 KiB chunks from 'data' events, with no promise per row; the Node stream is paused
-    // while the web stream's queue is full and resumed from pull().
-    let chunk = new Uint8Array(COPY_CHUNK);
-    let size = 0;
-    // deno-lint-ignore no-this-alias
-    const self = this;
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (readable) {
-          readable.resume();
-          return;
-        }
-        const flush = () => {
-          if (size === 0) return;
-          controller.enqueue(chunk.subarray(0, size));
-          chunk = new Uint8Array(COPY_CHUNK);
-          size = 0;
-        };
-        try {
-          query = sql.unsafe(text) as unknown as typeof query;
-          readable = await self.settle(query!.readable());
-        } catch (e) {
-          controller.error(normalizeDbError(e, label));
-          return;
-        }
-        readable.on("data", (data: Uint8Array) => {
-          if (size + data.length > COPY_CHUNK) {
-            flush();
-            // A row longer than a chunk moves on whole.
-            if (data.length > COPY_CHUNK) return controller.enqueue(data);
-          }
-          chunk.set(data, size);
-          size += data.length;
-          if (size >= COPY_CHUNK - 1024) flush();
-          if ((controller.desiredSize ?? 1) <= 0) readable!.pause();
-        });
-        readable.once("end", () => {
-          ended = true;
-          if (cancelled) return;
-          flush();
-          resumeSocket();
-          controller.close();
-        });
-        readable.once("error", (e: unknown) => {
-          ended = true;
-          resumeSocket();
-          if (cancelled) return;
-          controller.error(normalizeDbError(e, label));
-        });
-      },
-      async cancel() {
-        // Stop the server, then drain what is already in flight: an abandoned COPY OUT would
-        // leave the connection paused mid-stream for the next query.
-        cancelled = true;
-        if (!readable || ended) return;
-        const stream = readable;
-        query?.cancel();
-        query?.catch(() => {});
-        await new Promise<void>((resolve) => {
-          stream.removeAllListeners("data");
-          stream.on("data", () => {});
-          stream.once("end", resolve);
-          stream.once("error", () => resolve());
-          stream.once("close", () => resolve());
-          stream.resume();
-        });
-        resumeSocket();
-      },
-    }, { highWaterMark: 2 });
+    return copyOutStream(this.sql, text, this.label, (call) => this.settle(call));
   }
 
   async copyIn(text: string, data: ReadableStream<Uint8Array>): Promise<void> {
-    const query = this.sql.unsafe(text) as unknown as Promise<unknown> & {
-      writable(): Promise<import("node:stream").Writable>;
-      reject: (e: unknown) => void;
-    };
-    try {
-      const writable = await this.settle(query.writable());
-      // postgres.js resolves the query with the stream, so an error the server reports after
-      // the data (a constraint violated mid-COPY) would reach only the already-settled promise
-      // and the stream would never finish. Catch it where postgres.js reports it.
-      let serverFailed!: (e: unknown) => void;
-      const failure = new Promise<never>((_, reject) => (serverFailed = reject));
-      const originalReject = query.reject;
-      query.reject = (e: unknown) => {
-        serverFailed(e);
-        originalReject(e);
-      };
-      const source = Readable.fromWeb(data as import("node:stream/web").ReadableStream<Uint8Array>);
-      try {
-        await this.settle(Promise.race([pipeline(source, writable), failure]));
-      } catch (e) {
-        source.destroy();
-        throw e;
-      }
-    } catch (e) {
-      throw normalizeDbError(e, this.label);
-    }
+    await copyInStream(this.sql, text, data, this.label, (call) => this.settle(call));
   }
 }
-
-const COPY_CHUNK = 64 * 1024;
 
 class ServerReserved extends ServerQueryable implements ReservedSession {
   pid = 0;
