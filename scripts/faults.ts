@@ -137,8 +137,13 @@ async function runFault(f: Fault): Promise<Outcome> {
     }
     const child = cli(["migrate", "up", ...(f.json ? ["--format", "json"] : [])]).spawn();
     const out = child.output();
-    await f.inject({ url, child, waitQuery: (like) => waitFor(url, like) });
+    let ended = false;
+    out.then(() => (ended = true), () => (ended = true));
+    await f.inject({ url, child, waitQuery: (like) => waitFor(url, like, () => ended) });
     const r = await out;
+    if (ended && r.code === 0 && !r.signal) {
+      console.error(`${f.name}: the CLI finished before the fault was injected`);
+    }
     const code = r.code === 1 && r.signal === "SIGKILL" ? 137 : r.signal ? 128 + signalNumber(r.signal) : r.code;
     const stdout = new TextDecoder().decode(r.stdout).trim();
     let envelope = !f.json;
@@ -183,9 +188,9 @@ function signalNumber(s: Deno.Signal): number {
   return ({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[s] ?? 0;
 }
 
-async function waitFor(url: string, like: string): Promise<void> {
+async function waitFor(url: string, like: string, ended: () => boolean = () => false): Promise<void> {
   // Patient: under load, the CLI can take seconds to reach the statement.
-  for (let i = 0; i < 3000; i++) {
+  for (let i = 0; i < 3000 && !ended(); i++) {
     const n = await psql(url, [
       "-Atc",
       `SELECT count(*) FROM pg_stat_activity WHERE query LIKE '${
@@ -195,7 +200,7 @@ async function waitFor(url: string, like: string): Promise<void> {
     if (Number(n.trim()) > 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`no running query like ${like}`);
+  if (!ended()) throw new Error(`no running query like ${like}`);
 }
 
 /**

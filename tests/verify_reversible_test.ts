@@ -6,7 +6,7 @@ import { assert, assertEquals, assertStringIncludes } from "./_helpers/assert.ts
 import { runCli } from "./_helpers/cli.ts";
 import { freshPglite, NO_SERVER, SERVER_URL } from "./_helpers/db.ts";
 import { tempProject } from "./_helpers/project.ts";
-import { verifyReversible, type VerifyReversibleResult } from "../src/lint/verify_reversible.ts";
+import { verifyReversible, type VerifyReversibleResult } from "../src/migrate/verify_reversible.ts";
 import { openDatabase } from "../src/db/open.ts";
 import { parseDatabaseUrl } from "../src/db/url.ts";
 

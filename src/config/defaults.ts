@@ -43,3 +43,9 @@ export function helpDuration(ms: number): string {
   if (ms % 1000 === 0 && ms > 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
+
+/**
+ * The frozen advisory-lock class id shared with the Python original (the migration lock's
+ * first key). Here, not in migrate/lock.ts, because the lint reads it too.
+ */
+export const LOCK_CLASSID = 1751936052;

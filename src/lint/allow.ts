@@ -6,7 +6,7 @@
  * @module
  */
 import type { ParsedSql, Statement } from "./parse_sql.ts";
-import { isRuleId } from "./rules_catalog.ts";
+import { isRuleId } from "../config/lint_rules.ts";
 
 /** An inline allow that applies to one statement. */
 export interface InlineAllow {

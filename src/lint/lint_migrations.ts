@@ -12,7 +12,7 @@ import { type LiveFacts, readLiveFacts } from "./live_facts.ts";
 import { type ParsedSql, parseSql } from "./parse_sql.ts";
 import type { RawFinding } from "./rule_context.ts";
 import { checkBreakingRules } from "./rules_breaking.ts";
-import { type RuleId, ruleInfo, type Severity } from "./rules_catalog.ts";
+import { type RuleId, ruleInfo, type Severity } from "../config/lint_rules.ts";
 import { checkReversibility } from "./rules_down.ts";
 import { checkLockRules } from "./rules_lock.ts";
 import { checkSessionRules } from "./rules_session.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { LOCK_CLASSID } from "../migrate/lock.ts";
+import { LOCK_CLASSID } from "../config/defaults.ts";
 import { constantText, nameList, walk } from "./ast.ts";
 import type { Node, Statement } from "./parse_sql.ts";
 import type { RawFinding } from "./rule_context.ts";

@@ -58,10 +58,10 @@ export async function lintPending(
   context: LintStepContext,
 ): Promise<(version: string) => unknown> {
   if (pending.length === 0) return () => undefined;
-  const { lintMigrationFiles } = await import("../lint/read_migrations.ts");
+  const { lintMigrationFiles } = await import("./lint_files.ts");
   if (options.lint === false) {
     // `--no-lint` skips advice, never the one check that keeps two deployers out.
-    const { RULES } = await import("../lint/rules_catalog.ts");
+    const { RULES } = await import("../config/lint_rules.ts");
     const only = await lintMigrationFiles(pending, {
       reversibility: false,
       settings: { rules: Object.fromEntries(RULES.map((r) => [r.id, r.id === LOCK_RULE ? "error" : "off"])) },

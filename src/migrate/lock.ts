@@ -11,8 +11,9 @@ import { LockError } from "../errors.ts";
 import type { EventSink, LockHolder } from "../events.ts";
 import { sha256Hex } from "./checksum.ts";
 
-/** The frozen advisory-lock class id shared with the Python original. */
-export const LOCK_CLASSID = 1751936052;
+import { LOCK_CLASSID } from "../config/defaults.ts";
+
+export { LOCK_CLASSID };
 
 /** The lock's object id: first 4 bytes of SHA-256(database name), big-endian, & 0x7FFFFFFF. */
 export function lockObjectId(databaseName: string): number {

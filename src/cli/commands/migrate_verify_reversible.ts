@@ -14,7 +14,7 @@ import { parseDatabaseUrl } from "../../db/url.ts";
 import { getEnv } from "../../platform/env.ts";
 import { openScratchDatabase } from "../../lint/scratch_database.ts";
 import { extensionsCreatedByMigrations } from "../../build/extensions.ts";
-import { verifyReversible, type VerifyReversibleResult } from "../../lint/verify_reversible.ts";
+import { verifyReversible, type VerifyReversibleResult } from "../../migrate/verify_reversible.ts";
 import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
 
 /** Build the `migrate verify-reversible` command. */

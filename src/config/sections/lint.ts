@@ -12,7 +12,7 @@
  * @module
  */
 import { closest, int, obj, oneOf, record, type Spec, withDefault } from "../validate.ts";
-import { RULES } from "../../lint/rules_catalog.ts";
+import { RULES } from "../lint_rules.ts";
 
 const RULE_IDS = RULES.map((r) => r.id);
 

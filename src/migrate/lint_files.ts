@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { type MigrationFile, readMigrationText } from "../migrate/files.ts";
+import { type MigrationFile, readMigrationText } from "./files.ts";
 import { relative, resolve } from "../platform/path.ts";
-import { type LintMigration, lintMigrations, type LintOptions, type LintResult } from "./lint_migrations.ts";
+import { type LintMigration, lintMigrations, type LintOptions, type LintResult } from "../lint/lint_migrations.ts";
 
 /**
  * Read the up texts of `files`, and the down texts when `downs` is set; paths are shown
