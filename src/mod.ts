@@ -66,4 +66,4 @@ export * as catalog from "./catalog/mod.ts";
 /** Production data sync with anonymization. */
 export * as sync from "./sync/mod.ts";
 /** Schema-to-schema: zero-downtime rebuild of large tables. */
-export * as schemaToSchema from "./copy/mod.ts";
+export * as schemaToSchema from "./schema_to_schema/mod.ts";

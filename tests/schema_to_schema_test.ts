@@ -10,14 +10,14 @@ import type { ConfitureEvent } from "../src/events.ts";
 import {
   catchUpTable,
   cleanupForeignServer,
+  type DataPath,
   FdwError,
   migrateTable,
   parseMappingFile,
   planTables,
   setupForeignServer,
-  type Strategy,
   verifyTable,
-} from "../src/copy/mod.ts";
+} from "../src/schema_to_schema/mod.ts";
 import { freshPair, MAPPING, type Pair } from "./schema_to_schema_fixture.ts";
 
 const STAGING = "confiture_source";
@@ -26,7 +26,7 @@ function serverTarget(url: string): ServerTarget {
   return parseDatabaseUrl(url, () => undefined) as ServerTarget;
 }
 
-async function plansFor(pair: Pair, strategy: Strategy, mapping = MAPPING) {
+async function plansFor(pair: Pair, strategy: DataPath, mapping = MAPPING) {
   return await planTables(pair.source.db, pair.target.db, parseMappingFile(mapping, "db/schema_to_schema.yaml"), {
     strategy,
   });

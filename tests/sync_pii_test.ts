@@ -11,7 +11,7 @@ import { syncDatabases } from "../src/sync/sync.ts";
 import { parseProfile } from "../src/sync/profile.ts";
 import { ConfigError } from "../src/errors.ts";
 import { TrackingTable } from "../src/migrate/tracking_table.ts";
-import { ensureCheckpointTable } from "../src/copy/checkpoint.ts";
+import { ensureCheckpointTable } from "../src/schema_to_schema/checkpoint.ts";
 import type { Database } from "../src/db/database.ts";
 import { BACKENDS, freshServerDb, NO_SERVER } from "./_helpers/db.ts";
 import { runCli } from "./_helpers/cli.ts";

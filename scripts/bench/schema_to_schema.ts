@@ -12,20 +12,20 @@ import { openDatabase } from "../../src/db/open.ts";
 import type { Database } from "../../src/db/database.ts";
 import { parseDatabaseUrl, type ServerTarget } from "../../src/db/url.ts";
 import {
+  type DataPath,
   migrateTable,
   parseMappingFile,
   planTables,
   setupForeignServer,
-  type Strategy,
   type TablePlan,
-} from "../../src/copy/mod.ts";
+} from "../../src/schema_to_schema/mod.ts";
 import { median, time as timeIt } from "./_util.ts";
 
 const ADMIN_URL = Deno.env.get("CONFITURE_BENCH_DATABASE_URL") ?? "postgres://root@127.0.0.1:5432/postgres";
 const ROWS = Number(Deno.env.get("S2S_ROWS") ?? 1_000_000);
 const REPEAT = Number(Deno.env.get("S2S_REPEAT") ?? 3);
 const BATCH = 10_000;
-const STRATEGIES = (Deno.env.get("S2S_STRATEGIES") ?? "fdw,copy").split(",") as Strategy[];
+const STRATEGIES = (Deno.env.get("S2S_STRATEGIES") ?? "fdw,copy").split(",") as DataPath[];
 
 function urlFor(name: string): string {
   const u = new URL(ADMIN_URL);
@@ -92,7 +92,7 @@ export async function main(): Promise<void> {
       schemas: ["public"],
     });
     const mapping = parseMappingFile(MAPPING, "bench");
-    const plans: Record<Strategy, TablePlan> = {
+    const plans: Record<DataPath, TablePlan> = {
       fdw: (await planTables(source, dest, mapping, { strategy: "fdw" }))[0],
       copy: (await planTables(source, dest, mapping, { strategy: "copy" }))[0],
     };

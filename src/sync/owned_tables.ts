@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CHECKPOINT_TABLE as COPY_CHECKPOINT } from "../copy/checkpoint.ts";
+import { CHECKPOINT_TABLE as COPY_CHECKPOINT } from "../schema_to_schema/checkpoint.ts";
 import { CHECKPOINT_TABLE } from "./checkpoint.ts";
 import { DEFAULT_TRACKING_TABLE as DEFAULT_TRACKING } from "../config/defaults.ts";
 

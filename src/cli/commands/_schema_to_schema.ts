@@ -13,7 +13,13 @@ import { getEnv } from "../../platform/env.ts";
 import { animationEnabled } from "../output.ts";
 import { resolve } from "../../platform/path.ts";
 import { writeStderr } from "../../platform/stdio.ts";
-import { loadMappingFile, type MappingFile, planTables, type Strategy, type TablePlan } from "../../copy/mod.ts";
+import {
+  type DataPath,
+  loadMappingFile,
+  type MappingFile,
+  planTables,
+  type TablePlan,
+} from "../../schema_to_schema/mod.ts";
 import { type CommandContext, withFormatOption } from "../context.ts";
 import { ProgressRenderer } from "../progress.ts";
 
@@ -93,7 +99,7 @@ export async function mappingFor(ctx: CommandContext, s: Session): Promise<Mappi
 }
 
 /** Check the mapping against both databases and return the table plans. */
-export async function plansFor(ctx: CommandContext, s: Session, strategy?: Strategy): Promise<TablePlan[]> {
+export async function plansFor(ctx: CommandContext, s: Session, strategy?: DataPath): Promise<TablePlan[]> {
   const mapping = await mappingFor(ctx, s);
   return await planTables(s.source, s.target, mapping, {
     strategy: strategy ?? s.settings.strategy,

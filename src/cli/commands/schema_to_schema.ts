@@ -1,7 +1,7 @@
 /**
  * `confiture migrate schema-to-schema`: rebuild tables in a new database from a live one.
  * Subcommands: setup, analyze, migrate, catch-up, verify, cleanup. Each parses flags, opens
- * both environments, calls `src/copy/`, and renders the result.
+ * both environments, calls `src/schema_to_schema/`, and renders the result.
  *
  * @module
  */
@@ -14,14 +14,14 @@ import {
   catchUpTable,
   checkSinceColumn,
   cleanupForeignServer,
+  type DataPath,
   migrateTables,
   restartTables,
   setupForeignServer,
-  type Strategy,
   type TableCatchUpResult,
   type TableVerifyResult,
   verifyTable,
-} from "../../copy/mod.ts";
+} from "../../schema_to_schema/mod.ts";
 import { CommandContext, setExitCode } from "../context.ts";
 import { table } from "../table.ts";
 import { parseDurationFlag } from "./_options.ts";
@@ -100,7 +100,7 @@ function analyzeCommand(): Command {
   withEnds(cmd).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     await using s = await openEnds(ctx);
-    const plans = await plansFor(ctx, s, opts.strategy as Strategy | undefined);
+    const plans = await plansFor(ctx, s, opts.strategy as DataPath | undefined);
     const batchSize = opts.batchSize ?? s.settings.batch_size;
     const tables = await analyzeTables(s, plans, { staging: s.staging, batchSize });
     ctx.out.result({ command: "analyze", batchSize, tables }, () => {
@@ -115,7 +115,7 @@ function analyzeCommand(): Command {
         t.state === "in progress" ? `in progress (${t.rowsCopied} rows)` : t.state,
       ]);
       const stopped = tables.filter((t) => t.lastError).map((t) => `${t.table}: the last run stopped: ${t.lastError}`);
-      return table(["Target", "Source", "Rows", "Size", "Strategy", "Batches", "Key", "State"], rows) +
+      return table(["Target", "Source", "Rows", "Size", "DataPath", "Batches", "Key", "State"], rows) +
         (stopped.length ? `\n\n${stopped.join("\n")}` : "") +
         `\n\n${tables.length} table(s), batches of ${batchSize} rows. Run \`migrate\` to copy them.`;
     });
@@ -142,7 +142,7 @@ function migrateCommand(): Command {
     const ctx = new CommandContext(command);
     if (opts.resume && opts.restart) throw new UsageError("Use either --resume or --restart, not both");
     await using s = await openEnds(ctx);
-    const plans = await plansFor(ctx, s, opts.strategy as Strategy | undefined);
+    const plans = await plansFor(ctx, s, opts.strategy as DataPath | undefined);
     const onEvent = progressRenderer(ctx);
     const lockTimeoutMs = opts.lockTimeout ?? s.settings.lock_timeout;
     for (const plan of plans) if (plan.strategy === "fdw") await requireStaging(s, plan);
@@ -195,7 +195,7 @@ function catchUpCommand(): Command {
   withEnds(cmd).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     await using s = await openEnds(ctx);
-    const plans = await plansFor(ctx, s, opts.strategy as Strategy | undefined);
+    const plans = await plansFor(ctx, s, opts.strategy as DataPath | undefined);
     await checkSinceColumn(s, plans, opts.sinceColumn);
     if (opts.delete) await ctx.confirmDestructive(s.targetEnv, "Delete target rows the source no longer has");
     const onEvent = progressRenderer(ctx);

@@ -8,7 +8,7 @@ import type { Queryable } from "../db/database.ts";
 import { readCheckpoints } from "./checkpoint.ts";
 import { showName } from "./mapping.ts";
 import type { Endpoints } from "./ends.ts";
-import { qualified, type Strategy, type TablePlan } from "./plan.ts";
+import { type DataPath, qualified, type TablePlan } from "./plan.ts";
 
 /** One table's line in the plan. */
 export interface TableAnalysis {
@@ -19,7 +19,7 @@ export interface TableAnalysis {
   rowsExact: boolean;
   /** Table, indexes and TOAST, in bytes. */
   sourceBytes: number;
-  strategy: Strategy;
+  strategy: DataPath;
   key: string[];
   batches: number;
   filtered: boolean;

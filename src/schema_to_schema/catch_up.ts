@@ -14,7 +14,7 @@ import { DEFAULT_TARGET_LOCK_TIMEOUT_MS, isLockTimeout, lockTimeout, waitForTabl
 import { showName } from "./mapping.ts";
 import { batchFailure, sourceNow, stagingTable } from "./batches.ts";
 import { assertDistinctEnds, type Endpoints } from "./ends.ts";
-import { qualified, type Strategy, type TablePlan } from "./plan.ts";
+import { type DataPath, qualified, type TablePlan } from "./plan.ts";
 import {
   conflictTarget,
   keyAfter,
@@ -50,7 +50,7 @@ export interface CatchUpOptions {
 /** What a catch-up did for one table. */
 export interface TableCatchUpResult {
   table: string;
-  strategy: Strategy;
+  strategy: DataPath;
   /** The lower bound used (source clock, overlap applied). */
   since: string;
   /** Rows upserted. */

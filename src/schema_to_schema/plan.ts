@@ -14,7 +14,7 @@ import { whereProblem } from "./where.ts";
 import { isColumnReference, type MappingFile, type QualifiedName, showName, type TableMapping } from "./mapping.ts";
 
 /** A data path: `INSERT … SELECT` over the foreign tables, or COPY streamed across servers. */
-export type Strategy = "fdw" | "copy";
+export type DataPath = "fdw" | "copy";
 
 /** One target column and where its value comes from. */
 export interface ColumnPlan {
@@ -40,7 +40,7 @@ export interface TablePlan {
   columns: ColumnPlan[];
   key: KeyPlan[];
   where?: string;
-  strategy: Strategy;
+  strategy: DataPath;
   /** The source relation's `relkind` (`r` table, `v` view, …). */
   sourceRelkind: string;
 }
@@ -48,7 +48,7 @@ export interface TablePlan {
 /** Options for {@link planTables}. */
 export interface PlanOptions {
   /** Used for tables without their own `strategy:`. */
-  strategy: Strategy;
+  strategy: DataPath;
   /** Restrict to these target tables (`name` or `schema.name`). */
   tables?: string[];
 }
@@ -111,7 +111,7 @@ async function planTable(
   sourceDb: Queryable,
   targetDb: Queryable,
   m: TableMapping,
-  defaultStrategy: Strategy,
+  defaultStrategy: DataPath,
   problems: string[],
 ): Promise<TablePlan | undefined> {
   const [src, tgt] = await Promise.all([readTable(sourceDb, m.source), readTable(targetDb, m.target)]);

@@ -21,7 +21,7 @@ import { CopyInterruptedError } from "./interrupted.ts";
 import { DEFAULT_TARGET_LOCK_TIMEOUT_MS, isLockTimeout, lockTimeout, waitForTableLock } from "./target_lock.ts";
 import { type SequenceSync, syncSequences } from "./sequences.ts";
 import { showName } from "./mapping.ts";
-import { qualified, type Strategy, type TablePlan } from "./plan.ts";
+import { type DataPath, qualified, type TablePlan } from "./plan.ts";
 import { whereFilter } from "./sql.ts";
 import { type Batcher, batchFailure, copyBatcher, fdwBatcher, sourceNow } from "./batches.ts";
 import { assertDistinctEnds, type Endpoints } from "./ends.ts";
@@ -48,7 +48,7 @@ export interface MigrateOptions {
 /** What migrating one table did. */
 export interface TableMigrateResult {
   table: string;
-  strategy: Strategy;
+  strategy: DataPath;
   /** Rows copied by this run. */
   rows: number;
   /** Rows copied by every run, this one included. */
