@@ -49,6 +49,8 @@ export const PIECE_CHARS = 64 * 1024;
 // every pending file): the last few, bounded by their total text size.
 const MAX_CACHED_CHARS = 4 << 20;
 const trees = new Map<string, Promise<ParseTree>>();
+const BIG_CACHED_STATEMENTS = 64;
+let lastBig: { sql: string; tree: Promise<ParseTree> } | undefined;
 let cachedChars = 0;
 
 /**
@@ -64,8 +66,15 @@ export function parseTree(sql: string): Promise<ParseTree> {
     trees.set(sql, hit);
     return hit;
   }
+  if (lastBig?.sql === sql) return lastBig.tree;
   const tree = parsePieces(sql);
-  if (sql.length <= MAX_CACHED_CHARS) {
+  if (sql.length > MAX_CACHED_CHARS) {
+    // A big text with a small tree (a giant INSERT, reduced to one node) is kept too: the
+    // lint would otherwise parse all its rows again. One such file at a time.
+    tree.then((t) => {
+      if ((t.stmts?.length ?? 0) <= BIG_CACHED_STATEMENTS) lastBig = { sql, tree };
+    }, () => {});
+  } else {
     trees.set(sql, tree);
     cachedChars += sql.length;
     for (const [k] of trees) {
