@@ -9,8 +9,12 @@
  * Run: `deno task bench memory`
  */
 import { ADMIN_URL, createDb, dbUrl, dropDb } from "./_util.ts";
+import { V8_FLAGS } from "../compile.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+// Confiture as shipped: the release binaries, `deno install` and `deno task confiture` carry
+// these V8 flags (scripts/compile.ts). MEMORY_V8_FLAGS replaces them, for comparisons.
+const V8 = `--v8-flags=${Deno.env.get("MEMORY_V8_FLAGS") ?? V8_FLAGS.join(",")}`;
 
 async function measured(cmd: string[], cwd: string): Promise<{ seconds: number; peakMb: number }> {
   const out = await new Deno.Command("/usr/bin/time", {
@@ -40,10 +44,10 @@ async function caseOf(label: string, body: string): Promise<string> {
     try {
       await Deno.writeTextFile(`${dir}/db/environments/local.yaml`, `database_url: ${dbUrl(base)}\n`);
       await Deno.rename(`${dir}/db/migrations/002_big.up.sql`, `${dir}/002_big.up.sql`);
-      const empty = await measured([Deno.execPath(), "run", "-A", "--quiet", MAIN, "migrate", "up"], dir);
+      const empty = await measured([Deno.execPath(), "run", "-A", "--quiet", V8, MAIN, "migrate", "up"], dir);
       await Deno.rename(`${dir}/002_big.up.sql`, `${dir}/db/migrations/002_big.up.sql`);
       await Deno.writeTextFile(`${dir}/db/environments/local.yaml`, `database_url: ${dbUrl(mine)}\n`);
-      const c = await measured([Deno.execPath(), "run", "-A", "--quiet", MAIN, "migrate", "up"], dir);
+      const c = await measured([Deno.execPath(), "run", "-A", "--quiet", V8, MAIN, "migrate", "up"], dir);
       const p = await measured([
         "psql",
         dbUrl(floor),
@@ -76,7 +80,7 @@ export async function main(): Promise<void> {
   const single = "INSERT INTO t VALUES\n" +
     Array.from({ length: rows }, (_, i) => `(${i}, 'v${String(i).padStart(10, "0")}xxxxxxxxxxxx')`).join(",\n") +
     ";\n";
-  console.log(`Server: ${ADMIN_URL}`);
+  console.log(`Server: ${ADMIN_URL}; confiture runs with ${V8}`);
   console.log(
     "| file | size | base (empty up) | confiture peak RSS | target (base + 10× file) | | confiture time | psql time / peak |",
   );

@@ -8,7 +8,7 @@
 import { SchemaError } from "../errors.ts";
 import { sha256Hex } from "../migrate/checksum.ts";
 import { findUnterminated } from "./sql_scan.ts";
-import { lineColumnAt } from "../migrate/position.ts";
+import { lineColumnAt } from "../sql/position.ts";
 
 /** A schema file with its text. */
 export interface SourceFile {

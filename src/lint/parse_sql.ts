@@ -54,7 +54,7 @@ export async function parseSql(file: string, sql: string): Promise<ParsedSql> {
   // deno-lint-ignore no-explicit-any
   let tree: any;
   // The parser rejects an empty string; a file of only whitespace has no statements.
-  if (sql.trim() === "") return { file, source, statements: [], comments: [] };
+  if (!/\S/.test(sql)) return { file, source, statements: [], comments: [] };
   try {
     tree = await parseTree(sql);
   } catch (e) {
@@ -73,7 +73,7 @@ export async function parseSql(file: string, sql: string): Promise<ParsedSql> {
   const statements: Statement[] = (tree.stmts ?? []).map((raw: any, index: number) => {
     const start: number = raw.stmt_location ?? 0;
     // A missing or zero length means "to the end of the text" (the last statement without `;`).
-    const end: number = raw.stmt_len ? start + raw.stmt_len : source.bytes.length;
+    const end: number = raw.stmt_len ? start + raw.stmt_len : source.byteLength;
     const [type, node] = Object.entries(raw.stmt as Node)[0];
     const { line, column } = source.positionAt(start);
     return { type, node, start, end, line, column, index };

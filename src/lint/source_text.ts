@@ -17,14 +17,29 @@ export interface LineColumn {
 /** One SQL file's text, addressable by the parser's byte offsets. */
 export class SourceText {
   readonly text: string;
-  readonly bytes: Uint8Array;
+  /** The text's length in UTF-8 bytes. */
+  readonly byteLength: number;
+  // Pure ASCII (most migrations, and every data dump): byte offsets are character offsets, so
+  // no second copy of the text is kept as bytes.
+  readonly #bytes: Uint8Array | undefined;
   readonly #lineStarts: number[];
 
   constructor(text: string) {
     this.text = text;
-    this.bytes = encoder.encode(text);
+    // deno-lint-ignore no-control-regex
+    this.#bytes = /[^\x00-\x7f]/.test(text) ? encoder.encode(text) : undefined;
+    this.byteLength = this.#bytes?.length ?? text.length;
     this.#lineStarts = [0];
-    for (let i = 0; i < this.bytes.length; i++) if (this.bytes[i] === 0x0a) this.#lineStarts.push(i + 1);
+    if (this.#bytes) {
+      for (let i = 0; i < this.#bytes.length; i++) if (this.#bytes[i] === 0x0a) this.#lineStarts.push(i + 1);
+    } else {
+      for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) this.#lineStarts.push(i + 1);
+    }
+  }
+
+  /** The text's UTF-8 bytes. */
+  get bytes(): Uint8Array {
+    return this.#bytes ?? encoder.encode(this.text);
   }
 
   /**
@@ -36,7 +51,7 @@ export class SourceText {
    * ```
    */
   positionAt(byteOffset: number): LineColumn {
-    const offset = Math.max(0, Math.min(byteOffset, this.bytes.length));
+    const offset = Math.max(0, Math.min(byteOffset, this.byteLength));
     let lo = 0;
     let hi = this.#lineStarts.length - 1;
     while (lo < hi) {
@@ -44,7 +59,8 @@ export class SourceText {
       if (this.#lineStarts[mid] <= offset) lo = mid;
       else hi = mid - 1;
     }
-    const prefix = decoder.decode(this.bytes.subarray(this.#lineStarts[lo], offset));
+    if (!this.#bytes) return { line: lo + 1, column: offset - this.#lineStarts[lo] + 1 };
+    const prefix = decoder.decode(this.#bytes.subarray(this.#lineStarts[lo], offset));
     // Count code points, so a column matches what an editor shows for non-ASCII text.
     let column = 1;
     for (const _ of prefix) column++;
@@ -70,6 +86,7 @@ export class SourceText {
 
   /** The text between two byte offsets. */
   slice(startByte: number, endByte: number): string {
-    return decoder.decode(this.bytes.subarray(startByte, endByte));
+    if (!this.#bytes) return this.text.slice(startByte, endByte);
+    return decoder.decode(this.#bytes.subarray(startByte, endByte));
   }
 }

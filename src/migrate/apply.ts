@@ -10,7 +10,7 @@ import { DatabaseError } from "../db/errors.ts";
 import { ConfigError, InterruptedError, MigrationError } from "../errors.ts";
 import { transactionControl } from "../sql/classify.ts";
 import type { Statement } from "../sql/split.ts";
-import { lineColumnAt } from "./position.ts";
+import { lineColumnAt } from "../sql/position.ts";
 import { quoteIdent } from "../db/quote.ts";
 import type { MigrationFailure } from "./results.ts";
 import { type MigrationScript, setStatements } from "./script.ts";

@@ -49,6 +49,8 @@ export const PIECE_CHARS = 64 * 1024;
 // every pending file): the last few, bounded by their total text size.
 const MAX_CACHED_CHARS = 4 << 20;
 const trees = new Map<string, Promise<ParseTree>>();
+const BIG_CACHED_STATEMENTS = 64;
+let lastBig: { sql: string; tree: Promise<ParseTree> } | undefined;
 let cachedChars = 0;
 
 /**
@@ -64,8 +66,15 @@ export function parseTree(sql: string): Promise<ParseTree> {
     trees.set(sql, hit);
     return hit;
   }
+  if (lastBig?.sql === sql) return lastBig.tree;
   const tree = parsePieces(sql);
-  if (sql.length <= MAX_CACHED_CHARS) {
+  if (sql.length > MAX_CACHED_CHARS) {
+    // A big text with a small tree (a giant INSERT, reduced to one node) is kept too: the
+    // lint would otherwise parse all its rows again. One such file at a time.
+    tree.then((t) => {
+      if ((t.stmts?.length ?? 0) <= BIG_CACHED_STATEMENTS) lastBig = { sql, tree };
+    }, () => {});
+  } else {
     trees.set(sql, tree);
     cachedChars += sql.length;
     for (const [k] of trees) {
@@ -86,7 +95,7 @@ export function parseTree(sql: string): Promise<ParseTree> {
 const CUT_TOO_EARLY = /unterminated|at end of input/;
 
 async function parsePieces(sql: string): Promise<ParseTree> {
-  const { parse } = await loadParser();
+  const { parse, scan } = await loadParser();
   if (sql.length <= PIECE_CHARS) return compact(await parse(sql) as ParseTree);
   const out: RawStatement[] = [];
   let pos = 0; // characters
@@ -96,6 +105,18 @@ async function parsePieces(sql: string): Promise<ParseTree> {
     for (;;) {
       const cut = cutAt(sql, pos, size);
       const last = cut < 0;
+      if ((last ? sql.length : cut + 1) - pos > BIG_STATEMENT_CHARS) {
+        // One statement may span the whole piece: a giant INSERT … VALUES is checked in chunks.
+        const big = await bigInsert(sql, pos, parse, scan);
+        if (big) {
+          const taken = sql.slice(pos, big.end + 1);
+          const bytes = utf8Length(taken);
+          out.push({ stmt: big.stmt, stmt_location: bytePos, stmt_len: bytes - 1 });
+          pos += taken.length;
+          bytePos += bytes;
+          break;
+        }
+      }
       const piece = last ? sql.slice(pos) : sql.slice(pos, cut + 1);
       const pieceBytes = utf8Length(piece);
       let tree: ParseTree | undefined;
@@ -170,16 +191,21 @@ function compact(tree: ParseTree): ParseTree {
     if (!insert || !select?.valuesLists || select.withClause || insert.withClause) continue;
     const calls = new Map<string, unknown>();
     collectCalls(insert, calls);
-    const { relname, schemaname, relpersistence } = insert.relation as Record<string, unknown>;
-    const reduced = {
-      relation: { relname, schemaname, relpersistence },
-      selectStmt: { SelectStmt: { valuesLists: calls.size ? [{ List: { items: [...calls.values()] } }] : [] } },
-    };
+    const reduced = reducedInsert(insert, calls);
     const key = JSON.stringify(reduced);
     if (!shared.has(key)) shared.set(key, reduced);
     s.stmt = { InsertStmt: shared.get(key)! };
   }
   return tree;
+}
+
+// An INSERT … VALUES reduced to its target table and the distinct calls found in it.
+function reducedInsert(insert: Record<string, unknown>, calls: Map<string, unknown>): Record<string, unknown> {
+  const { relname, schemaname, relpersistence } = insert.relation as Record<string, unknown>;
+  return {
+    relation: { relname, schemaname, relpersistence },
+    selectStmt: { SelectStmt: { valuesLists: calls.size ? [{ List: { items: [...calls.values()] } }] : [] } },
+  };
 }
 
 function collectCalls(node: unknown, into: Map<string, unknown>): void {
@@ -195,4 +221,97 @@ function collectCalls(node: unknown, into: Map<string, unknown>): void {
     }
     collectCalls(v, into);
   }
+}
+
+/** A statement longer than this is tried as a giant `INSERT … VALUES` first. */
+export const BIG_STATEMENT_CHARS = 1 << 20;
+
+// Rows per chunk, in characters; the chunk ends at the first row boundary past this size.
+const ROW_CHUNK_CHARS = 64 * 1024;
+// Candidate cuts per chunk that turn out to lie inside a row, string or comment, before giving up.
+const MAX_MISSES = 200;
+// Appended to each chunk: it parses as a second statement only when the chunk's end is code,
+// not inside a `--` comment (an unterminated string or block comment fails to parse anyway).
+const SENTINEL = ";SELECT 1";
+
+/**
+ * Parse a giant `INSERT INTO … VALUES (…), (…), …;` starting at `pos` without building its
+ * whole tree: libpg_query's tree of a 13 MB statement is ~65× its size in JSON and objects,
+ * and even the C-side tree alone passes 10× it. The rows are parsed a chunk at a time, each
+ * chunk as its own statement behind the original head (`INSERT INTO t (a, b) VALUES`): a cut
+ * counts only if the parser confirms it (the chunk parses, its end is not inside a comment,
+ * and every chunk but the last is nothing but rows), so the chunks parse exactly when the
+ * whole statement does. Undefined when the statement is not of that shape or a chunk fails:
+ * the caller then parses the statement whole, which also locates a syntax error exactly.
+ */
+async function bigInsert(
+  sql: string,
+  pos: number,
+  parse: LibPgQuery["parse"],
+  scan: LibPgQuery["scan"],
+): Promise<{ stmt: Record<string, unknown>; end: number } | undefined> {
+  // The scanner reads the statement's head; a head cut inside a string or comment fails to
+  // scan, so shorter heads (ending at a line end when there is one) are tried in turn.
+  let head = "";
+  let tokens: { start: number; end: number; text: string; tokenName: string }[] | undefined;
+  for (let n = 8192; n >= 128 && !tokens; n >>= 1) {
+    const eol = sql.lastIndexOf("\n", pos + n);
+    head = sql.slice(pos, eol > pos ? eol : pos + n);
+    try {
+      tokens = (await scan(head)).tokens.filter((t) => t.tokenName !== "SQL_COMMENT" && t.tokenName !== "C_COMMENT");
+    } catch {
+      tokens = undefined;
+    }
+  }
+  if (!tokens) return undefined;
+  if (tokens[0]?.text.toUpperCase() !== "INSERT" || tokens[1]?.text.toUpperCase() !== "INTO") return undefined;
+  const values = tokens.findIndex((t) => t.text.toUpperCase() === "VALUES");
+  // The last token of the head may be cut short; VALUES must be followed by a row.
+  if (values < 0 || tokens[values + 1]?.text !== "(" || values + 2 >= tokens.length) return undefined;
+  if (tokens.slice(2, values).some((t) => /^(SELECT|WITH|DEFAULT)$/i.test(t.text))) return undefined;
+  const headEnd = pos + new TextDecoder().decode(new TextEncoder().encode(head).subarray(0, tokens[values].end)).length;
+  const header = sql.slice(pos, headEnd);
+  const calls = new Map<string, unknown>();
+  let insert: Record<string, unknown> | undefined;
+  let a = headEnd; // start of the next chunk of rows
+  let from = a; // where to look for the next candidate cut
+  let misses = 0;
+  while (misses <= MAX_MISSES) {
+    const semi = sql.indexOf(";", from);
+    // A `,` right after a `)` is the likely row boundary; any `,` when rows are laid out otherwise.
+    const start = Math.max(from, a + ROW_CHUNK_CHARS);
+    const after = sql.indexOf("),", start);
+    const comma = after >= 0 && after < start + ROW_CHUNK_CHARS ? after + 1 : sql.indexOf(",", start);
+    if (semi < 0 && comma < 0) return undefined; // the last statement without `;`: parsed whole
+    const final = semi >= 0 && (comma < 0 || semi < comma);
+    const cut = final ? semi : comma;
+    let stmts: RawStatement[] | undefined;
+    try {
+      stmts = ((await parse(header + sql.slice(a, cut) + SENTINEL)) as ParseTree).stmts;
+    } catch {
+      stmts = undefined;
+    }
+    const chunk = stmts?.length === 2 && stmts[1].stmt.SelectStmt
+      ? stmts[0].stmt.InsertStmt as Record<string, unknown> | undefined
+      : undefined;
+    const select = (chunk?.selectStmt as { SelectStmt?: Record<string, unknown> } | undefined)?.SelectStmt;
+    const rowsOnly = !select?.sortClause && !select?.limitCount && !select?.limitOffset &&
+      !select?.lockingClause && !chunk?.onConflictClause &&
+      !chunk?.returningList;
+    const plain = !!select?.valuesLists && !select.withClause && !chunk?.withClause;
+    if (!chunk || !plain || (!final && !rowsOnly)) {
+      // A row (or a string) longer than a few chunks is not worth chasing: parse it whole.
+      if (cut - a > 16 * ROW_CHUNK_CHARS) return undefined;
+      misses++;
+      from = cut + 1;
+      continue;
+    }
+    insert ??= chunk;
+    collectCalls(chunk, calls);
+    if (final) return { stmt: { InsertStmt: reducedInsert(insert, calls) }, end: semi };
+    a = cut + 1;
+    from = a;
+    misses = 0;
+  }
+  return undefined;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { SchemaError } from "../errors.ts";
-import { lineColumnAt, lineColumnAtByte } from "../migrate/position.ts";
+import { lineColumnAt, lineColumnAtByte } from "./position.ts";
 import { type ParseTree, parseTree } from "./parser.ts";
 
 /** One statement of a script. */
