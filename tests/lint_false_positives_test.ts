@@ -81,7 +81,10 @@ Deno.test("lint and verify-reversible agree: downs the catalogs prove complete a
   for (const args of [["lint"], ["lint", ...Object.keys(COMPLETE_DOWNS).map((s) => `db/migrations/${s}.up.sql`)]]) {
     const lint = await runCli([...args, "-f", "json"], { cwd: p.dir });
     const findings = lint.json<{ findings: Finding[] }>().findings;
-    assertEquals(findings.filter((f) => f.rule === "down-incomplete").map((f) => `${f.file}:${f.line} ${f.message}`), []);
+    assertEquals(
+      findings.filter((f) => f.rule === "down-incomplete").map((f) => `${f.file}:${f.line} ${f.message}`),
+      [],
+    );
     // Offline, on its own, 004's index and constraints on tb_item are lock findings: it may be live.
     assertEquals(lint.code, args.length === 1 ? 1 : 0, lint.stdout);
   }
@@ -112,13 +115,17 @@ for (const backend of BACKENDS) {
         return { version, name, upFile: path, upSql };
       });
       const result = await lintMigrations(files, { db: t.db, reversibility: false });
-      assertEquals(result.findings.filter((f) => f.severity === "error").map((f) => `${f.file}:${f.line} ${f.rule}`), []);
+      assertEquals(
+        result.findings.filter((f) => f.severity === "error").map((f) => `${f.file}:${f.line} ${f.rule}`),
+        [],
+      );
     },
   });
 }
 
 Deno.test({
-  name: "[server] migrate up of a lock-heavy chain on an empty database applies it; the same on a populated table blocks",
+  name:
+    "[server] migrate up of a lock-heavy chain on an empty database applies it; the same on a populated table blocks",
   ignore: NO_SERVER,
   async fn() {
     await using db = await freshServerDb();
@@ -154,7 +161,8 @@ Deno.test({
 
 for (const backend of BACKENDS) {
   Deno.test({
-    name: `[${backend.name}] drop-breaks-code skips pg_temp objects and views or tables dropped IF EXISTS that are not live`,
+    name:
+      `[${backend.name}] drop-breaks-code skips pg_temp objects and views or tables dropped IF EXISTS that are not live`,
     ignore: backend.ignore,
     async fn() {
       await using t = await backend.fresh();

@@ -17,7 +17,9 @@ export function searchPathAfter(stmt: Statement): string | null | undefined {
   const n = stmt.node;
   if (stmt.type === "VariableSetStmt" && n.name?.toLowerCase() === "search_path") {
     if (n.kind !== "VAR_SET_VALUE") return null;
-    return firstSchema((n.args ?? []).map((a: Node) => constantText(a) ?? "").join(","));
+    // The parser already folded and unquoted each name of a SET.
+    const first = constantText(n.args?.[0]) ?? "";
+    return first === "" || first === "$user" || first.toLowerCase() === "pg_temp" ? null : first;
   }
   if (stmt.type === "SelectStmt" && calledFunctions(n).includes("set_config")) {
     let found: string | null | undefined;
@@ -31,6 +33,7 @@ export function searchPathAfter(stmt: Statement): string | null | undefined {
   return undefined;
 }
 
+/** The first schema of a search_path written as text (`set_config`): quoted or folded to lower case. */
 function firstSchema(path: string): string | null {
   const first = path.split(",")[0]?.trim() ?? "";
   if (first === "" || first === '"$user"' || first === "$user" || first.toLowerCase() === "pg_temp") return null;
