@@ -13,7 +13,7 @@ import { type ParsedSql, parseSql } from "./parse_sql.ts";
 import type { RawFinding } from "./rule_context.ts";
 import { checkBreakingRules } from "./rules_breaking.ts";
 import { type RuleId, ruleInfo, type Severity } from "../config/lint_rules.ts";
-import { checkReversibility } from "./rules_down.ts";
+import { afterUp, checkReversibility, type CreatedObject } from "./rules_down.ts";
 import { checkLockRules } from "./rules_lock.ts";
 import { checkSessionRules } from "./rules_session.ts";
 import { lockTimeoutChange } from "./lock_levels.ts";
@@ -56,6 +56,11 @@ export interface LintOptions {
    * of `migrate up` turns it off: nothing in a down file is parsed for an up.
    */
   reversibility?: boolean;
+  /**
+   * Each migration is its own batch for the lock and breaking-change rules (offline `confiture
+   * lint`: which ones are applied is unknown). Reversibility still reads the chain in order.
+   */
+  isolated?: boolean;
 }
 
 /** One finding, as printed and as stored. */
@@ -126,9 +131,13 @@ export async function lintMigrations(
   }
   const facts = await factsRead;
 
-  const batch = new BatchState();
+  let batch = new BatchState();
+  // What earlier migrations created: a later `CREATE … IF NOT EXISTS` of it creates nothing.
+  let chain: CreatedObject[] = [];
+  const extensionExists = facts ? (name: string) => facts.extension(name) : undefined;
   const findings: LintFinding[] = [];
   for (const { m, up, down } of parsed) {
+    if (options.isolated) batch = new BatchState();
     const raw: RawFinding[] = [];
     const run = runModeOf(up);
     // A `-- confiture:lock_timeout` directive replaces the runner's value for this file.
@@ -140,7 +149,10 @@ export async function lintMigrations(
       lockTimeoutActive = lockTimeoutChange(stmt, run.inTransaction[stmt.index]) ?? lockTimeoutActive;
       batch.record(stmt, where);
     }
-    if (options.reversibility !== false) raw.push(...checkReversibility(up, down));
+    if (options.reversibility !== false) {
+      raw.push(...checkReversibility(up, down, { objects: chain, extensionExists }));
+      chain = afterUp(up, { objects: chain, extensionExists });
+    }
 
     const { allows, problems } = readInlineAllows(up);
     for (const p of problems) {
@@ -181,7 +193,10 @@ function resolve(
   let severity: Severity = override ?? info.severity;
   // Without an override, a lock finding's weight follows the table's live size when it is known.
   if (!override && info.sizeAware && rows !== null) severity = rows >= settings.smallTableRows ? "error" : "warning";
-  if (r.uncertain && !override) severity = "warning";
+  // Connected, and the table is not in the database: nothing live uses it or fills it yet (the
+  // batch creates it in a way lint cannot read, e.g. in a DO block). Never a reason to stop.
+  const absent = info.sizeAware && r.table !== undefined && facts !== undefined && !facts.table(r.table);
+  if ((r.uncertain || absent) && !override) severity = "warning";
   const cliReason = info.fixed ? undefined : allow?.get(r.rule);
   return {
     rule: r.rule,
@@ -189,7 +204,11 @@ function resolve(
     file: up.file,
     line: r.at?.line ?? r.stmt?.line ?? 1,
     column: r.at?.column ?? r.stmt?.column ?? 1,
-    message: rows !== null ? `${r.message} (~${rows.toLocaleString("en-US")} rows)` : r.message,
+    message: rows !== null
+      ? `${r.message} (~${rows.toLocaleString("en-US")} rows)`
+      : absent
+      ? `${r.message} (not in the database yet)`
+      : r.message,
     why: info.why,
     fix: info.fix,
     allowed: cliReason !== undefined && r.rule !== "invalid-allow",

@@ -25,6 +25,8 @@ export interface LiveFacts {
   table(rel: RelName): TableFacts | undefined;
   /** `v`, `s` or `i` (the most volatile overload), or undefined when no function has that name. */
   volatility(fn: string): "v" | "s" | "i" | undefined;
+  /** Whether the extension is installed. */
+  extension(name: string): boolean;
 }
 
 interface ColumnRow extends Record<string, unknown> {
@@ -99,9 +101,13 @@ export async function readLiveFacts(db: Queryable, tables: RelName[], functions:
     );
     for (const r of rows) vol.set(r.proname, r.v as "v" | "s" | "i");
   }
+  const extensions = new Set(
+    (await db.query<{ extname: string }>("SELECT extname FROM pg_extension")).map((r) => r.extname),
+  );
   return {
     table: (rel) => found.find((t) => sameRel(t.rel, rel)),
     volatility: (fn) => vol.get(fn),
+    extension: (name) => extensions.has(name),
   };
 }
 

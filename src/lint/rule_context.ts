@@ -39,7 +39,10 @@ export interface RawFinding {
 /** Severity of a finding's rule after configuration. */
 export type SeverityOverride = Severity | "off";
 
-/** Whether the relation already exists outside this batch (an unknown table counts as existing). */
+/**
+ * Whether the relation already exists outside this batch (an unknown table counts as existing).
+ * A `pg_temp` relation never does: it belongs to the migration's own session.
+ */
 export function isExisting(ctx: RuleContext, rel: RelName | undefined): rel is RelName {
-  return rel !== undefined && !ctx.batch.isNewTable(rel);
+  return rel !== undefined && rel.schema !== "pg_temp" && !ctx.batch.isNewTable(rel);
 }

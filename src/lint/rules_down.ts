@@ -1,13 +1,19 @@
 /**
  * Static reversibility: which objects an up migration creates that its down migration does not
- * drop. Dropping a table removes what hangs on it (indexes, triggers, columns, constraints);
- * dropping a schema removes what was created in it by qualified name.
+ * drop. It models what PostgreSQL drops along: a table or materialized view takes its indexes,
+ * triggers, columns, constraints and the sequences OWNED BY its columns; DROP COLUMN takes the
+ * indexes, constraints and owned sequences on that column; DROP SCHEMA takes what was created
+ * in it, by qualified name or after a `SET search_path`. Temporary objects (TEMP tables,
+ * `pg_temp.*`) are not schema objects, and a `CREATE … IF NOT EXISTS` of something an earlier
+ * migration created (or the database has) creates nothing. The aim: agree with
+ * `verify-reversible`, which compares the catalogs.
  *
  * @module
  */
-import { nameList, qualifiedName, rangeVarName, type RelName, sameRel, showRel } from "./ast.ts";
+import { nameList, qualifiedName, rangeVarName, type RelName, sameRel, showRel, walk } from "./ast.ts";
 import type { Node, ParsedSql, Statement } from "./parse_sql.ts";
 import type { RawFinding } from "./rule_context.ts";
+import { searchPathAfter } from "./search_path.ts";
 
 /** Kinds of object tracked between up and down. */
 export type ObjectKind =
@@ -28,36 +34,79 @@ export type ObjectKind =
 export interface CreatedObject {
   kind: ObjectKind;
   rel: RelName;
-  /** The table a trigger, column, constraint or index belongs to. */
+  /** The table a trigger, column, constraint or index belongs to, or a sequence is OWNED BY. */
   on?: RelName;
+  /** The columns of `on` it depends on: DROP COLUMN of any of them drops it. */
+  columns?: string[];
   stmt: Statement;
   /** CREATE OR REPLACE: a down that re-creates it (the old version) also undoes it. */
   replace?: boolean;
+  /** CREATE … IF NOT EXISTS (ADD COLUMN IF NOT EXISTS): nothing is created when it exists. */
+  ifNotExists?: boolean;
+  /** A temporary object: gone with the session, never the down's business. */
+  temp?: boolean;
+}
+
+/** What exists before a migration: objects of earlier migrations, and live extensions. */
+export interface PriorObjects {
+  objects: readonly CreatedObject[];
+  extensionExists?: (name: string) => boolean;
+}
+
+function isTempRel(rv: Node | undefined): boolean {
+  return rv?.relpersistence === "t" || rv?.schemaname === "pg_temp";
+}
+
+/** Column names referenced anywhere under `node` (index expressions, CHECK expressions). */
+function columnRefs(node: unknown): string[] {
+  const out: string[] = [];
+  walk(node, (key, value) => {
+    if (key === "ColumnRef") {
+      const names = nameList(value.fields);
+      if (names.length) out.push(names[names.length - 1]);
+    }
+    if (key === "IndexElem" && value.name) out.push(value.name);
+  });
+  return out;
+}
+
+function ownedBy(options: Node[] | undefined): { on: RelName; columns: string[] } | null | undefined {
+  const owned = (options ?? []).find((o) => o.DefElem?.defname === "owned_by")?.DefElem;
+  if (!owned) return undefined;
+  const names = nameList(owned.arg?.List?.items);
+  if (names.length < 2) return null; // OWNED BY NONE
+  return { on: toRel(names.slice(0, -1)), columns: [names.at(-1)!] };
 }
 
 /** Objects created by `stmt` (top level only). */
 export function createdBy(stmt: Statement): CreatedObject[] {
   const n = stmt.node;
   const one = (kind: ObjectKind, rel: RelName | undefined, extra: Partial<CreatedObject> = {}) =>
-    rel ? [{ kind, rel, stmt, ...extra }] : [];
+    rel ? [{ kind, rel, stmt, ...(n.if_not_exists ? { ifNotExists: true } : {}), ...extra }] : [];
   switch (stmt.type) {
     case "CreateStmt":
-      return one("table", rangeVarName(n.relation));
+      return one("table", rangeVarName(n.relation), { temp: isTempRel(n.relation) });
     case "CreateTableAsStmt":
-      return one(n.objtype === "OBJECT_MATVIEW" ? "materialized view" : "table", rangeVarName(n.into?.rel));
+      return one(n.objtype === "OBJECT_MATVIEW" ? "materialized view" : "table", rangeVarName(n.into?.rel), {
+        temp: isTempRel(n.into?.rel),
+      });
     case "ViewStmt":
-      return one("view", rangeVarName(n.view), { replace: Boolean(n.replace) });
+      return one("view", rangeVarName(n.view), { replace: Boolean(n.replace), temp: isTempRel(n.view) });
     case "CreateSeqStmt":
-      return one("sequence", rangeVarName(n.sequence));
+      return one("sequence", rangeVarName(n.sequence), { temp: isTempRel(n.sequence), ...ownedBy(n.options) });
     case "IndexStmt": {
       const table = rangeVarName(n.relation);
       if (!table) return [];
       return one("index", { schema: table.schema, name: n.idxname ?? defaultIndexName(table.name, n.indexParams) }, {
         on: table,
+        columns: columnRefs([n.indexParams, n.whereClause]),
+        temp: isTempRel(n.relation),
       });
     }
-    case "CreateFunctionStmt":
-      return one("function", qualifiedName(n.funcname), { replace: Boolean(n.replace) });
+    case "CreateFunctionStmt": {
+      const fn = qualifiedName(n.funcname);
+      return one("function", fn, { replace: Boolean(n.replace), temp: fn?.schema === "pg_temp" });
+    }
     case "CreateEnumStmt":
     case "CreateRangeStmt":
       return one("type", qualifiedName(n.typeName));
@@ -82,10 +131,13 @@ export function createdBy(stmt: Statement): CreatedObject[] {
       const out: CreatedObject[] = [];
       for (const { AlterTableCmd: c } of n.cmds ?? []) {
         if (c?.subtype === "AT_AddColumn" && c.def?.ColumnDef?.colname) {
-          out.push({ kind: "column", rel: { name: c.def.ColumnDef.colname }, on: table, stmt });
+          const col = c.def.ColumnDef.colname;
+          out.push({ kind: "column", rel: { name: col }, on: table, stmt, ifNotExists: Boolean(c.missing_ok) });
         }
-        if (c?.subtype === "AT_AddConstraint" && c.def?.Constraint?.conname) {
-          out.push({ kind: "constraint", rel: { name: c.def.Constraint.conname }, on: table, stmt });
+        const k = c?.subtype === "AT_AddConstraint" ? c.def?.Constraint : undefined;
+        if (k?.conname) {
+          const columns = [...nameList(k.keys), ...nameList(k.fk_attrs), ...columnRefs([k.raw_expr, k.exclusions])];
+          out.push({ kind: "constraint", rel: { name: k.conname }, on: table, columns, stmt });
         }
       }
       return out;
@@ -128,7 +180,10 @@ export function applyDrops(objects: CreatedObject[], stmt: Statement): CreatedOb
       if (names.length === 0) continue;
       if (kind === "schema" || kind === "extension") {
         const name = names[0];
-        objects = gone((o) => (o.kind === kind && o.rel.name === name) || (kind === "schema" && o.rel.schema === name));
+        objects = gone((o) =>
+          (o.kind === kind && o.rel.name === name) ||
+          (kind === "schema" && (o.rel.schema === name || o.on?.schema === name))
+        );
         continue;
       }
       if (kind === "trigger") {
@@ -137,9 +192,9 @@ export function applyDrops(objects: CreatedObject[], stmt: Statement): CreatedOb
         continue;
       }
       const rel = toRel(names);
-      objects = gone((o) =>
-        (o.kind === kind && sameRel(o.rel, rel)) || (kind === "table" && !!o.on && sameRel(o.on, rel))
-      );
+      // A relation takes along what hangs on it: indexes, triggers, columns, owned sequences.
+      const holds = kind === "table" || kind === "materialized view" || kind === "view";
+      objects = gone((o) => (o.kind === kind && sameRel(o.rel, rel)) || (holds && !!o.on && sameRel(o.on, rel)));
     }
     return objects;
   }
@@ -153,6 +208,8 @@ export function applyDrops(objects: CreatedObject[], stmt: Statement): CreatedOb
         ? "constraint"
         : undefined;
       if (kind) objects = gone((o) => o.kind === kind && o.rel.name === c.name && !!o.on && sameRel(o.on, table));
+      // DROP COLUMN takes the indexes, constraints and OWNED BY sequences on that column.
+      if (kind === "column") objects = gone((o) => !!o.on && sameRel(o.on, table) && !!o.columns?.includes(c.name));
     }
     return objects;
   }
@@ -206,11 +263,64 @@ function applyRenames(objects: CreatedObject[], stmt: Statement): CreatedObject[
 // Statements whose effect cannot be read statically (they may drop anything).
 const OPAQUE = new Set(["DoStmt", "CallStmt", "ExecuteStmt", "SelectStmt"]);
 
-/** Findings for a migration's reversibility: missing down, or objects the down leaves behind. */
-export function checkReversibility(up: ParsedSql, down: ParsedSql | undefined): RawFinding[] {
-  if (!down) return [{ rule: "missing-down", stmt: up.statements[0], message: `${up.file} has no .down.sql` }];
+/** `ALTER SEQUENCE … OWNED BY` in the up: the sequence now goes with that column. */
+function applyOwnership(objects: CreatedObject[], stmt: Statement): CreatedObject[] {
+  const owned = stmt.type === "AlterSeqStmt" ? ownedBy(stmt.node.options) : undefined;
+  const seq = rangeVarName(stmt.node.sequence);
+  if (owned === undefined || !seq) return objects;
+  return objects.map((o) => {
+    if (o.kind !== "sequence" || !sameRel(o.rel, seq)) return o;
+    const { on: _on, columns: _columns, ...rest } = o;
+    return owned ? { ...rest, ...owned } : rest;
+  });
+}
+
+function sameObject(a: CreatedObject, b: CreatedObject): boolean {
+  return a.kind === b.kind && sameRel(a.rel, b.rel) && (!a.on || !b.on || sameRel(a.on, b.on));
+}
+
+/** An unqualified object created while search_path starts with `schema` lives in that schema. */
+function inSchema(o: CreatedObject, schema: string | undefined): CreatedObject {
+  if (!schema || o.kind === "schema" || o.kind === "extension") return o;
+  const on = o.on && !o.on.schema ? { ...o.on, schema } : o.on;
+  const rel = o.kind !== "column" && o.kind !== "constraint" && !o.rel.schema ? { ...o.rel, schema } : o.rel;
+  return { ...o, rel, on };
+}
+
+/**
+ * The schema objects `up` leaves behind (what its down must drop), given what existed before
+ * it. Temporary objects, and what hangs on them, are left out.
+ */
+export function upObjects(up: ParsedSql, prior: PriorObjects = { objects: [] }): CreatedObject[] {
   let objects: CreatedObject[] = [];
-  for (const stmt of up.statements) objects = [...applyRenames(applyDrops(objects, stmt), stmt), ...createdBy(stmt)];
+  let schema: string | undefined;
+  const existed = (c: CreatedObject) =>
+    (c.kind === "extension" && !!prior.extensionExists?.(c.rel.name)) ||
+    prior.objects.some((o) => sameObject(o, c)) || objects.some((o) => sameObject(o, c));
+  for (const stmt of up.statements) {
+    const path = searchPathAfter(stmt);
+    if (path !== undefined) schema = path ?? undefined;
+    const made = createdBy(stmt).map((c) => inSchema(c, schema)).filter((c) => !(c.ifNotExists && existed(c)));
+    objects = [...applyOwnership(applyRenames(applyDrops(objects, stmt), stmt), stmt), ...made];
+  }
+  const temps = objects.filter((o) => o.temp);
+  return objects.filter((o) => !o.temp && !(o.on && temps.some((t) => sameRel(t.rel, o.on!))));
+}
+
+/** What exists after `up` ran on top of `prior` (for the next migration of the chain). */
+export function afterUp(up: ParsedSql, prior: PriorObjects): CreatedObject[] {
+  let objects = [...prior.objects];
+  for (const stmt of up.statements) objects = applyRenames(applyDrops(objects, stmt), stmt);
+  return [...objects, ...upObjects(up, prior)];
+}
+
+/**
+ * Findings for a migration's reversibility: missing down, or objects the down leaves behind.
+ * `prior` is what earlier migrations of the chain created (and the live extensions).
+ */
+export function checkReversibility(up: ParsedSql, down: ParsedSql | undefined, prior?: PriorObjects): RawFinding[] {
+  if (!down) return [{ rule: "missing-down", stmt: up.statements[0], message: `${up.file} has no .down.sql` }];
+  let objects = upObjects(up, prior);
   for (const stmt of down.statements) objects = applyDrops(objects, stmt);
   const opaque = down.statements.some((s) => OPAQUE.has(s.type));
   return objects.map((o) => ({
@@ -218,7 +328,9 @@ export function checkReversibility(up: ParsedSql, down: ParsedSql | undefined): 
     stmt: o.stmt,
     uncertain: opaque,
     message:
-      `${o.kind} ${o.on && o.kind !== "index" ? `${showRel(o.on)}.` : ""}${showRel(o.rel)} created here is not ` +
+      `${o.kind} ${o.on && o.kind !== "index" && o.kind !== "sequence" ? `${showRel(o.on)}.` : ""}${
+        showRel(o.rel)
+      } created here is not ` +
       `dropped by ${down.file}${opaque ? " (as far as can be read: the down file runs code that may drop it)" : ""}`,
   }));
 }

@@ -68,6 +68,7 @@ export function lintCommand(): Command {
     try {
       if (connect) db = await ctx.database(env);
       let batches: MigrationFile[][];
+      let isolated = false;
       if (files.length > 0 && opts.changedSince) {
         throw new UsageError("Name files or use --changed-since, not both");
       }
@@ -79,10 +80,14 @@ export function lintCommand(): Command {
         batches = [touched];
       } else {
         const all = await discoverMigrations(env.migrationsDir, relative(env.projectDir, env.migrationsDir));
-        batches = db ? [await pendingOf(db, env, all)] : all.map((m) => [m]);
+        batches = [db ? await pendingOf(db, env, all) : all];
+        // Offline, each migration is its own batch for the lock rules; the downs still read the chain.
+        isolated = !db;
       }
       const results: LintResult[] = [];
-      for (const batch of batches) results.push(await lintMigrationFiles(batch, { ...base, db, downs: true }));
+      for (const batch of batches) {
+        results.push(await lintMigrationFiles(batch, { ...base, db, downs: true, isolated }));
+      }
       const findings = results.flatMap((r) => r.findings);
       const summary = {
         errors: results.reduce((n, r) => n + r.summary.errors, 0),
