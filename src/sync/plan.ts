@@ -102,7 +102,9 @@ export function selectTables(
   const include = options.tables && options.tables.length > 0 ? globMatcher(options.tables) : () => true;
   const exclude = options.exclude && options.exclude.length > 0 ? globMatcher(options.exclude) : () => false;
   const ignore = new Set(options.ignoreTables ?? []);
-  return [...catalog.tables.values()].filter((t) => !ignore.has(t.name) && include(t.key) && !exclude(t.key));
+  // A partition stands for its root: leaves load through it.
+  const named = (t: SyncTable, test: (key: string) => boolean) => test(t.key) || (t.partitions ?? []).some(test);
+  return [...catalog.tables.values()].filter((t) => !ignore.has(t.name) && named(t, include) && !named(t, exclude));
 }
 
 /** Plan a sync from `source` to `target`. */
