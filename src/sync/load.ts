@@ -13,7 +13,7 @@ import { countCopyRows, type FieldRewriter, wholeLines } from "./copy_text.ts";
 import { rewriteCopyRows } from "./copy_rewrite.ts";
 import { maskOnWorkers, type MaskPool } from "./mask_pool.ts";
 import type { LoadGroup } from "./plan.ts";
-import type { SyncOptions, SyncTableReport } from "./sync.ts";
+import type { SyncOptions, SyncTableReport } from "./sync_types.ts";
 import { agree, count } from "../plural.ts";
 
 /** Source and target disagree on rows after a load (exit 1). */
