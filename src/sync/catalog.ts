@@ -7,6 +7,7 @@
  */
 import type { Queryable } from "../db/database.ts";
 import type { ColumnCategory, SampledLeaf, TypeShape } from "./rule.ts";
+import { tableKey } from "./names.ts";
 
 /** One column of a table. */
 export interface SyncColumn {
@@ -33,7 +34,7 @@ export interface SyncColumn {
 export interface SyncTable {
   schema: string;
   name: string;
-  /** `schema.name`, the key used in plans, globs and reports. */
+  /** `schema.name` (see names.ts for quoting), the key used in plans, globs and reports. */
   key: string;
   partitioned: boolean;
   /** A partitioned table's partitions at every level, by key; they load through this root. */
@@ -149,7 +150,7 @@ export async function readSyncCatalog(db: Queryable, schemas: readonly string[] 
 
   const out = new Map<string, SyncTable>();
   for (const t of tables) {
-    const key = `${t.schema}.${t.name}`;
+    const key = tableKey(t.schema, t.name);
     const estimate = Number(t.estimate);
     out.set(key, {
       schema: t.schema,
@@ -162,7 +163,7 @@ export async function readSyncCatalog(db: Queryable, schemas: readonly string[] 
     });
   }
   for (const c of columns) {
-    const table = out.get(`${c.schema}.${c.table}`);
+    const table = out.get(tableKey(c.schema, c.table));
     if (!table) continue;
     table.columns.push({
       name: c.name,
@@ -177,8 +178,8 @@ export async function readSyncCatalog(db: Queryable, schemas: readonly string[] 
     });
   }
   for (const l of leaves) {
-    const root = out.get(`${l.root_schema}.${l.root}`);
-    if (root) (root.partitions ??= []).push(`${l.schema}.${l.name}`);
+    const root = out.get(tableKey(l.root_schema, l.root));
+    if (root) (root.partitions ??= []).push(tableKey(l.schema, l.name));
   }
   // The same key on every leaf is one edge between roots.
   const seen = new Set<string>();
@@ -190,8 +191,8 @@ export async function readSyncCatalog(db: Queryable, schemas: readonly string[] 
     tables: out,
     foreignKeys: unique.map((f) => ({
       name: f.name,
-      child: `${f.child_schema}.${f.child}`,
-      parent: `${f.parent_schema}.${f.parent}`,
+      child: tableKey(f.child_schema, f.child),
+      parent: tableKey(f.parent_schema, f.parent),
       childColumns: f.child_columns,
       parentColumns: f.parent_columns,
       deferrable: Boolean(f.deferrable),

@@ -125,6 +125,24 @@ const TEXT_STRATEGIES: [StrategyName, Record<string, unknown>][] = [
   ["keep", {}],
 ];
 
+Deno.test("an empty string stays empty under every strategy, on unique and length-limited columns too", async () => {
+  const columns: MaskedColumn[] = [
+    { ...text, unique: true },
+    { ...text, type: "varchar(4)", notNull: true, maxLength: 4 },
+  ];
+  const all: [StrategyName, Record<string, unknown>][] = [
+    ...TEXT_STRATEGIES.filter(([s]) => s !== "faker"),
+    ["null", {}],
+    ["fixed", { value: "x" }],
+    ["date_shift", {}],
+    ["ip", {}],
+    ["uuid", {}],
+  ];
+  for (const column of columns) {
+    for (const [s, o] of all) assertEquals(await mask(rule(s, o), "", column), "", `${s} on ${column.type}`);
+  }
+});
+
 Deno.test("an empty string stays empty under every text strategy (it holds nothing personal)", async () => {
   for (const [s, o] of TEXT_STRATEGIES) {
     assertEquals(await mask(rule(s, o), ""), "", `${s} ${JSON.stringify(o)}`);
