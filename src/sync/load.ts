@@ -127,7 +127,7 @@ export async function loadGroup(
         name: t.key,
         rows: expected,
         duration_ms: duration,
-        anonymized_columns: t.masked.map((m) => m.column.qualified.slice(t.key.length + 1)),
+        anonymized_columns: t.masked.map((m) => t.columns[m.index]),
       });
     }
     if (withoutTriggers) {

@@ -148,7 +148,7 @@ export async function syncDatabases(source: Database, target: Database, options:
         name: t.key,
         rows: Math.round(rows),
         duration_ms: 0,
-        anonymized_columns: t.masked.map((m) => m.column.qualified.slice(t.key.length + 1)),
+        anonymized_columns: t.masked.map((m) => t.columns[m.index]),
       });
     }
     report.total_rows = report.tables.reduce((n, t) => n + t.rows, 0);
