@@ -8,27 +8,10 @@
  */
 import { escapeCopyField } from "./copy_text.ts";
 import type { HmacSha256 } from "./hmac_sha256.ts";
-import type { MaskedColumn, Rule } from "./strategies.ts";
+import type { MaskedColumn, Rule } from "./rule.ts";
+import type { ByteMask, ByteWriter } from "./_mask_types.ts";
 import { FIRST_NAMES, LAST_NAMES } from "./_words.ts";
 import { truncate } from "./_formats.ts";
-
-/**
- * Writes the replacement of the escape-free, non-NULL field `src[start..end)` at `out[at..]`
- * and returns where it ends. `out` has room for `end - start + maxBytes` bytes from `at`.
- * A keyed mask (one with `mac`) reads the field's HMAC from `d[o..o+8)`, which the caller
- * computed under `mac`, one at a time or in a batch.
- */
-export type ByteMask = ByteWriter & { maxBytes: number; mac?: HmacSha256 };
-
-type ByteWriter = (
-  src: Uint8Array,
-  start: number,
-  end: number,
-  d: Int32Array,
-  o: number,
-  out: Uint8Array,
-  at: number,
-) => number;
 
 const HEX = new TextEncoder().encode("0123456789abcdef");
 const ASCII_CLEAN = /^[\x20-\x5b\x5d-\x7e]*$/; // printable ASCII without backslash

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Masker } from "./strategies.ts";
+import type { Masker } from "./_mask_types.ts";
 
 /** The list entry a digest word selects. */
 export function pick(list: readonly string[], word: number): string {

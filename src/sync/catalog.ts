@@ -7,6 +7,7 @@
  */
 import type { Queryable } from "../db/database.ts";
 import type { ColumnCategory, SampledLeaf, TypeShape } from "./rule.ts";
+import { tableKey } from "./names.ts";
 
 /** One column of a table. */
 export interface SyncColumn {
@@ -33,9 +34,11 @@ export interface SyncColumn {
 export interface SyncTable {
   schema: string;
   name: string;
-  /** `schema.name`, the key used in plans, globs and reports. */
+  /** `schema.name` (see names.ts for quoting), the key used in plans, globs and reports. */
   key: string;
   partitioned: boolean;
+  /** A partitioned table's partitions at every level, by key; they load through this root. */
+  partitions?: string[];
   /** `pg_class.reltuples`; undefined when the table was never analysed. */
   estimate?: number;
   columns: SyncColumn[];
@@ -121,6 +124,8 @@ export async function readSyncCatalog(db: Queryable, schemas: readonly string[] 
     parent_columns: string[];
     deferrable: boolean;
   }>(
+    // A partition's own foreign key (pg_dump puts pagila's on each leaf) counts as its root's:
+    // leaves are loaded through the root, so the FK graph only knows roots.
     `SELECT con.conname AS name, cn.nspname AS child_schema, cc.relname AS child,
             pn.nspname AS parent_schema, pc.relname AS parent, con.condeferrable AS deferrable,
             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(num, ord)
@@ -128,15 +133,24 @@ export async function readSyncCatalog(db: Queryable, schemas: readonly string[] 
             ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
                   JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord) AS parent_columns
        FROM pg_constraint con
-       JOIN pg_class cc ON cc.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = cc.relnamespace
-       JOIN pg_class pc ON pc.oid = con.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+       JOIN pg_class cc ON cc.oid = COALESCE(pg_partition_root(con.conrelid), con.conrelid)
+       JOIN pg_namespace cn ON cn.oid = cc.relnamespace
+       JOIN pg_class pc ON pc.oid = COALESCE(pg_partition_root(con.confrelid), con.confrelid)
+       JOIN pg_namespace pn ON pn.oid = pc.relnamespace
       WHERE con.contype = 'f' AND con.conparentid = 0
       ORDER BY 2, 3, 1`,
+  );
+  const leaves = await db.query<{ schema: string; name: string; root_schema: string; root: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, rn.nspname AS root_schema, r.relname AS root
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_class r ON r.oid = pg_partition_root(c.oid) JOIN pg_namespace rn ON rn.oid = r.relnamespace
+      WHERE c.relispartition
+      ORDER BY 1, 2`,
   );
 
   const out = new Map<string, SyncTable>();
   for (const t of tables) {
-    const key = `${t.schema}.${t.name}`;
+    const key = tableKey(t.schema, t.name);
     const estimate = Number(t.estimate);
     out.set(key, {
       schema: t.schema,
@@ -149,7 +163,7 @@ export async function readSyncCatalog(db: Queryable, schemas: readonly string[] 
     });
   }
   for (const c of columns) {
-    const table = out.get(`${c.schema}.${c.table}`);
+    const table = out.get(tableKey(c.schema, c.table));
     if (!table) continue;
     table.columns.push({
       name: c.name,
@@ -163,12 +177,22 @@ export async function readSyncCatalog(db: Queryable, schemas: readonly string[] 
       sequence: c.sequence ?? undefined,
     });
   }
+  for (const l of leaves) {
+    const root = out.get(tableKey(l.root_schema, l.root));
+    if (root) (root.partitions ??= []).push(tableKey(l.schema, l.name));
+  }
+  // The same key on every leaf is one edge between roots.
+  const seen = new Set<string>();
+  const unique = fks.filter((f) => {
+    const id = JSON.stringify([f.child_schema, f.child, f.parent_schema, f.parent, f.child_columns, f.parent_columns]);
+    return !seen.has(id) && seen.add(id) !== undefined;
+  });
   return {
     tables: out,
-    foreignKeys: fks.map((f) => ({
+    foreignKeys: unique.map((f) => ({
       name: f.name,
-      child: `${f.child_schema}.${f.child}`,
-      parent: `${f.parent_schema}.${f.parent}`,
+      child: tableKey(f.child_schema, f.child),
+      parent: tableKey(f.parent_schema, f.parent),
       childColumns: f.child_columns,
       parentColumns: f.parent_columns,
       deferrable: Boolean(f.deferrable),

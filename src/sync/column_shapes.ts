@@ -13,6 +13,7 @@ import { selectTables, type SyncSelection } from "./plan.ts";
 import { parseJsonExact, rawNumber } from "./nested_mask.ts";
 import { type ArrayItems, parseArray, parseHstore, parseRecord } from "./nested_text.ts";
 import type { SampledLeaf, TypeShape, ValuePart } from "./rule.ts";
+import { tableKey } from "./names.ts";
 
 interface TypeRow {
   oid: string;
@@ -43,7 +44,7 @@ export async function readColumnShapes(db: Queryable, catalog: SyncCatalog): Pro
         AND n.nspname NOT IN ('pg_catalog', 'information_schema')
         AND (t.typtype IN ('d', 'c') OR t.typcategory = 'A' OR t.typname IN ('json', 'jsonb', 'hstore'))`,
   );
-  const wanted = cols.filter((c) => catalog.tables.has(`${c.schema}.${c.table}`));
+  const wanted = cols.filter((c) => catalog.tables.has(tableKey(c.schema, c.table)));
   if (wanted.length === 0) return;
   const types = new Map<string, TypeRow>();
   const fields = new Map<string, { name: string; oid: string; typmod: number }[]>();
@@ -95,7 +96,7 @@ export async function readColumnShapes(db: Queryable, catalog: SyncCatalog): Pro
   for (const c of wanted) {
     const shape = shapeOf(c.oid, c.typmod);
     if (shape.kind === "scalar") continue; // a domain over a plain type: the catalog has it already
-    const column = catalog.tables.get(`${c.schema}.${c.table}`)!.columns.find((x) => x.name === c.name);
+    const column = catalog.tables.get(tableKey(c.schema, c.table))!.columns.find((x) => x.name === c.name);
     if (column) column.shape = shape;
   }
 }

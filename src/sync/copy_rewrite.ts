@@ -9,7 +9,7 @@
  * @module
  */
 import { COPY_NULL, escapeCopyField, type FieldRewriter, unescapeCopyField } from "./copy_text.ts";
-import type { ByteMask } from "./_byte_masks.ts";
+import type { ByteMask } from "./_mask_types.ts";
 import { HmacBatch } from "./_hmac_simd.ts";
 
 const TAB = 9;

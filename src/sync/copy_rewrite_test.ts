@@ -125,3 +125,28 @@ Deno.test("rewriteCopyRows ends a last line that has no newline, and keeps NULL 
   );
   ok(/^1\t\\N\tx\n2\tuser_[0-9a-f]{16}@example\.com\n$/.test(out), out);
 });
+
+Deno.test("NULL stays NULL and an empty string stays empty through the COPY rewrite, byte and string forms", async () => {
+  const cases: [StrategyName, Record<string, unknown>][] = [
+    ["email", {}],
+    ["name", {}],
+    ["phone", {}],
+    ["address", {}],
+    ["hash", {}],
+    ["mask", {}],
+    ["redact", {}],
+    ["credit_card", {}],
+    ["faker", { method: "person.jobTitle" }],
+    ["null", {}],
+    ["fixed", { value: "x" }],
+    ["keep", {}],
+  ];
+  const input = new TextEncoder().encode("1\t\\N\n2\t\n");
+  for (const [strategy, options] of cases) {
+    const { f, s } = await rewriter(strategy, options, text);
+    for (const form of [f, s]) {
+      const out = await viaStream(rewriteCopyRows(new Map([[1, form]]), () => {}), input);
+      assertEquals(out, "1\t\\N\n2\t\n", `${strategy} (${form === f ? "bytes" : "string"})`);
+    }
+  }
+});

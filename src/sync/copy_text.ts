@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ByteMask } from "./_byte_masks.ts";
+import type { ByteMask } from "./_mask_types.ts";
 
 /** The text form of NULL in a COPY text field. */
 export const COPY_NULL = "\\N";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Queryable, ReservedSession, Session } from "../db/database.ts";
-import { quoteIdent, quoteQualified } from "../db/quote.ts";
+import { quoteIdent } from "../db/quote.ts";
 import { ConfitureError, SchemaError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
@@ -13,8 +13,9 @@ import { countCopyRows, type FieldRewriter, wholeLines } from "./copy_text.ts";
 import { rewriteCopyRows } from "./copy_rewrite.ts";
 import { maskOnWorkers, type MaskPool } from "./mask_pool.ts";
 import type { LoadGroup } from "./plan.ts";
-import type { SyncOptions, SyncTableReport } from "./sync.ts";
+import type { SyncOptions, SyncTableReport } from "./sync_types.ts";
 import { agree, count } from "../plural.ts";
+import { sqlName } from "./names.ts";
 
 /** Source and target disagree on rows after a load (exit 1). */
 export class RowCountMismatchError extends ConfitureError {
@@ -126,7 +127,7 @@ export async function loadGroup(
         name: t.key,
         rows: expected,
         duration_ms: duration,
-        anonymized_columns: t.masked.map((m) => m.column.qualified.slice(t.key.length + 1)),
+        anonymized_columns: t.masked.map((m) => t.columns[m.index]),
       });
     }
     if (withoutTriggers) {
@@ -161,7 +162,4 @@ async function assertForeignKey(
 }
 
 /** `schema.name` as a quoted SQL name. */
-export function sqlName(key: string): string {
-  const dot = key.indexOf(".");
-  return quoteQualified(key.slice(0, dot), key.slice(dot + 1));
-}
+export { sqlName };

@@ -10,6 +10,7 @@ import { formatJsonPos, jsonPathCovers, type JsonPos } from "./json_path.ts";
 import { detectPii, detectPiiValues, type PiiKind } from "./pii.ts";
 import type { Rule, SampledLeaf, TypeShape, ValuePart } from "./rule.ts";
 import type { ColumnCategory } from "./rule.ts";
+import { keyPart } from "./names.ts";
 
 /** A column (or a part of one: `path`) that looks like personal data and has no rule. */
 export interface PiiFinding {
@@ -94,7 +95,7 @@ export function findUnmaskedPii(
   column: PiiColumn,
   rule: Rule | undefined,
 ): PiiFinding[] {
-  const qualified = `${tableKey}.${column.name}`;
+  const qualified = `${tableKey}.${keyPart(column.name)}`;
   if (!column.shape) {
     const kind = rule ? undefined : detectPii(column.name, column.category, table);
     return kind ? [{ column: qualified, kind, type: column.type }] : [];

@@ -114,3 +114,57 @@ Deno.test("defaultRuleFor picks a strategy that fits the column", () => {
   });
   assertEquals(each.nested, { each: { strategy: "email", options: {}, origin: "--anonymize" } });
 });
+
+Deno.test("detectPii over pagila's columns flags the personal ones and only those", () => {
+  // Every text-ish or PII-named column of pagila's tables, with pagila's types: [table, column, category, kind].
+  const pagila: [string, string, Parameters<typeof detectPii>[1], string | undefined][] = [
+    ["actor", "first_name", "text", "name"],
+    ["actor", "last_name", "text", "name"],
+    ["actor", "last_update", "timestamptz", undefined],
+    ["address", "address", "text", "address"],
+    ["address", "address2", "text", "address"],
+    ["address", "district", "text", undefined],
+    ["address", "postal_code", "text", "address"],
+    ["address", "phone", "text", "phone"],
+    ["category", "name", "text", undefined],
+    ["city", "city", "text", undefined],
+    ["country", "country", "text", undefined],
+    ["customer", "first_name", "text", "name"],
+    ["customer", "last_name", "text", "name"],
+    ["customer", "email", "text", "email"],
+    ["customer", "activebool", "other", undefined],
+    ["customer", "create_date", "date", undefined],
+    ["film", "title", "text", undefined],
+    ["film", "description", "text", undefined],
+    ["film", "rating", "other", undefined],
+    ["film", "special_features", "other", undefined],
+    ["film", "fulltext", "other", undefined],
+    ["inventory", "film_id", "other", undefined],
+    ["language", "name", "text", undefined],
+    ["payment", "amount", "other", undefined],
+    ["payment", "payment_date", "timestamptz", undefined],
+    ["rental", "rental_date", "timestamptz", undefined],
+    ["rental", "return_date", "timestamptz", undefined],
+    ["staff", "first_name", "text", "name"],
+    ["staff", "last_name", "text", "name"],
+    ["staff", "email", "text", "email"],
+    ["staff", "username", "text", "name"],
+    ["staff", "password", "text", "credential"],
+    ["staff", "picture", "other", "photo"],
+    ["staff", "active", "other", undefined],
+    ["store", "manager_staff_id", "other", undefined],
+  ];
+  for (const [table, column, category, kind] of pagila) {
+    assertEquals(detectPii(column, category, table), kind, `${table}.${column}`);
+  }
+  // Bare `name` in a table of people is a person's name; first/last/full names are, anywhere.
+  for (const table of ["customer", "user", "staff", "person", "employee", "contact", "account", "member", "author"]) {
+    assertEquals(detectPii("name", "text", table), "name", table);
+  }
+  for (const column of ["first_name", "last_name", "full_name"]) {
+    assertEquals(detectPii(column, "text", "category"), "name", column);
+  }
+  assertEquals(detectPii("password_hash", "text", "staff"), "credential");
+  assertEquals(detectPii("photo", "other", "staff"), "photo");
+  assertEquals(detectPii("avatar", "text", "member"), "photo");
+});

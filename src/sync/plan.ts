@@ -6,6 +6,7 @@
  * @module
  */
 import type { SyncCatalog, SyncColumn, SyncForeignKey, SyncTable } from "./catalog.ts";
+import { keyPart, splitKey, tableKey } from "./names.ts";
 import { loadOrder } from "./order.ts";
 import { defaultRuleFor } from "./pii.ts";
 import { findUnmaskedPii, type PiiFinding } from "./pii_coverage.ts";
@@ -89,7 +90,8 @@ export function globMatcher(globs: readonly string[]): (key: string) => boolean 
     new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`)
   );
   return (key) => {
-    const bare = key.slice(key.indexOf(".") + 1);
+    const parts = splitKey(key);
+    const bare = parts ? keyPart(parts[parts.length - 1]) : key;
     return res.some((re) => re.test(key) || re.test(bare));
   };
 }
@@ -102,7 +104,9 @@ export function selectTables(
   const include = options.tables && options.tables.length > 0 ? globMatcher(options.tables) : () => true;
   const exclude = options.exclude && options.exclude.length > 0 ? globMatcher(options.exclude) : () => false;
   const ignore = new Set(options.ignoreTables ?? []);
-  return [...catalog.tables.values()].filter((t) => !ignore.has(t.name) && include(t.key) && !exclude(t.key));
+  // A partition stands for its root: leaves load through it.
+  const named = (t: SyncTable, test: (key: string) => boolean) => test(t.key) || (t.partitions ?? []).some(test);
+  return [...catalog.tables.values()].filter((t) => !ignore.has(t.name) && named(t, include) && !named(t, exclude));
 }
 
 /** Plan a sync from `source` to `target`. */
@@ -116,8 +120,10 @@ export function planSync(source: SyncCatalog, target: SyncCatalog, options: Plan
 
   const rules = new Map(options.rules);
   for (const flag of options.flagRules ?? []) {
-    const [schema, table, column] = flag.column.split(".");
-    const col = source.tables.get(`${schema}.${table}`)?.columns.find((c) => c.name === column);
+    const [schema, table, column] = splitKey(flag.column) ?? [];
+    const col = schema === undefined || table === undefined
+      ? undefined
+      : source.tables.get(tableKey(schema, table))?.columns.find((c) => c.name === column);
     if (!col) {
       problems.push(`--anonymize ${flag.column}: no such column in the source`);
       continue;
@@ -155,7 +161,7 @@ export function planSync(source: SyncCatalog, target: SyncCatalog, options: Plan
     }
     const masked: MaskedField[] = [];
     copied.forEach((c, index) => {
-      const qualified = `${src.key}.${c.name}`;
+      const qualified = `${src.key}.${keyPart(c.name)}`;
       const rule = rules.get(qualified);
       // The source column carries the sampled json/hstore values the check looks at.
       unmaskedPii.push(...findUnmaskedPii(src.key, src.name, src.columns.find((s) => s.name === c.name)!, rule));

@@ -23,6 +23,7 @@ import { readTextIfExists } from "../platform/fs.ts";
 import { int, obj, oneOf, type Problem, record, required, type Spec, str } from "../config/validate.ts";
 import { parseJsonPath } from "./json_path.ts";
 import { type JsonStep, type Rule, STRATEGY_NAMES, type StrategyName } from "./rule.ts";
+import { keyPart, splitKey, tableKey } from "./names.ts";
 
 /** The default environment variable holding the anonymization key. */
 export const DEFAULT_KEY_ENV = "CONFITURE_ANON_KEY";
@@ -150,12 +151,15 @@ const profileSpec = (originOf: (path: string) => string) =>
     columns: anything, // rejected below with a hint: an easy slip for `rules`
   });
 
-const COLUMN_KEY = /^[a-zA-Z_][a-zA-Z0-9_$]*(\.[a-zA-Z_][a-zA-Z0-9_$]*){1,2}$/;
-
-/** Normalise `table.column` to `public.table.column`; undefined when the shape is wrong. */
+/**
+ * Normalise `table.column` to `public.table.column`; undefined when the shape is wrong. A part
+ * holding a dot, a quote or a space is double-quoted (`"my.schema".users.email`, see names.ts).
+ */
 export function qualifyColumn(key: string): string | undefined {
-  if (!COLUMN_KEY.test(key)) return undefined;
-  return key.split(".").length === 2 ? `public.${key}` : key;
+  const parts = splitKey(key);
+  if (!parts || parts.length < 2 || parts.length > 3) return undefined;
+  const [schema, table, column] = parts.length === 2 ? ["public", ...parts] : parts;
+  return `${tableKey(schema, table)}.${keyPart(column)}`;
 }
 
 /**

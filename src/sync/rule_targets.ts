@@ -8,6 +8,7 @@
 import { closest } from "../config/validate.ts";
 import type { SyncCatalog } from "./catalog.ts";
 import type { Rule } from "./rule.ts";
+import { keyPart, splitKey, tableKey as makeKey } from "./names.ts";
 
 /**
  * One problem per rule whose table or column is missing from `catalog`. Rules for schemas
@@ -27,14 +28,12 @@ export function ruleTargetProblems(
   const problems: string[] = [];
   const keys = [...catalog.tables.keys()];
   for (const [column, rule] of rules) {
-    const dot = column.lastIndexOf(".");
-    const tableKey = column.slice(0, dot);
-    const name = column.slice(dot + 1);
-    const schema = tableKey.slice(0, tableKey.indexOf("."));
+    const [schema, tableName, name] = splitKey(column) ?? ["", "", ""];
+    const tableKey = makeKey(schema, tableName);
     if (schemas.length > 0 && !schemas.includes(schema)) continue;
     const table = catalog.tables.get(tableKey);
     if (!table) {
-      const near = closest(tableKey, keys) ?? keys.find((k) => k.endsWith(`.${tableKey.slice(schema.length + 1)}`));
+      const near = closest(tableKey, keys) ?? keys.find((k) => k.endsWith(`.${keyPart(tableName)}`));
       problems.push(
         `${rule.origin}: ${column}: no such table in the source${near ? ` (did you mean "${near}"?)` : ""}`,
       );

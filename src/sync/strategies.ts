@@ -7,7 +7,8 @@
  */
 import { digestHex, type HmacSha256 } from "./hmac_sha256.ts";
 import { CITIES, FIRST_NAMES, LAST_NAMES, STREET_SUFFIXES, STREETS } from "./_words.ts";
-import { type ByteMask, compileByteMask } from "./_byte_masks.ts";
+import { compileByteMask } from "./_byte_masks.ts";
+import type { Masker } from "./_mask_types.ts";
 import { fakeCard, fillDigits, formatUuid, maskChars, maskIp, pick, shiftDate, truncate } from "./_formats.ts";
 import { checkNestedRule, compileNested, nestedRules } from "./nested_mask.ts";
 import type { ColumnCategory, MaskedColumn, Rule, StrategyName } from "./rule.ts";
@@ -20,7 +21,7 @@ export { type ColumnCategory, type MaskedColumn, type Rule, STRATEGY_NAMES, type
  * Rewrites one non-NULL value. `clean` marks outputs that never need COPY escaping; `bytes`
  * is the same rewrite on the raw bytes of an escape-free COPY field, when there is one.
  */
-export type Masker = ((value: string) => string | null) & { clean?: boolean; bytes?: ByteMask };
+export type { Masker };
 
 const SPECIAL = /[\\\t\n\r]/;
 

@@ -107,3 +107,46 @@ Deno.test("maskers promise escape-free output only when their options allow it",
   assertEquals((await compileRule(rule("hash", { prefix: "a\\b" }), text, mac)).clean, undefined);
   assertEquals((await compileRule(rule("mask"), text, mac)).clean, undefined);
 });
+
+// Every strategy that can apply to a text column, with the options that make it work.
+const TEXT_STRATEGIES: [StrategyName, Record<string, unknown>][] = [
+  ["email", {}],
+  ["name", {}],
+  ["name", { part: "first" }],
+  ["phone", {}],
+  ["address", {}],
+  ["address", { part: "city" }],
+  ["hash", {}],
+  ["hash", { length: 8, prefix: "h_" }],
+  ["mask", { keep_first: 1 }],
+  ["redact", {}],
+  ["credit_card", {}],
+  ["faker", { method: "person.jobTitle" }],
+  ["keep", {}],
+];
+
+Deno.test("an empty string stays empty under every strategy, on unique and length-limited columns too", async () => {
+  const columns: MaskedColumn[] = [
+    { ...text, unique: true },
+    { ...text, type: "varchar(4)", notNull: true, maxLength: 4 },
+  ];
+  const all: [StrategyName, Record<string, unknown>][] = [
+    ...TEXT_STRATEGIES.filter(([s]) => s !== "faker"),
+    ["null", {}],
+    ["fixed", { value: "x" }],
+    ["date_shift", {}],
+    ["ip", {}],
+    ["uuid", {}],
+  ];
+  for (const column of columns) {
+    for (const [s, o] of all) assertEquals(await mask(rule(s, o), "", column), "", `${s} on ${column.type}`);
+  }
+});
+
+Deno.test("an empty string stays empty under every text strategy (it holds nothing personal)", async () => {
+  for (const [s, o] of TEXT_STRATEGIES) {
+    assertEquals(await mask(rule(s, o), ""), "", `${s} ${JSON.stringify(o)}`);
+    // A single space is a value: it is masked like any other (redact and keep aside).
+    if (s !== "keep" && s !== "mask") notStrictEqual(await mask(rule(s, o), " "), " ", s);
+  }
+});

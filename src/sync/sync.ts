@@ -7,79 +7,23 @@
  */
 import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { ConfigError, SchemaError } from "../errors.ts";
-import { type EventSink, silent } from "../events.ts";
+import { silent } from "../events.ts";
 import { readSyncCatalog } from "./catalog.ts";
 import { clearCheckpoints, ensureCheckpointTable, readCheckpoints, recordFailure } from "./checkpoint.ts";
 import { readNestedColumns } from "./column_shapes.ts";
 import { SyncConnectionLostError, syncFailure, type SyncProgress } from "./failure.ts";
-import { assertSyncEnds, type SyncEnds } from "./guards.ts";
+import { assertSyncEnds } from "./guards.ts";
 import { type LockWatch, watchLockWaits } from "./lock_watch.ts";
 import { confitureTables } from "./owned_tables.ts";
 import type { FieldRewriter } from "./copy_text.ts";
 import { HmacSha256 } from "./hmac_sha256.ts";
 import { loadGroup, RowCountMismatchError, sqlName } from "./load.ts";
-import { type PiiFinding, planSync, type SyncPlan, type SyncSelection, type TablePlan } from "./plan.ts";
-import { compileRule, needsKey, type Rule, type StrategyName } from "./strategies.ts";
+import type { SyncOptions, SyncReport, SyncTableReport } from "./sync_types.ts";
+import { planSync, type SyncPlan, type TablePlan } from "./plan.ts";
+import { compileRule, needsKey } from "./strategies.ts";
 import { agree, count } from "../plural.ts";
 
-/** Options for {@link syncDatabases}. */
-export interface SyncOptions extends SyncSelection, SyncEnds {
-  /** Masking rules by `schema.table.column` (usually from the profile). */
-  rules: ReadonlyMap<string, Rule>;
-  /** `--anonymize` flags. */
-  flagRules?: readonly { column: string; strategy?: StrategyName }[];
-  /** The HMAC key; required as soon as a rule derives values from the data. */
-  key?: Uint8Array;
-  /** Where the key comes from, for the message when it is missing. */
-  keySource?: string;
-  /** Skip tables whose load already committed (per the target's checkpoints). */
-  resume?: boolean;
-  /** Plan and check only; the target is not touched. */
-  dryRun?: boolean;
-  /** Copy PII-looking columns that have no rule instead of refusing. */
-  allowUnmasked?: boolean;
-  /** Bare table names never synced (Confiture's own tracking tables). */
-  ignoreTables?: readonly string[];
-  /**
-   * How long one statement may wait for a lock, on either side, before the sync stops with
-   * LockError (exit 6); default 30 s. Waits are reported as `lock.waiting` events meanwhile.
-   */
-  lockTimeoutMs?: number;
-  /** Receives `progress`, `lock.waiting`, `info` and `warning` events. */
-  onEvent?: EventSink;
-  /** Rows between two progress events of a table (default 50,000). */
-  progressEvery?: number;
-  /**
-   * Worker threads that mask tables of at least 20,000 rows (default 0: mask on the main
-   * thread). Each worker costs ~60 MB of memory; it pays off only with idle cores.
-   */
-  workers?: number;
-}
-
-/** One loaded table in the report. */
-export interface SyncTableReport {
-  name: string;
-  rows: number;
-  duration_ms: number;
-  anonymized_columns: string[];
-}
-
-/** What a sync did (or, with `dryRun`, would do). */
-export interface SyncReport {
-  dry_run: boolean;
-  /** Load order, parents first. */
-  order: string[];
-  tables: SyncTableReport[];
-  /** Tables skipped by `--resume` because an earlier run finished them. */
-  skipped: { name: string; rows: number }[];
-  total_rows: number;
-  duration_ms: number;
-  rows_per_second: number;
-  warnings: string[];
-  /** PII-looking columns copied without a rule (only with `allowUnmasked`). */
-  unmasked_pii: PiiFinding[];
-}
-
+export type { SyncOptions, SyncReport, SyncTableReport };
 export { RowCountMismatchError, SyncConnectionLostError };
 
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
@@ -204,7 +148,7 @@ export async function syncDatabases(source: Database, target: Database, options:
         name: t.key,
         rows: Math.round(rows),
         duration_ms: 0,
-        anonymized_columns: t.masked.map((m) => m.column.qualified.slice(t.key.length + 1)),
+        anonymized_columns: t.masked.map((m) => t.columns[m.index]),
       });
     }
     report.total_rows = report.tables.reduce((n, t) => n + t.rows, 0);
