@@ -42,6 +42,11 @@ export interface DriftResult {
  *
  * @example
  * ```ts
+ * import { detectDrift } from "./drift.ts";
+ * import { formatCatalogDiff } from "../catalog/diff.ts";
+ * import type { Database } from "../db/database.ts";
+ * declare const db: Database;
+ *
  * const r = await detectDrift(db, { migrationsDir: "db/migrations", projectDir: ".", trackingTable: { name: "tb_confiture" } });
  * if (!r.ok) console.log(formatCatalogDiff(r.differences, { expected: "migrations", actual: "database" }));
  * ```

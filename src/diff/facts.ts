@@ -13,6 +13,12 @@ import type { PlanFacts, PlanInput } from "./types.ts";
  *
  * @example
  * ```ts
+ * import { readPlanFacts } from "./facts.ts";
+ * import type { PlanFacts } from "./types.ts";
+ * import { snapshotCatalog } from "../catalog/snapshot.ts";
+ * import type { Database } from "../db/database.ts";
+ * declare const db: Database;
+ *
  * const input = { catalog: await snapshotCatalog(db), facts: {} as PlanFacts };
  * input.facts = await readPlanFacts(db, input.catalog);
  * ```

@@ -80,6 +80,10 @@ export interface MigrateDiffResult {
  *
  * @example
  * ```ts
+ * import { migrateDiff } from "./migrate_diff.ts";
+ * import type { Environment } from "../config/environment.ts";
+ * declare const env: Environment;
+ *
  * const r = await migrateDiff(env, { name: "add_avatar_url" });
  * r.status; // "written"
  * r.migrations.map((m) => m.up_file); // ["db/migrations/006_add_avatar_url.up.sql"]

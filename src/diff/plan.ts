@@ -19,6 +19,10 @@ import type { Change, Plan, PlanInput, PlanOptions, RenameHint, Stage } from "./
  *
  * @example
  * ```ts
+ * import { planDiff } from "./plan.ts";
+ * import type { PlanInput } from "./types.ts";
+ * declare const current: PlanInput, desired: PlanInput;
+ *
  * const plan = planDiff(current, desired, { allowHazards: ["data-loss"], renames: ["tb_user.full_name=name"] });
  * plan.hazards.filter((h) => !h.allowed); // what stops the command
  * ```

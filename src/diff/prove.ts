@@ -55,6 +55,10 @@ export interface ProveOptions {
  *
  * @example
  * ```ts
+ * import { type ProveOptions, proveMigrations } from "./prove.ts";
+ * import type { Database } from "../db/database.ts";
+ * declare const scratch: Database, options: ProveOptions, up: string, down: string;
+ *
  * const proof = await proveMigrations(scratch, [{ version: "006", name: "x", up, down }], options);
  * if (!proof.ok) console.log(proof.differences);
  * ```

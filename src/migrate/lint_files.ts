@@ -46,6 +46,12 @@ export function readLintMigrations(
  *
  * @example
  * ```ts
+ * import { lintMigrationFiles } from "./lint_files.ts";
+ * import { lintBlockedError } from "../lint/lint_gate.ts";
+ * import type { MigrationFile } from "./files.ts";
+ * import type { Database } from "../db/database.ts";
+ * declare const pending: MigrationFile[], db: Database, projectDir: string;
+ *
  * const result = await lintMigrationFiles(pending, { db, statementLockTimeoutMs: 5000, projectDir });
  * if (!result.ok) throw lintBlockedError(result);
  * ```

@@ -90,6 +90,9 @@ export interface VerifyReversibleOptions {
  *
  * @example
  * ```ts
+ * import { verifyReversible } from "./verify_reversible.ts";
+ * import { openScratchDatabase } from "../lint/scratch_database.ts";
+ *
  * await using scratch = await openScratchDatabase();
  * const result = await verifyReversible(scratch.db, { migrationsDir: "db/migrations" });
  * result.migrations.filter((m) => m.status === "irreversible"); // downs that leave something behind

@@ -255,6 +255,10 @@ let compiled: WebAssembly.Module | null | undefined;
  *
  * @example
  * ```ts
+ * import { HmacBatch } from "./_hmac_simd.ts";
+ * import { HmacSha256 } from "./hmac_sha256.ts";
+ * declare const key: Uint8Array, bytes: Uint8Array;
+ *
  * const batch = HmacBatch.create(new HmacSha256(key))!;
  * batch.reserve(2);
  * batch.put(0, bytes, 0, 5);

@@ -16,6 +16,11 @@ import { keyPart, splitKey, tableKey as makeKey } from "./names.ts";
  *
  * @example
  * ```ts
+ * import { ruleTargetProblems } from "./rule_targets.ts";
+ * import type { Rule } from "./rule.ts";
+ * import type { SyncCatalog } from "./catalog.ts";
+ * declare const rule: Rule, catalog: SyncCatalog;
+ *
  * ruleTargetProblems(new Map([["public.tb_usr.email", rule]]), catalog);
  * // ['p.yaml:3: public.tb_usr.email: no such table in the source (did you mean "public.tb_user"?)']
  * ```

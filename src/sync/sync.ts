@@ -102,6 +102,11 @@ export async function checkSync(source: Queryable, target: Queryable, options: S
  *
  * @example
  * ```ts
+ * import { syncDatabases } from "./sync.ts";
+ * import type { Rule } from "./rule.ts";
+ * import type { Database } from "../db/database.ts";
+ * declare const prod: Database, local: Database, secret: string, profile: { rules: Map<string, Rule> };
+ *
  * const report = await syncDatabases(prod, local, {
  *   rules: profile.rules,
  *   key: new TextEncoder().encode(secret),
