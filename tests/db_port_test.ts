@@ -98,6 +98,26 @@ for (const backend of BACKENDS) {
           "SELECT (SELECT array_agg(id ORDER BY id) FROM w) AS ids, txid_current_if_assigned()::text AS tx",
         );
         assertEquals(w, { ids: [1], tx: null }, "a failed message leaves nothing behind and no block open");
+
+        // Past ~1 MB the elements travel in several messages: a failure in a later one still
+        // names its element and position, and nothing of the earlier messages commits.
+        const rows = Array.from({ length: 30_000 }, (_, i) => `INSERT INTO w VALUES (${i + 10}) -- 😀 row ${i}`);
+        for (
+          const [bad, sqlstate, position] of [["SELECT nope FROM w", "42703", 8], ["SELEC 2", "42601", 1]] as const
+        ) {
+          const late = await assertRejects(
+            () => session.execTransaction([...rows, "SELECT '😀' AS x", bad, "INSERT INTO w VALUES (5)"], one),
+            DatabaseError,
+          ) as DatabaseError;
+          assertEquals([late.sqlstate, late.statementIndex, late.position], [sqlstate, rows.length + 1, position]);
+          const [after] = await session.query<{ n: number; tx: string | null }>(
+            "SELECT (SELECT count(*)::int FROM w) AS n, txid_current_if_assigned()::text AS tx",
+          );
+          assertEquals(after, { n: 1, tx: null }, `${bad}: nothing committed and no block left open`);
+        }
+        await session.execTransaction([...rows, "INSERT INTO w VALUES (5) -- the last one"], one);
+        const [all] = await session.query<{ n: number }>("SELECT count(*)::int AS n FROM w");
+        assertEquals(all.n, rows.length + 2, "a transaction of several messages commits whole");
       } finally {
         await session.release();
       }

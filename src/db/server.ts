@@ -22,6 +22,7 @@ import { DatabaseError, normalizeDbError } from "./errors.ts";
 import { ConnectionError } from "../errors.ts";
 import { inTransaction } from "./_transaction.ts";
 import { copyInStream, copyOutStream } from "./_postgres_copy.ts";
+import { packTransaction } from "./_messages.ts";
 import { describeTarget, type ServerTarget } from "./url.ts";
 
 /** Options for opening a server connection pool. */
@@ -289,38 +290,39 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
     if (err instanceof DatabaseError && failed >= 1 && failed <= statements.length) err.statementIndex = failed - 1;
     throw err;
   }
-  // A syntax error rejects the whole message before BEGIN runs, so nothing runs at all; any
-  // other error aborts the transaction and skips the rest, COMMIT included.
+  // BEGIN travels alone and the statements in a few large messages after it (see
+  // _messages.ts). An error (a syntax error rejects its whole message) aborts the transaction:
+  // the server refuses the messages after it, and COMMIT, which rides with the last
+  // statements, never runs.
   private async execOneMessage(statements: readonly string[]): Promise<void> {
-    const head = "BEGIN;\n";
-    const sep = "\n;\n";
-    const starts: number[] = [];
-    let at = head.length;
-    for (const s of statements) {
-      starts.push(at);
-      at += [...s].length + sep.length;
-    }
-    let value: { command?: string };
-    try {
-      value = await this.settle(this.sql.unsafe(`${head}${statements.join(sep)}${sep}COMMIT`).simple()) as unknown as {
-        command?: string;
-      };
-    } catch (e) {
+    const packed = packTransaction(statements);
+    // Issued without awaiting, as one batch: a migration pipelined behind this one must not
+    // slip its messages in between these.
+    let failed: { index: number; error: unknown } | undefined;
+    let last: unknown;
+    await Promise.all(packed.messages.map((text, index) =>
+      this.settle(this.sql.unsafe(text).simple()).then(
+        (value) => {
+          if (index === packed.messages.length - 1) last = value;
+        },
+        (error) => {
+          if (!failed || index < failed.index) failed = { index, error };
+        },
+      )
+    ));
+    if (failed) {
       if (this.lost) throw this.lostError;
       await this.settle(this.sql.unsafe("ROLLBACK").simple()).catch(() => {});
-      const err = normalizeDbError(e, this.label);
+      const err = normalizeDbError(failed.error, this.label);
       if (err instanceof DatabaseError && err.position !== undefined) {
-        // Server positions count characters from 1 over the whole message.
-        const offset = err.position - 1;
-        const i = starts.findLastIndex((s) => s <= offset);
-        if (i >= 0 && offset < starts[i] + [...statements[i]].length) {
-          err.statementIndex = i;
-          err.position = offset - starts[i] + 1;
-        } else err.position = undefined;
+        const at = packed.locate(failed.index, err.position);
+        err.statementIndex = at?.statement;
+        err.position = at?.position;
       }
       throw err;
     }
-    const command = value.command ?? (value as unknown as { command?: string }[]).at?.(-1)?.command;
+    const result = last as { command?: string } & { command?: string }[];
+    const command = result?.command ?? result?.at?.(-1)?.command;
     if (command?.toUpperCase() !== "COMMIT") {
       throw new DatabaseError({ message: "the transaction was rolled back by the server", sqlstate: "40000" });
     }

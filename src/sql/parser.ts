@@ -49,8 +49,7 @@ export const PIECE_CHARS = 64 * 1024;
 // every pending file): the last few, bounded by their total text size.
 const MAX_CACHED_CHARS = 4 << 20;
 const trees = new Map<string, Promise<ParseTree>>();
-const BIG_CACHED_STATEMENTS = 64;
-let lastBig: { sql: string; tree: Promise<ParseTree> } | undefined;
+let lastBig: { sql: string; tree: WeakRef<ParseTree> } | undefined;
 let cachedChars = 0;
 
 /**
@@ -66,13 +65,15 @@ export function parseTree(sql: string): Promise<ParseTree> {
     trees.set(sql, hit);
     return hit;
   }
-  if (lastBig?.sql === sql) return lastBig.tree;
+  const big = lastBig?.sql === sql ? lastBig.tree.deref() : undefined;
+  if (big) return Promise.resolve(big);
   const tree = parsePieces(sql);
   if (sql.length > MAX_CACHED_CHARS) {
-    // A big text with a small tree (a giant INSERT, reduced to one node) is kept too: the
-    // lint would otherwise parse all its rows again. One such file at a time.
+    // The tree of a big text is kept while something else holds it (the runner keeps its
+    // nodes, the lint reads it next) or until memory runs short: parsing a data file twice
+    // doubled its garbage. One such file at a time.
     tree.then((t) => {
-      if ((t.stmts?.length ?? 0) <= BIG_CACHED_STATEMENTS) lastBig = { sql, tree };
+      lastBig = { sql, tree: new WeakRef(t) };
     }, () => {});
   } else {
     trees.set(sql, tree);
