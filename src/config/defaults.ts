@@ -76,3 +76,6 @@ export const SCHEMA_TO_SCHEMA_DEFAULTS: Readonly<{
   /** Source rows per verify checksum chunk. */
   chunkSize: 10_000,
 });
+
+/** The anonymization profile `sync` reads when neither the flag nor `sync.profile` names one. */
+export const SYNC_DEFAULT_PROFILE = "db/anonymization.yaml";
