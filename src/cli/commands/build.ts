@@ -12,7 +12,7 @@ import { describeTarget } from "../../db/url.ts";
 import { ConfitureError, EXIT, UsageError } from "../../errors.ts";
 import { resolve } from "../../platform/path.ts";
 import { confirm, isTerminal } from "../../platform/stdio.ts";
-import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { count } from "../../plural.ts";
 
 /** Build the `build` command. */
@@ -42,7 +42,7 @@ export function buildCommand(): Command {
 
     if (opts.check) {
       const check = await checkSchemaBuild(build, output);
-      if (!check.upToDate) setExitCode(EXIT.failure);
+      if (!check.upToDate) ctx.setExitCode(EXIT.failure);
       ctx.out.result(
         { ok: check.upToDate, up_to_date: check.upToDate, reason: check.reason ?? null, ...summary },
         () =>

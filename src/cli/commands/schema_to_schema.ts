@@ -9,7 +9,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { helpDuration, SCHEMA_TO_SCHEMA_DEFAULTS as D } from "../../config/defaults.ts";
 import { EXIT, UsageError } from "../../errors.ts";
 import type { DataPath } from "../../schema_to_schema/plan.ts";
-import { CommandContext, setExitCode } from "../context.ts";
+import { CommandContext } from "../context.ts";
 import { table } from "../table.ts";
 import { parseDurationFlag } from "./_options.ts";
 import { bytes, openEnds, parseList, parsePositive, progressRenderer, withEnds } from "./_schema_to_schema.ts";
@@ -230,7 +230,7 @@ function verifyCommand(): Command {
       );
       return lines.join("\n");
     });
-    if (!matched) setExitCode(EXIT.failure);
+    if (!matched) ctx.setExitCode(EXIT.failure);
   });
   return cmd as unknown as Command;
 }

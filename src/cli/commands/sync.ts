@@ -5,7 +5,7 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
+import { CommandContext, withFormatOption } from "../context.ts";
 import { ProgressRenderer } from "../progress.ts";
 import { EXIT, UsageError } from "../../errors.ts";
 import { parseDurationFlag } from "./_options.ts";
@@ -126,7 +126,7 @@ export function syncCommand(): Command {
       flagRules: (opts.anonymize ?? []).map(parseAnonymizeFlag),
       ignoreTables: [env.migration.trackingTable.name],
     });
-    if (!report.ok) setExitCode(EXIT.config);
+    if (!report.ok) ctx.setExitCode(EXIT.config);
     ctx.out.result({ command: "sync check", env: env.name, ...report }, () => renderCheck(report, profile));
   });
   cmd.addCommand(check);
