@@ -37,7 +37,7 @@ import { type TableVerifyResult, verifyTable } from "./verify.ts";
 const MAX_LISTED = 20;
 
 /** Options for {@link SchemaToSchema.open}. */
-export interface OpenOptions {
+export interface SchemaToSchemaOpenOptions {
   /** The mapping file (default: the target's `schema_to_schema.mapping_file`, from its project). */
   mapping?: string;
   /** Server notices from either end. */
@@ -45,15 +45,15 @@ export interface OpenOptions {
 }
 
 /** The tables a phase works on. */
-export interface Selection {
+export interface TableSelection {
   /** Only these target tables (default: every mapped one). */
   tables?: string[];
   /** Data path for tables without their own (default: the section's `strategy`). */
   strategy?: DataPath;
 }
 
-/** Batching options; each defaults to the target's `schema_to_schema:` section. */
-export interface Batching {
+/** PhaseBatching options; each defaults to the target's `schema_to_schema:` section. */
+export interface PhaseBatching {
   batchSize?: number;
   throttleMs?: number;
   lockTimeoutMs?: number;
@@ -61,7 +61,7 @@ export interface Batching {
 }
 
 /** Options for {@link SchemaToSchema.copy}. */
-export interface CopyOptions extends Selection, Batching {
+export interface CopyPhaseOptions extends TableSelection, PhaseBatching {
   resume?: boolean;
   /** Empty the target tables and copy them again (after `confirmRestart`). */
   restart?: boolean;
@@ -70,7 +70,7 @@ export interface CopyOptions extends Selection, Batching {
 }
 
 /** Options for {@link SchemaToSchema.catchUp}. */
-export interface CatchUpPhaseOptions extends Selection, Batching {
+export interface CatchUpPhaseOptions extends TableSelection, PhaseBatching {
   /** Source column of each row's last-change time (default: the section's `since_column`). */
   sinceColumn?: string;
   /** Re-copy rows this much older than the last run (default: the section's `overlap`). */
@@ -137,7 +137,7 @@ export class SchemaToSchema implements AsyncDisposable {
   static async open(
     sourceEnv: Environment,
     targetEnv: Environment,
-    options: OpenOptions = {},
+    options: SchemaToSchemaOpenOptions = {},
   ): Promise<SchemaToSchema> {
     if (sourceEnv.target.kind !== "server") {
       throw new UsageError(`Source environment "${sourceEnv.name}" must be a PostgreSQL server, not PGlite`);
@@ -172,7 +172,7 @@ export class SchemaToSchema implements AsyncDisposable {
   }
 
   /** Check the mapping against both databases and return the table plans. */
-  async plans(selection: Selection = {}): Promise<TablePlan[]> {
+  async plans(selection: TableSelection = {}): Promise<TablePlan[]> {
     return await planTables(this.source, this.target, await this.mapping(), {
       strategy: selection.strategy ?? this.settings.strategy,
       tables: selection.tables,
@@ -203,14 +203,14 @@ export class SchemaToSchema implements AsyncDisposable {
   }
 
   /** The plan: source rows and size, data path, batches and progress per table. Changes nothing. */
-  async analyze(options: Selection & { batchSize?: number } = {}): Promise<AnalyzeReport> {
+  async analyze(options: TableSelection & { batchSize?: number } = {}): Promise<AnalyzeReport> {
     const plans = await this.plans(options);
     const batchSize = options.batchSize ?? this.settings.batch_size;
     return { batchSize, tables: await analyzeTables(this, plans, { staging: this.staging, batchSize }) };
   }
 
   /** Copy every selected table in key-ordered batches, one transaction and checkpoint each. */
-  async copy(options: CopyOptions = {}): Promise<CopyReport> {
+  async copy(options: CopyPhaseOptions = {}): Promise<CopyReport> {
     const plans = await this.plans(options);
     const onEvent = options.onEvent ?? silent;
     const lockTimeoutMs = options.lockTimeoutMs ?? this.settings.lock_timeout;
