@@ -58,6 +58,10 @@ export {
 } from "./errors.ts";
 export type { ConfitureEvent, EventSink, LockHolder } from "./events.ts";
 export { VERSION } from "./version.ts";
+export { applyBuild } from "./build/apply_build.ts";
+export type { ApplyBuildOptions, ApplyBuildReport } from "./build/apply_build.ts";
+export { SchemaToSchema } from "./schema_to_schema/schema_to_schema.ts";
+export { syncEnvironments } from "./sync/sync_environments.ts";
 
 /** Build from DDL: discover, order, assemble and apply `db/schema/`; `checkSchema` proves DDL and migrations agree. */
 export * as build from "./build/mod.ts";

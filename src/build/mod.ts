@@ -19,6 +19,7 @@
  *
  * @module
  */
+export { applyBuild, type ApplyBuildOptions, type ApplyBuildReport, assertFreshAllowed } from "./apply_build.ts";
 export { type ApplicableBuild, type ApplyOptions, type ApplyResult, applySchemaBuild } from "./apply.ts";
 export { applySeeds, type SeedFile, splitCopyBlocks } from "./apply_seeds.ts";
 export { type AssembledSchema, assembleSchema, schemaHash, type Segment } from "./assemble.ts";

@@ -9,8 +9,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ConfitureError, EXIT, EXIT_CODE_TABLE, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { Output } from "./output.ts";
-import { setExitCode, takeExitCode } from "./exit_code.ts";
-import { flushResult } from "./json_document.ts";
+import { attachRun, CommandRun } from "./run.ts";
 import { writeStderr, writeStdout } from "../platform/stdio.ts";
 
 /** A command of the tree, loaded only when the arguments need it (start-up stays fast). */
@@ -155,24 +154,23 @@ export async function runCli(typed: string[]): Promise<number> {
     return EXIT.ok;
   }
   const program = await buildProgram(args);
+  const run = new CommandRun();
+  attachRun(program, run);
   const json = wantsJson(args);
   const out = new Output({
     format: json ? "json" : "text",
     quiet: false,
     verbose: args.includes("--verbose"),
     color: false,
-  });
+  }, run);
   try {
     if (args.length === 0) {
       program.outputHelp();
       return EXIT.ok;
     }
     await program.parseAsync(args, { from: "user" });
-    const code = takeExitCode();
-    flushResult(code);
-    return code;
+    return run.finish();
   } catch (e) {
-    takeExitCode();
     return handleError(e, out, program, args);
   }
 }
@@ -233,5 +231,3 @@ function usageLine(program: Command, args: string[]): string {
   for (let c: Command | null = cmd; c; c = c.parent as Command | null) names.unshift(c.name());
   return `usage: ${names.join(" ")} ${cmd.usage()}`;
 }
-
-export { setExitCode };

@@ -14,6 +14,7 @@ import { Migrator } from "../migrate/migrator.ts";
 import { openDatabase } from "../db/open.ts";
 import type { Database } from "../db/database.ts";
 import { confirm, isTerminal } from "../platform/stdio.ts";
+import { type CommandRun, runOf } from "./run.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyCommand = Command<any, any, any>;
@@ -43,16 +44,24 @@ export function withFormatOption<C extends AnyCommand>(cmd: C, extra: readonly s
 export class CommandContext {
   readonly out: Output;
   readonly opts: Record<string, unknown>;
+  /** The run this command reports its exit code and result to. */
+  readonly run: CommandRun;
 
   constructor(command: AnyCommand) {
     this.opts = command.optsWithGlobals() as Record<string, unknown>;
+    this.run = runOf(command);
     const format = (this.opts.format as Format | undefined) ?? "text";
     this.out = new Output({
       format,
       quiet: Boolean(this.opts.quiet),
       verbose: Boolean(this.opts.verbose),
       color: this.opts.color !== false && colorEnabled(getEnv),
-    });
+    }, this.run);
+  }
+
+  /** Set the exit code of a run that succeeded but still has news (pending, warnings). */
+  setExitCode(code: number): void {
+    this.run.setExitCode(code);
   }
 
   /** Load the selected environment; its passwords are registered for redaction. */
@@ -104,5 +113,3 @@ export class CommandContext {
     }
   }
 }
-
-export { setExitCode, takeExitCode } from "./exit_code.ts";

@@ -1,6 +1,6 @@
 /**
- * The one JSON contract of `--format json`: a command's result is held until the command ends,
- * then printed as exactly one object with a boolean `ok` (the command's own verdict when it
+ * The one JSON contract of `--format json`: a command's result is held until the command ends
+ * (by its CommandRun, `run.ts`), then printed as exactly one object with a boolean `ok` (the command's own verdict when it
  * gives one, else whether the exit code is 0) and every key in snake_case. The library keeps its camelCase TypeScript fields; this is the one
  * place they are converted.
  *
@@ -67,26 +67,6 @@ export function jsonDocument(data: unknown, exitOk: boolean): Record<string, unk
     ? body as Record<string, unknown>
     : { result: body };
   return { ...members, ok: typeof members.ok === "boolean" ? members.ok : exitOk };
-}
-
-let held: { data: unknown; secrets: readonly string[] } | undefined;
-
-/** Hold a command's result until the command ends (the last one held wins). */
-export function holdResult(data: unknown, secrets: readonly string[]): void {
-  held = { data, secrets };
-}
-
-/** Forget the held result: the command failed, and the failure envelope replaces it. */
-export function dropResult(): void {
-  held = undefined;
-}
-
-/** Print the held result, if any; without a verdict of its own, `ok` says whether `exitCode` is 0. */
-export function flushResult(exitCode: number): void {
-  if (!held) return;
-  const { data, secrets } = held;
-  held = undefined;
-  writeJson(jsonDocument(data, exitCode === 0), secrets);
 }
 
 /** Write one JSON object on stdout, `ok` as its first member, passwords redacted. */

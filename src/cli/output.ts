@@ -7,7 +7,8 @@ import { type ConfitureError, locate } from "../errors.ts";
 import type { ConfitureEvent } from "../events.ts";
 import { redact } from "../redact.ts";
 import { isTerminal, writeStderr, writeStdout } from "../platform/stdio.ts";
-import { dropResult, holdResult, jsonDocument, writeJson } from "./json_document.ts";
+import { jsonDocument, writeJson } from "./json_document.ts";
+import { CommandRun } from "./run.ts";
 
 /** Output format selected with `--format`. */
 export type Format = "text" | "json";
@@ -23,7 +24,8 @@ export interface OutputOptions {
 /** Writes results, progress and errors for one command run. */
 export class Output {
   readonly secrets: string[] = [];
-  constructor(readonly options: OutputOptions) {}
+  /** `run` receives the held JSON result (default: a run of its own). */
+  constructor(readonly options: OutputOptions, readonly run: CommandRun = new CommandRun()) {}
 
   get json(): boolean {
     return this.options.format === "json";
@@ -39,7 +41,7 @@ export class Output {
    * printed as one snake_case object with a boolean `ok` (docs/json.md).
    */
   result(data: unknown, human: () => string): void {
-    if (this.json) holdResult(data, this.secrets);
+    if (this.json) this.run.hold(data, this.secrets);
     else {
       const text = human();
       if (text) writeStdout(redact(text.endsWith("\n") ? text : text + "\n", this.secrets));
@@ -121,7 +123,7 @@ export class Output {
   /** Print an expected failure: the JSON envelope on stdout, or one line on stderr. */
   failure(error: ConfitureError, extra?: Record<string, unknown>): void {
     if (this.json) {
-      dropResult();
+      this.run.drop();
       writeJson(jsonDocument({ ...extra, error: errorObject(error) }, false), this.secrets);
       return;
     }

@@ -49,3 +49,33 @@ export function helpDuration(ms: number): string {
  * first key). Here, not in migrate/lock.ts, because the lint reads it too.
  */
 export const LOCK_CLASSID = 1751936052;
+
+/**
+ * Schema-to-schema defaults: the `schema_to_schema:` section of the target environment uses
+ * them when it sets nothing, the SchemaToSchema object reads that section, and help texts
+ * print them.
+ */
+export const SCHEMA_TO_SCHEMA_DEFAULTS: Readonly<{
+  batchSize: number;
+  throttleMs: number;
+  lockTimeoutMs: number;
+  sinceColumn: string;
+  overlapMs: number;
+  chunkSize: number;
+}> = Object.freeze({
+  /** Rows per batch (one transaction and one checkpoint each). */
+  batchSize: 10_000,
+  /** Pause between batches. */
+  throttleMs: 0,
+  /** Bound on every lock wait on the target. */
+  lockTimeoutMs: 30_000,
+  /** The source column catch-up reads each row's last-change time from. */
+  sinceColumn: "updated_at",
+  /** Catch-up also re-copies rows this much older than the last run, for late commits. */
+  overlapMs: 60_000,
+  /** Source rows per verify checksum chunk. */
+  chunkSize: 10_000,
+});
+
+/** The anonymization profile `sync` reads when neither the flag nor `sync.profile` names one. */
+export const SYNC_DEFAULT_PROFILE = "db/anonymization.yaml";

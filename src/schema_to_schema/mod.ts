@@ -16,10 +16,6 @@
  *
  * @module
  */
-import { ConfigError } from "../errors.ts";
-import { readTextIfExists } from "../platform/fs.ts";
-import { type MappingFile, parseMappingFile } from "./mapping.ts";
-
 export * from "./mapping.ts";
 export * from "./plan.ts";
 export * from "./fdw.ts";
@@ -36,16 +32,5 @@ export * from "./catch_up.ts";
 export * from "./verify.ts";
 export * from "./analyze.ts";
 export * from "./sequences.ts";
-
-/** Read and validate a mapping file; a missing file is a ConfigError naming it. */
-export async function loadMappingFile(path: string, shownPath: string): Promise<MappingFile> {
-  const text = await readTextIfExists(path);
-  if (text === undefined) {
-    throw new ConfigError(`Mapping file not found: ${shownPath}`, {
-      code: "CONFIG_NOT_FOUND",
-      file: shownPath,
-      hint: "write one (see README, schema-to-schema) or pass --mapping",
-    });
-  }
-  return parseMappingFile(text, shownPath);
-}
+export * from "./load_mapping.ts";
+export * from "./schema_to_schema.ts";

@@ -5,20 +5,14 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import { applySchemaBuild } from "../../build/apply.ts";
-import { applySeeds } from "../../build/apply_seeds.ts";
+import { applyBuild, assertFreshAllowed } from "../../build/apply_build.ts";
 import { buildSchema, checkSchemaBuild, defaultOutputPath, shownPath, writeSchemaBuild } from "../../build/build.ts";
-import { extensionsCreatedBy } from "../../build/extensions.ts";
-import { recreateDatabase } from "../../build/fresh.ts";
-import { discoverSeeds } from "../../build/seeds.ts";
 import type { Environment } from "../../config/environment.ts";
-import { openDatabase } from "../../db/open.ts";
 import { describeTarget } from "../../db/url.ts";
-import { ConfitureError, ConnectionError, EXIT, UsageError } from "../../errors.ts";
-import { discoverMigrations } from "../../migrate/files.ts";
+import { ConfitureError, EXIT, UsageError } from "../../errors.ts";
 import { resolve } from "../../platform/path.ts";
 import { confirm, isTerminal } from "../../platform/stdio.ts";
-import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { count } from "../../plural.ts";
 
 /** Build the `build` command. */
@@ -48,7 +42,7 @@ export function buildCommand(): Command {
 
     if (opts.check) {
       const check = await checkSchemaBuild(build, output);
-      if (!check.upToDate) setExitCode(EXIT.failure);
+      if (!check.upToDate) ctx.setExitCode(EXIT.failure);
       ctx.out.result(
         { ok: check.upToDate, up_to_date: check.upToDate, reason: check.reason ?? null, ...summary },
         () =>
@@ -77,42 +71,30 @@ export function buildCommand(): Command {
       await ctx.confirmDestructive(env, `apply ${summary.file_count} schema files to ${describeTarget(env.target)}`);
     } else {
       await confirmFresh(env, Boolean(opts.yes));
-      ctx.out.info(`Recreating ${describeTarget(env.target)}…`);
-      await recreateDatabase(env.target);
     }
-    const migrations = await discoverMigrations(env.migrationsDir, shownPath(env.migrationsDir, env.projectDir), {
-      allowMissing: true, // a project may be built from its schema alone
-    });
-    // An embedded target loads the contrib extensions the schema creates, and only those.
-    await using db = await openDatabase(env.target, {
-      onNotice: (m) => ctx.out.debug(`notice: ${m}`),
-      extensions: extensionsCreatedBy(build.text),
-    }).catch((e) => {
-      throw missingDatabaseHint(e);
-    });
-    const applied = await applySchemaBuild(db, build, {
-      migrations,
-      trackingTable: env.migration.trackingTable,
-      lockTimeoutMs: env.migration.lockTimeoutMs,
+    const applied = await applyBuild(env, {
+      build,
+      fresh: Boolean(opts.fresh),
+      seeds: opts.seeds,
       onEvent: (e) => ctx.out.event(e),
+      onNotice: (m) => ctx.out.debug(`notice: ${m}`),
     });
-    const seeds = opts.seeds ? await discoverSeeds(env) : [];
-    const seeded = await applySeeds(db, seeds, (e) => ctx.out.event(e));
+    const seeded = applied.seeds.length;
     const result = {
       ok: true,
       ...summary,
       files: build.files,
       applied: {
-        database: db.label,
-        fresh: Boolean(opts.fresh),
+        database: applied.database,
+        fresh: applied.fresh,
         duration_ms: applied.durationMs,
         migrations_recorded: applied.migrationsRecorded,
-        seeds: seeds.map((s) => s.relativePath),
+        seeds: applied.seeds,
       },
     };
     ctx.out.result(result, () =>
       [
-        `Applied ${summary.file_count} schema files to ${db.label}${
+        `Applied ${summary.file_count} schema files to ${applied.database}${
           opts.fresh ? " (fresh)" : ""
         } in ${applied.durationMs} ms.`,
         applied.migrationsRecorded.length > 0
@@ -127,14 +109,7 @@ export function buildCommand(): Command {
 // --fresh destroys data: never on a protected environment, and only after a yes.
 async function confirmFresh(env: Environment, yes: boolean): Promise<void> {
   const what = describeTarget(env.target);
-  if (env.protected) {
-    throw new ConfitureError(
-      "PROTECTED_ENVIRONMENT",
-      EXIT.config,
-      `Refusing to drop and recreate ${what}: environment "${env.name}" is protected`,
-      { hint: "--fresh is for disposable databases; remove `protected: true` only if this one is" },
-    );
-  }
+  assertFreshAllowed(env); // refused before asking
   if (yes) return;
   if (!isTerminal("stdin")) {
     throw new UsageError(`Refusing to drop and recreate ${what} without --yes (stdin is not a terminal)`);
@@ -142,12 +117,6 @@ async function confirmFresh(env: Environment, yes: boolean): Promise<void> {
   if (!(await confirm(`Drop and recreate ${what}? All its data will be lost.`))) {
     throw new ConfitureError("CANCELLED", EXIT.failure, "Cancelled; nothing was changed");
   }
-}
-
-// A build is often the first thing run against a new database: say how to create it.
-function missingDatabaseHint(e: unknown): unknown {
-  if (!(e instanceof ConnectionError) || e.hint || !/database "[^"]+" does not exist/.test(e.message)) return e;
-  return new ConnectionError(e.message, { hint: "Add --fresh to create it (drops it first if it exists)", cause: e });
 }
 
 function envFlag(env: Environment): string {

@@ -27,7 +27,7 @@ import { lintOptionsFor } from "../../lint/lint_gate.ts";
 import { RULES } from "../../config/lint_rules.ts";
 import type { Database } from "../../db/database.ts";
 import type { Environment } from "../../config/environment.ts";
-import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { table } from "../table.ts";
 import { writeStdout } from "../../platform/stdio.ts";
 
@@ -100,14 +100,14 @@ export function lintCommand(): Command {
         const shown = (file: string) => top ? relative(top, resolve(file, env.projectDir)) : file;
         for (const f of findings) writeStdout(githubAnnotation(f, shown(f.file)) + "\n");
         ctx.out.info(renderSummary(summary, linted));
-        setExitCode(summary.errors > 0 ? EXIT.failure : EXIT.ok);
+        ctx.setExitCode(summary.errors > 0 ? EXIT.failure : EXIT.ok);
         return;
       }
       ctx.out.result(
         { findings, summary },
         () => renderFindings(findings, summary, linted, ctx.out.paint.bind(ctx.out)),
       );
-      setExitCode(summary.errors > 0 ? EXIT.failure : EXIT.ok);
+      ctx.setExitCode(summary.errors > 0 ? EXIT.failure : EXIT.ok);
     } finally {
       await db?.close();
     }

@@ -9,7 +9,7 @@ import { checkSchema } from "../../build/check_schema.ts";
 import { shownPath } from "../../build/build.ts";
 import { formatCatalogDiff } from "../../catalog/diff.ts";
 import { EXIT } from "../../errors.ts";
-import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 
 /** Build the `migrate check-schema` command. */
 export function migrateCheckSchemaCommand(): Command {
@@ -25,7 +25,7 @@ export function migrateCheckSchemaCommand(): Command {
       columnOrder: opts.columnOrder,
       onEvent: (e) => ctx.out.event(e),
     });
-    if (!result.ok) setExitCode(EXIT.failure);
+    if (!result.ok) ctx.setExitCode(EXIT.failure);
     const ddl = env.includeDirs.map((d) => shownPath(d, env.projectDir)).join(", ");
     const migrations = shownPath(env.migrationsDir, env.projectDir);
     ctx.out.result(

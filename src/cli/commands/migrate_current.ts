@@ -6,7 +6,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../../errors.ts";
-import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 
 /** Build the `migrate current` command. */
 export function migrateCurrentCommand(): Command {
@@ -26,7 +26,7 @@ export function migrateCurrentCommand(): Command {
       ctx.out.info(
         `Tracking table ${status.tracking_table} does not exist yet: run \`confiture migrate up\` to create it.`,
       );
-      setExitCode(EXIT.notInitialized);
+      ctx.setExitCode(EXIT.notInitialized);
     } else if (!current) ctx.out.info("No migration is applied yet.");
     ctx.out.result(
       {

@@ -9,7 +9,7 @@ import { formatCatalogDiff } from "../../catalog/diff.ts";
 import { migrateDiff, type MigrateDiffResult } from "../../diff/migrate_diff.ts";
 import { HAZARD_KINDS, type HazardKind } from "../../diff/types.ts";
 import { EXIT, UsageError } from "../../errors.ts";
-import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((x) => x.trim()).filter(Boolean)];
 
@@ -49,7 +49,7 @@ export function migrateDiffCommand(): Command {
       check: opts.check,
       onEvent: (e) => ctx.out.event(e),
     });
-    setExitCode(result.ok ? EXIT.ok : EXIT.failure);
+    ctx.setExitCode(result.ok ? EXIT.ok : EXIT.failure);
     ctx.out.result(result, () => renderDiff(result));
   });
   return cmd as unknown as Command;

@@ -12,7 +12,7 @@ import { parseDatabaseUrl } from "../../db/url.ts";
 import { ConfitureError, EXIT, UsageError } from "../../errors.ts";
 import { getEnv } from "../../platform/env.ts";
 import type { Output } from "../output.ts";
-import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { openDatabase } from "../../db/open.ts";
 
 /** Build the `migrate drift` command. */
@@ -24,7 +24,7 @@ export function migrateDriftCommand(): Command {
     const ctx = new CommandContext(command);
     const env = await ctx.environment();
     const result = await driftOf(env, ctx.out, opts.against);
-    setExitCode(result.ok ? EXIT.ok : EXIT.failure);
+    ctx.setExitCode(result.ok ? EXIT.ok : EXIT.failure);
     ctx.out.result(driftJson(result), () => renderDrift(result));
   });
   return cmd as unknown as Command;

@@ -8,7 +8,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../../errors.ts";
 import type { MigrationStatus, StatusResult } from "../../migrate/results.ts";
-import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { table } from "../table.ts";
 
 /** Build the `migrate status` command. */
@@ -23,11 +23,11 @@ export function migrateStatusCommand(): Command {
       ctx.out.info(
         `Tracking table ${status.tracking_table} does not exist yet: run \`confiture migrate up\` to create it.`,
       );
-      setExitCode(EXIT.notInitialized);
+      ctx.setExitCode(EXIT.notInitialized);
     } else if (status.missing.length > 0 || status.edited.length > 0) {
       // The folder no longer matches what ran: a deploy script must stop here (as Flyway's validate).
-      setExitCode(EXIT.config);
-    } else setExitCode(status.hasPending ? EXIT.failure : EXIT.ok);
+      ctx.setExitCode(EXIT.config);
+    } else ctx.setExitCode(status.hasPending ? EXIT.failure : EXIT.ok);
   });
   return cmd as unknown as Command;
 }

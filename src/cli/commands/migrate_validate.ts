@@ -9,7 +9,7 @@ import { EXIT } from "../../errors.ts";
 import { Migrator } from "../../migrate/migrator.ts";
 import { FOLDER_ERROR_CODES, validateMigrations, type ValidationIssue } from "../../migrate/validate.ts";
 import { relative } from "../../platform/path.ts";
-import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 
 /** Build the `migrate validate` command. */
 export function migrateValidateCommand(): Command {
@@ -50,7 +50,7 @@ export function migrateValidateCommand(): Command {
     }
     const payload = { ...result, checksums_checked: checksums?.checked ?? null };
     ctx.out.result(payload, () => render(result.issues, result.migrations, checksums?.checked));
-    setExitCode(result.ok ? EXIT.ok : EXIT.config);
+    ctx.setExitCode(result.ok ? EXIT.ok : EXIT.config);
   });
   return cmd as unknown as Command;
 }

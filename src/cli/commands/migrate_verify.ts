@@ -7,7 +7,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../../errors.ts";
 import type { ChecksumIssue } from "../../migrate/migrator.ts";
-import { CommandContext, setExitCode, withEnvOptions, withFormatOption } from "../context.ts";
+import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 
 /** Build the `migrate verify` command. */
 export function migrateVerifyCommand(): Command {
@@ -27,7 +27,7 @@ export function migrateVerifyCommand(): Command {
       lines.push(...r.issues.map(describe));
       return lines.join("\n");
     });
-    setExitCode(r.ok ? EXIT.ok : EXIT.failure);
+    ctx.setExitCode(r.ok ? EXIT.ok : EXIT.failure);
   });
   return cmd as unknown as Command;
 }

@@ -15,7 +15,7 @@ import { getEnv } from "../../platform/env.ts";
 import { openScratchDatabase } from "../../lint/scratch_database.ts";
 import { extensionsCreatedByMigrations } from "../../build/extensions.ts";
 import { verifyReversible, type VerifyReversibleResult } from "../../migrate/verify_reversible.ts";
-import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
+import { CommandContext, withFormatOption } from "../context.ts";
 
 /** Build the `migrate verify-reversible` command. */
 export function migrateVerifyReversibleCommand(): Command {
@@ -47,7 +47,7 @@ export function migrateVerifyReversibleCommand(): Command {
       onEvent: (e) => ctx.out.event(e),
     });
     ctx.out.result(result, () => render(result));
-    setExitCode(result.ok ? EXIT.ok : EXIT.failure);
+    ctx.setExitCode(result.ok ? EXIT.ok : EXIT.failure);
   });
   return cmd as unknown as Command;
 }

@@ -6,36 +6,13 @@
  * @module
  */
 import { Command, Option } from "@commander-js/extra-typings";
-import type { ServerTarget } from "../../db/url.ts";
+import { helpDuration, SCHEMA_TO_SCHEMA_DEFAULTS as D } from "../../config/defaults.ts";
 import { EXIT, UsageError } from "../../errors.ts";
-import {
-  analyzeTables,
-  assertDistinctEnds,
-  catchUpTable,
-  checkSinceColumn,
-  cleanupForeignServer,
-  type DataPath,
-  migrateTables,
-  restartTables,
-  setupForeignServer,
-  type TableCatchUpResult,
-  type TableVerifyResult,
-  verifyTable,
-} from "../../schema_to_schema/mod.ts";
-import { CommandContext, setExitCode } from "../context.ts";
+import type { DataPath } from "../../schema_to_schema/plan.ts";
+import { CommandContext } from "../context.ts";
 import { table } from "../table.ts";
 import { parseDurationFlag } from "./_options.ts";
-import {
-  bytes,
-  mappingFor,
-  openEnds,
-  parseList,
-  parsePositive,
-  plansFor,
-  progressRenderer,
-  requireStaging,
-  withEnds,
-} from "./_schema_to_schema.ts";
+import { bytes, openEnds, parseList, parsePositive, progressRenderer, withEnds } from "./_schema_to_schema.ts";
 
 /** Build the `schema-to-schema` command group (registered under `migrate`). */
 export function schemaToSchemaCommand(): Command {
@@ -61,23 +38,7 @@ function setupCommand(): Command {
   withEnds(cmd).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     await using s = await openEnds(ctx);
-    if (s.targetEnv.target.kind !== "server") {
-      throw new UsageError(`Target environment "${s.targetEnv.name}" must be a PostgreSQL server for postgres_fdw`, {
-        hint: "use migrate --strategy copy without setup for an embedded target",
-      });
-    }
-    let schemas = opts.schemas;
-    if (!schemas?.length) {
-      const mapping = await mappingFor(ctx, s).catch(() => undefined);
-      schemas = mapping ? [...new Set(mapping.tables.map((t) => t.source.schema))] : ["public"];
-    }
-    const result = await setupForeignServer(
-      s.target,
-      { user: s.targetEnv.target.user, database: s.targetEnv.target.database },
-      s.source,
-      s.sourceEnv.target as ServerTarget,
-      { staging: s.staging, schemas, address: { host: opts.fdwHost, port: opts.fdwPort } },
-    );
+    const result = await s.setup({ schemas: opts.schemas, address: { host: opts.fdwHost, port: opts.fdwPort } });
     ctx.out.result(
       { ok: true, command: "setup", ...result },
       () =>
@@ -100,9 +61,11 @@ function analyzeCommand(): Command {
   withEnds(cmd).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     await using s = await openEnds(ctx);
-    const plans = await plansFor(ctx, s, opts.strategy as DataPath | undefined);
-    const batchSize = opts.batchSize ?? s.settings.batch_size;
-    const tables = await analyzeTables(s, plans, { staging: s.staging, batchSize });
+    const { batchSize, tables } = await s.analyze({
+      tables: opts.tables,
+      strategy: opts.strategy as DataPath | undefined,
+      batchSize: opts.batchSize,
+    });
     ctx.out.result({ command: "analyze", batchSize, tables }, () => {
       const rows = tables.map((t) => [
         t.table,
@@ -127,12 +90,12 @@ function migrateCommand(): Command {
   const cmd = new Command("migrate")
     .description("copy every mapped table in key-ordered batches, one transaction and checkpoint per batch")
     .option("--tables <list>", "only these target tables (comma-separated)", parseList)
-    .option("--batch-size <n>", "rows per batch (default 10000)", parsePositive("--batch-size"))
+    .option("--batch-size <n>", `rows per batch (default ${D.batchSize})`, parsePositive("--batch-size"))
     .option("--throttle-ms <ms>", "pause between batches", (v) => parseDurationFlag(v))
     .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]))
     .option(
       "--lock-timeout <duration>",
-      "wait this long for a lock on a target table (default 30s)",
+      `wait this long for a lock on a target table (default ${helpDuration(D.lockTimeoutMs)})`,
       (v) => parseDurationFlag(v),
     )
     .option("--resume", "continue tables an earlier run started, from their checkpoints")
@@ -142,26 +105,17 @@ function migrateCommand(): Command {
     const ctx = new CommandContext(command);
     if (opts.resume && opts.restart) throw new UsageError("Use either --resume or --restart, not both");
     await using s = await openEnds(ctx);
-    const plans = await plansFor(ctx, s, opts.strategy as DataPath | undefined);
-    const onEvent = progressRenderer(ctx);
-    const lockTimeoutMs = opts.lockTimeout ?? s.settings.lock_timeout;
-    for (const plan of plans) if (plan.strategy === "fdw") await requireStaging(s, plan);
-    if (opts.restart) {
-      await ctx.confirmDestructive(s.targetEnv, `Empty ${plans.map((p) => p.target.name).join(", ")} and copy again`);
-      await assertDistinctEnds(s);
-      // Emptied together, so tables that reference each other can be restarted.
-      await restartTables(s.target, s.staging, plans, { timeoutMs: lockTimeoutMs, onEvent });
-    }
-    const results = await migrateTables(s, plans, {
-      staging: s.staging,
-      batchSize: opts.batchSize ?? s.settings.batch_size,
-      throttleMs: opts.throttleMs ?? s.settings.throttle,
-      lockTimeoutMs,
-      resume: Boolean(opts.resume),
-      restart: false,
-      onEvent,
+    const { rows, tables: results } = await s.copy({
+      tables: opts.tables,
+      strategy: opts.strategy as DataPath | undefined,
+      batchSize: opts.batchSize,
+      throttleMs: opts.throttleMs,
+      lockTimeoutMs: opts.lockTimeout,
+      resume: opts.resume,
+      restart: opts.restart,
+      confirmRestart: (names) => ctx.confirmDestructive(s.targetEnv, `Empty ${names.join(", ")} and copy again`),
+      onEvent: progressRenderer(ctx),
     });
-    const rows = results.reduce((n, r) => n + r.rows, 0);
     ctx.out.result(
       { command: "migrate", rows, tables: results },
       () =>
@@ -179,44 +133,41 @@ function migrateCommand(): Command {
 function catchUpCommand(): Command {
   const cmd = new Command("catch-up")
     .description("re-copy rows changed since the last run (upsert on the key) and report deleted rows")
-    .option("--since-column <column>", "source column holding each row's last-change time", "updated_at")
-    .option("--overlap <duration>", "also re-copy rows this much older than the last run, for late commits", "60s")
+    .option("--since-column <column>", "source column holding each row's last-change time", D.sinceColumn)
+    .option(
+      "--overlap <duration>",
+      "also re-copy rows this much older than the last run, for late commits",
+      `${D.overlapMs / 1000}s`,
+    )
     .option("--tables <list>", "only these target tables (comma-separated)", parseList)
     .option("--batch-size <n>", "rows per batch", parsePositive("--batch-size"))
     .option("--throttle-ms <ms>", "pause between batches", (v) => parseDurationFlag(v))
     .addOption(new Option("--strategy <strategy>", "data path for tables without their own").choices(["fdw", "copy"]))
     .option(
       "--lock-timeout <duration>",
-      "wait this long for a lock on a target table (default 30s)",
+      `wait this long for a lock on a target table (default ${helpDuration(D.lockTimeoutMs)})`,
       (v) => parseDurationFlag(v),
     )
     .option("--delete", "also delete target rows whose key the source no longer has (destructive)")
     .option("-y, --yes", "do not ask before --delete on a protected target");
   withEnds(cmd).action(async (opts, command) => {
     const ctx = new CommandContext(command);
+    // The flags' defaults are shown in help; the environment's settings win over them.
+    const given = (key: string) => command.getOptionValueSource(key) !== "default";
+    const overlap = given("overlap") ? parseDurationFlag(opts.overlap) : undefined;
     await using s = await openEnds(ctx);
-    const plans = await plansFor(ctx, s, opts.strategy as DataPath | undefined);
-    await checkSinceColumn(s, plans, opts.sinceColumn);
-    if (opts.delete) await ctx.confirmDestructive(s.targetEnv, "Delete target rows the source no longer has");
-    const onEvent = progressRenderer(ctx);
-    const results: TableCatchUpResult[] = [];
-    for (const plan of plans) {
-      if (plan.strategy === "fdw") await requireStaging(s, plan);
-      results.push(
-        await catchUpTable(s, plan, {
-          staging: s.staging,
-          sinceColumn: opts.sinceColumn,
-          overlapMs: parseDurationFlag(opts.overlap),
-          batchSize: opts.batchSize ?? s.settings.batch_size,
-          throttleMs: opts.throttleMs ?? s.settings.throttle,
-          maxDeletedKeys: 20,
-          applyDeletes: Boolean(opts.delete),
-          lockTimeoutMs: opts.lockTimeout ?? s.settings.lock_timeout,
-          onEvent,
-        }),
-      );
-    }
-    const deleted = results.reduce((n, r) => n + r.deleted, 0);
+    const { sinceColumn, deleted, tables: results } = await s.catchUp({
+      tables: opts.tables,
+      strategy: opts.strategy as DataPath | undefined,
+      sinceColumn: given("sinceColumn") ? opts.sinceColumn : undefined,
+      overlapMs: overlap,
+      batchSize: opts.batchSize,
+      throttleMs: opts.throttleMs,
+      lockTimeoutMs: opts.lockTimeout,
+      delete: opts.delete,
+      confirmDelete: () => ctx.confirmDestructive(s.targetEnv, "Delete target rows the source no longer has"),
+      onEvent: progressRenderer(ctx),
+    });
     for (const r of results) {
       if (r.deleted > 0 && !r.deletesApplied) {
         ctx.out.warn(
@@ -228,7 +179,7 @@ function catchUpCommand(): Command {
       }
     }
     ctx.out.result(
-      { command: "catch-up", sinceColumn: opts.sinceColumn, deleted, tables: results },
+      { command: "catch-up", sinceColumn, deleted, tables: results },
       () =>
         results.map((r) =>
           `• ${r.table}: ${r.rows} changed row(s) upserted since ${r.since}; ` +
@@ -244,17 +195,19 @@ function verifyCommand(): Command {
   const cmd = new Command("verify")
     .description("compare row counts and chunked content checksums on both sides; exit 1 on any mismatch")
     .option("--tables <list>", "only these target tables (comma-separated)", parseList)
-    .option("--chunk-size <n>", "source rows per checksum chunk (default 10000)", parsePositive("--chunk-size"));
+    .option(
+      "--chunk-size <n>",
+      `source rows per checksum chunk (default ${D.chunkSize})`,
+      parsePositive("--chunk-size"),
+    );
   withEnds(cmd).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     await using s = await openEnds(ctx);
-    const plans = await plansFor(ctx, s);
-    const onEvent = progressRenderer(ctx);
-    const results: TableVerifyResult[] = [];
-    for (const plan of plans) {
-      results.push(await verifyTable(s, plan, { chunkSize: opts.chunkSize ?? 10_000, maxMismatches: 20, onEvent }));
-    }
-    const matched = results.every((r) => r.match);
+    const { matched, tables: results } = await s.verify({
+      tables: opts.tables,
+      chunkSize: opts.chunkSize,
+      onEvent: progressRenderer(ctx),
+    });
     ctx.out.result({ command: "verify", matched, tables: results }, () => {
       const lines = results.map((r) =>
         `${r.match ? "✓" : "✗"} ${r.table}: source=${r.sourceRows} target=${r.targetRows}` +
@@ -277,7 +230,7 @@ function verifyCommand(): Command {
       );
       return lines.join("\n");
     });
-    if (!matched) setExitCode(EXIT.failure);
+    if (!matched) ctx.setExitCode(EXIT.failure);
   });
   return cmd as unknown as Command;
 }
@@ -290,7 +243,7 @@ function cleanupCommand(): Command {
     const ctx = new CommandContext(command);
     await using s = await openEnds(ctx);
     await ctx.confirmDestructive(s.targetEnv, `Drop the foreign server, user mapping and schema ${s.staging}`);
-    const result = await cleanupForeignServer(s.target, s.staging);
+    const result = await s.cleanup();
     ctx.out.result(
       { ok: true, command: "cleanup", ...result },
       () =>

@@ -5,22 +5,20 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import { CommandContext, setExitCode, withFormatOption } from "../context.ts";
+import { CommandContext, withFormatOption } from "../context.ts";
 import { ProgressRenderer } from "../progress.ts";
 import { EXIT, UsageError } from "../../errors.ts";
 import { parseDurationFlag } from "./_options.ts";
 import type { Environment } from "../../config/environment.ts";
+import { SYNC_DEFAULT_PROFILE as DEFAULT_PROFILE } from "../../config/defaults.ts";
 import { getEnv } from "../../platform/env.ts";
 import { animationEnabled } from "../output.ts";
 import { writeStderr } from "../../platform/stdio.ts";
-import { relative, resolve } from "../../platform/path.ts";
 import { checkPii, type PiiCheckReport } from "../../sync/check.ts";
 import type { PiiFinding } from "../../sync/pii_coverage.ts";
-import { type AnonymizationProfile, loadProfile, parseAnonymizeFlag } from "../../sync/profile.ts";
-import { syncDatabases, type SyncReport } from "../../sync/sync.ts";
-import type { SyncSelection } from "../../sync/plan.ts";
-
-const DEFAULT_PROFILE = "db/anonymization.yaml";
+import { type AnonymizationProfile, parseAnonymizeFlag } from "../../sync/profile.ts";
+import type { SyncReport } from "../../sync/sync.ts";
+import { syncEnvironments, syncProfile, syncSelection } from "../../sync/sync_environments.ts";
 
 function csv(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
@@ -61,34 +59,26 @@ export function syncCommand(): Command {
     if (!opts.from || !opts.to) throw new UsageError("sync needs --from <env> and --to <env>");
     const from = await ctx.namedEnvironment(opts.from);
     const to = await ctx.namedEnvironment(opts.to);
-    const profile = await profileFor(from, opts.profile);
-    const selection = selectionFor(from, opts);
-    const key = getEnv(profile.keyEnv);
     const progress = new ProgressRenderer({
       tty: animationEnabled(getEnv),
       verbose: ctx.out.options.verbose,
       quiet: ctx.out.options.quiet,
       write: writeStderr,
     });
-    await using source = await ctx.database(from);
-    await using target = await ctx.database(to);
     let report: SyncReport;
     try {
-      report = await syncDatabases(source, target, {
-        ...selection,
-        rules: profile.rules,
-        flagRules: (opts.anonymize ?? []).map(parseAnonymizeFlag),
-        key: key ? new TextEncoder().encode(key) : undefined,
-        keySource: profile.keyEnv,
+      report = await syncEnvironments(from, to, {
+        profile: opts.profile,
+        anonymize: opts.anonymize,
+        schemas: opts.schemas,
+        tables: opts.tables,
+        exclude: opts.exclude,
         resume: opts.resume,
         dryRun: opts.dryRun,
         allowUnmasked: opts.allowUnmasked,
         workers: opts.workers,
-        sourceName: from.name,
-        targetName: to.name,
-        targetProtected: to.protected,
         lockTimeoutMs: opts.lockTimeout,
-        ignoreTables: [from.migration.trackingTable.name, to.migration.trackingTable.name],
+        onNotice: (m) => ctx.out.debug(`notice: ${m}`),
         onEvent: (e) => {
           if (!progress.event(e)) {
             progress.close();
@@ -127,38 +117,20 @@ export function syncCommand(): Command {
       exclude?: string[];
     };
     const env = opts.from ? await ctx.namedEnvironment(opts.from) : await ctx.environment();
-    const profile = await profileFor(env, opts.profile);
+    const profile = await syncProfile(env, opts.profile);
     await using db = await ctx.database(env);
     // The same rules as `sync`: a flag without a strategy gets the one `sync` would choose.
     const report = await checkPii(db, {
-      ...selectionFor(env, opts),
+      ...syncSelection(env, opts),
       rules: profile.rules,
       flagRules: (opts.anonymize ?? []).map(parseAnonymizeFlag),
       ignoreTables: [env.migration.trackingTable.name],
     });
-    if (!report.ok) setExitCode(EXIT.config);
+    if (!report.ok) ctx.setExitCode(EXIT.config);
     ctx.out.result({ command: "sync check", env: env.name, ...report }, () => renderCheck(report, profile));
   });
   cmd.addCommand(check);
   return cmd as unknown as Command;
-}
-
-async function profileFor(env: Environment, flag: string | undefined): Promise<AnonymizationProfile> {
-  const configured = flag ?? env.file.sync.profile;
-  const path = resolve(configured ?? DEFAULT_PROFILE, env.projectDir);
-  const shown = relative(env.projectDir, path);
-  return await loadProfile(path, shown.startsWith("..") ? path : shown, configured !== undefined);
-}
-
-function selectionFor(
-  env: Environment,
-  opts: { schemas?: string[]; tables?: string[]; exclude?: string[] },
-): SyncSelection {
-  return {
-    schemas: opts.schemas ?? env.file.sync.schemas,
-    tables: opts.tables,
-    exclude: [...(env.file.sync.exclude ?? []), ...(opts.exclude ?? [])],
-  };
 }
 
 function render(r: SyncReport, from: Environment, to: Environment): string {
