@@ -73,7 +73,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "[server] up and down under --quiet print nothing on stderr, however long they run",
+  name: "[server] up, down and build under --quiet print nothing on stderr, however long they run",
   ignore: NO_SERVER,
   async fn() {
     await using db = await freshServerDb();
@@ -84,6 +84,14 @@ Deno.test({
     assertStringIncludes(up.stdout, "Applied 2 migration(s)");
     const down = await runCli(["migrate", "down", "--env", "test", "--quiet"], { cwd: p.dir, env: HEARTBEAT });
     assertEquals([down.code, down.stderr], [0, ""]);
+    await Deno.mkdir(`${p.dir}/db/schema`);
+    await Deno.writeTextFile(`${p.dir}/db/schema/01_built.sql`, "CREATE TABLE tb_built (id int);\n");
+    const build = await runCli(["build", "--apply", "--fresh", "--yes", "--env", "test", "--quiet"], {
+      cwd: p.dir,
+      env: HEARTBEAT,
+    });
+    assertEquals([build.code, build.stderr], [0, ""]);
+    assertStringIncludes(build.stdout, "Applied 1 schema files");
   },
 });
 

@@ -209,7 +209,7 @@ function verb(direction: "up" | "down"): string {
 /** `0.4 s`, `12.4 s`, `3 min 05 s`. */
 export function elapsed(ms: number): string {
   const s = Math.max(0, ms) / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const whole = Math.floor(s);
+  if (s < 59.95) return `${s.toFixed(1)} s`;
+  const whole = Math.round(s);
   return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, "0")} s`;
 }
