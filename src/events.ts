@@ -16,7 +16,25 @@ export type ConfitureEvent =
     lock?: string;
   }
   | { type: "lock.acquired"; waitedMs: number; resource?: string }
-  | { type: "migration.start"; direction: "up" | "down"; version: string; name: string }
+  | {
+    type: "migration.start";
+    direction: "up" | "down";
+    version: string;
+    name: string;
+    /** How many statements the file holds. */
+    statements: number;
+    /** The file runs statement by statement (outside one transaction): `migration.statement` follows. */
+    stepwise: boolean;
+  }
+  | {
+    /** A statement-by-statement migration starts its statement `index` (1-based) of `total`. */
+    type: "migration.statement";
+    direction: "up" | "down";
+    version: string;
+    name: string;
+    index: number;
+    total: number;
+  }
   | { type: "migration.done"; direction: "up" | "down"; version: string; name: string; durationMs: number }
   | { type: "migration.retry"; version: string; name: string; attempt: number; delayMs: number; reason: string }
   | { type: "warning"; message: string }

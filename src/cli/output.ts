@@ -98,6 +98,9 @@ export class Output {
       case "migration.start":
         this.debug(`${e.direction === "up" ? "Applying" : "Rolling back"} ${e.version}_${e.name}…`);
         break;
+      case "migration.statement":
+        this.debug(`  ${e.version}_${e.name}: statement ${e.index}/${e.total}`);
+        break;
       case "migration.done":
         this.info(
           `${this.paint("32", "✓")} ${

@@ -8,6 +8,7 @@
 import type { Queryable, ReservedSession } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
 import { ConfigError, InterruptedError, MigrationError } from "../errors.ts";
+import type { EventSink } from "../events.ts";
 import { transactionControl } from "../sql/classify.ts";
 import type { Statement } from "../sql/split.ts";
 import { lineColumnAt } from "../sql/position.ts";
@@ -75,7 +76,14 @@ export async function runScript(
   target: RunTarget,
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
-  options: { asyncCommit?: boolean; guard?: string; oneMessage?: boolean; signal?: AbortSignal } = {},
+  options: {
+    asyncCommit?: boolean;
+    guard?: string;
+    oneMessage?: boolean;
+    signal?: AbortSignal;
+    /** Receives a `migration.statement` event before each statement run outside one transaction. */
+    emit?: EventSink;
+  } = {},
 ): Promise<RunOutcome> {
   if (script.mode === "transaction") {
     // Our own statements travel as one message: the server's cost per message (a reply, a
@@ -103,7 +111,7 @@ export async function runScript(
     }
     return {};
   }
-  return await runOutsideTransaction(session, script, target, tracking, bookkeeping, options.signal);
+  return await runOutsideTransaction(session, script, target, tracking, bookkeeping, options.signal, options.emit);
 }
 
 async function runOutsideTransaction(
@@ -113,6 +121,7 @@ async function runOutsideTransaction(
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
   signal: AbortSignal | undefined,
+  emit: EventSink | undefined,
 ): Promise<RunOutcome> {
   const started = performance.now();
   await tracking.ensureProgress(session);
@@ -170,6 +179,14 @@ async function runOutsideTransaction(
           finishedInside = true;
         }
       }
+      emit?.({
+        type: "migration.statement",
+        direction: target.direction,
+        version: target.version,
+        name: target.name,
+        index: i + 1,
+        total: statements.length,
+      });
       await execStatement(session, s, target, script.text);
       if (control === "begin") inTransaction = true;
       else if (control === "commit" || control === "rollback") inTransaction = false;

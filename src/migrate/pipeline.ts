@@ -11,7 +11,7 @@
  */
 import type { ReservedSession } from "../db/database.ts";
 import { ConnectionError, InterruptedError } from "../errors.ts";
-import type { EventSink } from "../events.ts";
+import type { ConfitureEvent, EventSink } from "../events.ts";
 import { ReplayNeeded, type RunOutcome, runScript, type RunTarget, toMigrationError } from "./apply.ts";
 import { isLockTimeout, pauseBeforeRetry } from "./lock_retry.ts";
 import type { MigrationRun } from "./results.ts";
@@ -99,7 +99,7 @@ export class UpPipeline {
         // Migrations refused behind a failed one are sent again later: announce them once.
         if (i >= announced) {
           announced = i + 1;
-          emit({ type: "migration.start", direction: "up", version: step.file.version, name: step.file.name });
+          emit(startEvent(step.file, step.script));
         }
         const done = runScript(
           session,
@@ -181,7 +181,7 @@ export class UpPipeline {
   async #applyOne(i: number, asyncCommit: boolean, firstAttempt: number, announce: boolean): Promise<MigrationRun> {
     const { session, tracking, signal, emit } = this.#o;
     const { file, script, target, record } = this.#o.steps[i];
-    if (announce) emit({ type: "migration.start", direction: "up", version: file.version, name: file.name });
+    if (announce) emit(startEvent(file, script));
     for (let attempt = firstAttempt;; attempt++) {
       const t0 = performance.now();
       try {
@@ -191,7 +191,7 @@ export class UpPipeline {
           target,
           tracking,
           (executionTimeMs) => tracking.recordSql({ ...record, executionTimeMs }),
-          { asyncCommit, signal },
+          { asyncCommit, signal, emit },
         );
         for (const index of outcome.rebuilt ?? []) {
           emit({
@@ -230,4 +230,16 @@ export class UpPipeline {
       durationMs: run.duration_ms,
     });
   }
+}
+
+/** The `migration.start` event of an up migration. */
+function startEvent(file: { version: string; name: string }, script: MigrationScript): ConfitureEvent {
+  return {
+    type: "migration.start",
+    direction: "up",
+    version: file.version,
+    name: file.name,
+    statements: script.statements.length,
+    stepwise: script.mode !== "transaction",
+  };
 }

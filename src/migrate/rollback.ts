@@ -40,10 +40,18 @@ export async function rollBack(
   for (const step of options.steps) {
     if (signal?.aborted) throw new InterruptedError("interrupted");
     const { version, name } = step.file;
-    emit({ type: "migration.start", direction: "down", version, name });
+    emit({
+      type: "migration.start",
+      direction: "down",
+      version,
+      name,
+      statements: step.script.statements.length,
+      stepwise: step.script.mode !== "transaction",
+    });
     const t0 = performance.now();
     await runScript(session, step.script, step.target, tracking, () => tracking.removeSql(step.appliedVersion), {
       signal,
+      emit,
     });
     const run = { version, name, duration_ms: Math.round(performance.now() - t0) };
     runs.push(run);

@@ -9,6 +9,7 @@ import { Migrator } from "../../migrate/migrator.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { parseDurationFlag, parseSteps } from "./_options.ts";
 import { interruptSignal } from "../interrupt.ts";
+import { migrationEvents } from "../migration_progress.ts";
 import { helpDuration, MIGRATION_DEFAULTS } from "../../config/defaults.ts";
 
 /** Build the `migrate down` command. */
@@ -33,7 +34,9 @@ export function migrateDownCommand(): Command {
     if (opts.lockTimeout !== undefined) env.migration.lockTimeoutMs = opts.lockTimeout;
     if (!opts.dryRun) await ctx.confirmDestructive(env, "Roll back migrations");
     using interrupt = interruptSignal();
-    await using m = await Migrator.fromEnvironment(env, { onEvent: (e) => ctx.out.event(e) });
+    // Disposed when the action ends, so the live line is gone before an error prints.
+    using progress = migrationEvents(ctx.out);
+    await using m = await Migrator.fromEnvironment(env, { onEvent: progress.onEvent });
     const result = await m.down({
       steps: opts.steps,
       target: opts.target,

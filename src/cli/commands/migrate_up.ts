@@ -11,6 +11,7 @@ import { Migrator } from "../../migrate/migrator.ts";
 import { preloadParser } from "../../sql/parser.ts";
 import { UsageError } from "../../errors.ts";
 import { interruptSignal } from "../interrupt.ts";
+import { migrationEvents } from "../migration_progress.ts";
 import { helpDuration, MIGRATION_DEFAULTS } from "../../config/defaults.ts";
 
 /** Build the `migrate up` command. */
@@ -53,7 +54,9 @@ export function migrateUpCommand(): Command {
       await assertNoDrift(env, ctx.out);
     }
     using interrupt = interruptSignal();
-    await using m = await Migrator.fromEnvironment(env, { onEvent: (e) => ctx.out.event(e) });
+    // Disposed when the action ends, so the live line is gone before an error prints.
+    using progress = migrationEvents(ctx.out);
+    await using m = await Migrator.fromEnvironment(env, { onEvent: progress.onEvent });
     const result = await m.up({
       signal: interrupt.signal,
       steps: opts.steps,
