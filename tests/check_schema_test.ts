@@ -80,7 +80,7 @@ Deno.test({
       runCli(["migrate", "check-schema", "--against", SERVER_URL!, ...args], { cwd: p.dir });
     const text = await run();
     assertEquals(text.code, 1, text.stderr);
-    assertStringIncludes(text.stdout, "Drift between db/schema and db/migrations (3 difference(s))");
+    assertStringIncludes(text.stdout, "Drift between db/schema and db/migrations (3 differences)");
     assertStringIncludes(
       text.stdout,
       "table public.tb_post\n  ~ column status default: 'draft'::text (db/schema) ≠ 'published'::text (db/migrations)\n" +

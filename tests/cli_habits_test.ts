@@ -227,7 +227,7 @@ Deno.test({
 
     const yes = await runOnTerminal(["migrate", "down", "--env", "prod"], { cwd: p.dir, input: "y\n" });
     assertEquals(yes.code, 0, yes.output);
-    assertStringIncludes(yes.output, "Rolled back 1 migration(s)");
+    assertStringIncludes(yes.output, "Rolled back 1 migration in");
     assertEquals(await appliedVersions(p.dir, "prod"), ["001"]);
   },
 });

@@ -66,3 +66,14 @@ Deno.test("counts agree with their number: `Replaying 1 migration`, `1 table, 0 
   assertEquals(build.code, 0, build.stderr);
   assertStringIncludes(build.stderr, "Built 1 file into");
 });
+
+Deno.test("`init PATH` where PATH is a file exits 5 with one clear line, not an internal error", async () => {
+  await using p = await tempProject({ "notes.txt": "hello\n" });
+  const r = await runCli(["init", "notes.txt"], { cwd: p.dir });
+  assertEquals(r.code, 5, r.stderr);
+  assertEquals(
+    r.stderr.split("\n")[0],
+    "error: notes.txt exists and is not a directory; init needs a directory to create the project in",
+  );
+  assertEquals(r.stderr.includes("Unexpected error"), false, r.stderr);
+});

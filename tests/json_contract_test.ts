@@ -108,6 +108,10 @@ Deno.test({
     assert((drift.differences as unknown[]).length > 0, "drift reports the hand-added column");
     const check = expect("migrate-check-schema", await cli("migrate", "check-schema", "--against", SERVER_URL!), 1);
     assert((check.differences as { object_type: string }[]).every((d) => typeof d.object_type === "string"));
+    // A failure's details are snake_case too (the drift differences of a refused up).
+    const refused = expectFailure(await cli("migrate", "up", "--check-drift"), 1, "DRIFT_DETECTED");
+    const differences = (refused.error as { details: { differences: Record<string, unknown>[] } }).details.differences;
+    assert(differences.length > 0 && differences.every((d) => "object_type" in d), JSON.stringify(differences));
 
     // build, lint, sync, schema-to-schema, init and a connection error: each fails as the envelope.
     await p.write("db/schema/20_bad.sql", "CREATE TABLE tb_post (fk_user bigint REFERENCES tb_nowhere);\n");

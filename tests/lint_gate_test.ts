@@ -56,8 +56,26 @@ Deno.test({
     assertEquals((await runCli(["migrate", "up", "--env", "test", "--steps", "1"], { cwd: p.dir })).code, 0);
     const blocked = await runCli(["migrate", "up", "--env", "test", "--format", "json"], { cwd: p.dir });
     assertEquals(blocked.code, 1);
-    const err = blocked.json<{ error: { code: string; file: string; line: number } }>().error;
-    assertEquals([err.code, err.file, err.line], ["LINT_BLOCKED", "db/migrations/002_index.up.sql", 1]);
+    // Many findings, so no one location at the top: each finding carries its own.
+    const err =
+      blocked.json<{ error: { code: string; file: null; details: { findings: { file: string; line: number }[] } } }>()
+        .error;
+    const first = err.details.findings[0];
+    assertEquals([err.code, err.file, first.file, first.line], [
+      "LINT_BLOCKED",
+      null,
+      "db/migrations/002_index.up.sql",
+      1,
+    ]);
+    const text = await runCli(["migrate", "up", "--env", "test"], { cwd: p.dir });
+    assertEquals(text.code, 1);
+    const lines = text.stderr.split("\n");
+    assertEquals(lines[0], "error: Lint found 1 error in pending migrations; nothing was applied");
+    assertStringIncludes(text.stderr, "\n    db/migrations/002_index.up.sql:1:");
+    assert(
+      lines.some((l) => l.startsWith("      why: ")) && lines.some((l) => l.startsWith("      fix: ")),
+      text.stderr,
+    );
     const bad = await runCli(["migrate", "up", "--env", "test", "--allow", "no-such-rule"], { cwd: p.dir });
     assertEquals(bad.code, 5);
     assertStringIncludes(bad.stderr, "no-such-rule");
@@ -123,9 +141,10 @@ Deno.test({
     );
     assertEquals(r.code, 1, r.stderr);
     const err =
-      r.json<{ error: { code: string; file: string; line: number; details: { findings: { rule: string }[] } } }>()
+      r.json<{ error: { code: string; details: { findings: { rule: string; file: string; line: number }[] } } }>()
         .error;
-    assertEquals([err.code, err.file, err.line], ["LINT_BLOCKED", "db/migrations/002_reset.up.sql", 4]);
+    const first = err.details.findings[0];
+    assertEquals([err.code, first.file, first.line], ["LINT_BLOCKED", "db/migrations/002_reset.up.sql", 4]);
     assertEquals(err.details.findings.map((f) => f.rule), ["releases-migration-lock"]);
     const tables = await db.db.query("SELECT 1 FROM pg_tables WHERE tablename IN ('tb_t', 'tb_confiture_x')");
     assertEquals(tables.length, 0, "nothing applied");

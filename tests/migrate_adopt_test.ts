@@ -172,10 +172,10 @@ Deno.test({
     assertEquals(text.code, 0, text.stderr);
     assertStringIncludes(
       text.stderr,
-      "dbmate records 1 version(s) with no file in the migrations folder: 20231231000000 (not recorded)",
+      "dbmate records 1 version with no file in the migrations folder: 20231231000000 (not recorded)",
     );
     assertStringIncludes(text.stderr, `but dbmate never applied them: ${V[1]}_add_email`);
-    assertStringIncludes(text.stdout, "Recorded 2 migration(s) applied by dbmate (public.schema_migrations)");
+    assertStringIncludes(text.stdout, "Recorded 2 migrations applied by dbmate (public.schema_migrations)");
   },
 });
 

@@ -6,6 +6,7 @@
  */
 import type { Environment } from "../config/environment.ts";
 import { locate, MigrationError } from "../errors.ts";
+import { count } from "../plural.ts";
 import type { LintFinding, LintOptions, LintResult } from "./lint_migrations.ts";
 
 /** An allowed finding as stored in the tracking row (`lint_allowed jsonb`). */
@@ -29,16 +30,14 @@ export function blockingFindings(result: LintResult): LintFinding[] {
  */
 export function lintBlockedError(result: LintResult): MigrationError {
   const blocking = blockingFindings(result);
-  const first = blocking[0];
-  const lines = blocking.map((f) => `${locate(f)}: [${f.rule}] ${f.message}`);
+  const lines = blocking.map((f) =>
+    `\n    ${locate(f)}: [${f.rule}] ${f.message}\n      why: ${f.why}\n      fix: ${f.fix}`
+  );
   return new MigrationError(
-    `Lint found ${blocking.length} error${blocking.length === 1 ? "" : "s"} in pending migrations; nothing was applied`,
+    `Lint found ${count(blocking.length, "error")} in pending migrations; nothing was applied`,
     {
       code: "LINT_BLOCKED",
-      file: first?.file,
-      line: first?.line,
-      column: first?.column,
-      detail: lines.join("\n"),
+      detail: `${count(blocking.length, "finding")}:${lines.join("")}`,
       hint: "Fix the migration, or allow a finding with `-- confiture:allow RULE reason` on the line before the " +
         "statement, or with --allow RULE",
       details: { findings: blocking },

@@ -6,6 +6,7 @@
  */
 import { ConnectionError } from "../errors.ts";
 import type { Endpoints } from "./ends.ts";
+import { count } from "../plural.ts";
 
 /** How far a table got before its connection was lost. */
 export interface InterruptedAt {
@@ -48,10 +49,12 @@ export class CopyInterruptedError extends ConnectionError {
   }
 }
 
-/** `public.tb_user: 80 of 225 row(s) committed, up to key (88)`. */
+/** `public.tb_user: 80 of 225 rows committed, up to key (88)`. */
 export function describeProgress(at: InterruptedAt): string {
   return at.lastKey
-    ? `${at.table}: ${at.rows} of ${Math.max(at.total, at.rows)} row(s) committed, up to key (${at.lastKey.join(", ")})`
+    ? `${at.table}: ${at.rows} of ${count(Math.max(at.total, at.rows), "row")} committed, up to key (${
+      at.lastKey.join(", ")
+    })`
     : `${at.table}: no batch committed`;
 }
 

@@ -5,7 +5,10 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { existingScaffoldFiles, scaffoldProject } from "../../build/scaffold.ts";
+import { UsageError } from "../../errors.ts";
+import { pathKind } from "../../platform/fs.ts";
 import { resolve } from "../../platform/path.ts";
+import { agree, count } from "../../plural.ts";
 import { confirm } from "../../platform/stdio.ts";
 import { CommandContext, withFormatOption } from "../context.ts";
 
@@ -18,11 +21,21 @@ export function initCommand(): Command {
   withFormatOption(cmd).action(async (dir, opts, command) => {
     const ctx = new CommandContext(command);
     const root = resolve(dir);
+    const kind = await pathKind(root);
+    if (kind !== "directory" && kind !== "missing") {
+      throw new UsageError(`${dir} exists and is not a directory; init needs a directory to create the project in`, {
+        hint: "Name a new or existing directory, e.g. `confiture init my_project`",
+      });
+    }
     const existing = await existingScaffoldFiles(root);
     let overwrite = Boolean(opts.yes);
     if (existing.length > 0 && !overwrite) {
       // confirm() answers no at once when stdin is not a terminal: existing files are kept.
-      overwrite = await confirm(`${existing.length} file(s) already exist (${existing.join(", ")}). Overwrite them?`);
+      overwrite = await confirm(
+        `${count(existing.length, "file")} already ${agree(existing.length, "exists", "exist")} (${
+          existing.join(", ")
+        }). Overwrite them?`,
+      );
       if (!overwrite) ctx.out.info("Keeping the existing files.");
     }
     const result = await scaffoldProject(root, { overwrite });

@@ -11,6 +11,7 @@ import { Migrator } from "../../migrate/migrator.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { parseDurationFlag } from "./_options.ts";
 import { helpDuration, MIGRATION_DEFAULTS } from "../../config/defaults.ts";
+import { agree, count } from "../../plural.ts";
 
 /** Build the `migrate adopt` command. */
 export function migrateAdoptCommand(): Command {
@@ -49,14 +50,16 @@ function warnings(r: AdoptResult): string[] {
   const out: string[] = [];
   if (r.missing_files.length > 0) {
     out.push(
-      `${r.from} records ${r.missing_files.length} version(s) with no file in the migrations folder: ${
+      `${r.from} records ${count(r.missing_files.length, "version")} with no file in the migrations folder: ${
         r.missing_files.map((v) => v.version).join(", ")
       } (not recorded)`,
     );
   }
   if (r.not_applied_between.length > 0) {
     out.push(
-      `${r.not_applied_between.length} file(s) lie between adopted versions but ${r.from} never applied them: ${
+      `${count(r.not_applied_between.length, "file")} ${
+        agree(r.not_applied_between.length, "lies", "lie")
+      } between adopted versions but ${r.from} never applied them: ${
         r.not_applied_between.map((f) => `${f.version}_${f.name}`).join(", ")
       } (left pending; \`migrate up --allow-out-of-order\` applies them)`,
     );
@@ -67,7 +70,7 @@ function warnings(r: AdoptResult): string[] {
 function render(r: AdoptResult): string {
   const verb = r.dry_run ? "Would record" : "Recorded";
   const lines = [
-    `${verb} ${r.adopted.length} migration(s) applied by ${r.from} (${r.source_table}) in ${r.tracking_table}` +
+    `${verb} ${count(r.adopted.length, "migration")} applied by ${r.from} (${r.source_table}) in ${r.tracking_table}` +
     (r.adopted.length ? ":" : "."),
     ...r.adopted.map((a) =>
       `  ${a.version}_${a.name}${a.recorded_as !== a.version ? ` (recorded by ${r.from} as ${a.recorded_as})` : ""}`

@@ -10,6 +10,7 @@ import { shownPath } from "../../build/build.ts";
 import { formatCatalogDiff } from "../../catalog/diff.ts";
 import { EXIT } from "../../errors.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
+import { count } from "../../plural.ts";
 
 /** Build the `migrate check-schema` command. */
 export function migrateCheckSchemaCommand(): Command {
@@ -41,7 +42,7 @@ export function migrateCheckSchemaCommand(): Command {
           ? `No drift: ${ddl} (${plural(result.schemaFiles, "file")}) and ${migrations} (${
             plural(result.migrations, "migration")
           }) build the same schema.`
-          : `Drift between ${ddl} and ${migrations} (${result.differences.length} difference(s)):\n\n${
+          : `Drift between ${ddl} and ${migrations} (${count(result.differences.length, "difference")}):\n\n${
             formatCatalogDiff(result.differences, { expected: ddl, actual: migrations })
           }`,
     );

@@ -11,6 +11,7 @@ import { parseDurationFlag, parseSteps } from "./_options.ts";
 import { interruptSignal } from "../interrupt.ts";
 import { migrationEvents } from "../migration_progress.ts";
 import { helpDuration, MIGRATION_DEFAULTS } from "../../config/defaults.ts";
+import { count } from "../../plural.ts";
 
 /** Build the `migrate down` command. */
 export function migrateDownCommand(): Command {
@@ -51,10 +52,10 @@ export function migrateDownCommand(): Command {
 function renderDown(r: DownResult): string {
   if (r.dry_run) {
     if (!r.plan?.length) return "Nothing to roll back.";
-    return `Dry run: ${r.plan.length} migration(s) would be rolled back.\n\n${
+    return `Dry run: ${count(r.plan.length, "migration")} would be rolled back.\n\n${
       r.plan.map((p) => `-- ${p.file}\n${p.sql}`).join("\n\n")
     }`;
   }
   if (r.rolled_back.length === 0) return "Nothing to roll back.";
-  return `Rolled back ${r.rolled_back.length} migration(s) in ${r.total_duration_ms} ms.`;
+  return `Rolled back ${count(r.rolled_back.length, "migration")} in ${r.total_duration_ms} ms.`;
 }

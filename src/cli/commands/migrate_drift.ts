@@ -11,6 +11,7 @@ import { detectDrift, type DriftResult } from "../../diff/drift.ts";
 import { parseDatabaseUrl } from "../../db/url.ts";
 import { ConfitureError, EXIT, UsageError } from "../../errors.ts";
 import { getEnv } from "../../platform/env.ts";
+import { count } from "../../plural.ts";
 import type { Output } from "../output.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { openDatabase } from "../../db/open.ts";
@@ -63,21 +64,15 @@ export async function assertNoDrift(env: Environment, out: Output): Promise<void
   );
 }
 
-/** The JSON form: snake_case keys. */
+/** The JSON form; its keys become snake_case on the common path (json_document.ts). */
 export function driftJson(r: DriftResult) {
-  return {
-    ok: r.ok,
-    engine: r.engine,
-    version: r.version,
-    applied: r.applied,
-    differences: r.differences.map(({ objectType, ...d }) => ({ ...d, object_type: objectType })),
-  };
+  return { ok: r.ok, engine: r.engine, version: r.version, applied: r.applied, differences: r.differences };
 }
 
 function renderDrift(r: DriftResult): string {
   const through = r.version === null ? "no migration applied" : `${r.applied} applied, through ${r.version}`;
   if (r.ok) return `No drift: the database matches its migrations (${through}; replayed on ${r.engine}).`;
-  return `Drift: ${r.differences.length} difference(s) from the migrations (${through}):\n\n${
+  return `Drift: ${count(r.differences.length, "difference")} from the migrations (${through}):\n\n${
     formatCatalogDiff(r.differences, { expected: "migrations", actual: "database" })
   }`;
 }

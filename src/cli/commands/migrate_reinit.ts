@@ -6,6 +6,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 import { Migrator } from "../../migrate/migrator.ts";
+import { count } from "../../plural.ts";
 
 /** Build the `migrate reinit` command. */
 export function migrateReinitCommand(): Command {
@@ -23,9 +24,9 @@ export function migrateReinitCommand(): Command {
     ctx.out.result(
       r,
       () =>
-        `${r.dry_run ? "Would delete" : "Deleted"} ${r.deleted} tracking row(s) and ${
+        `${r.dry_run ? "Would delete" : "Deleted"} ${count(r.deleted, "tracking row")} and ${
           r.dry_run ? "mark" : "marked"
-        } ${r.marked.length} migration(s) as applied.`,
+        } ${count(r.marked.length, "migration")} as applied.`,
     );
   });
   return cmd as unknown as Command;
