@@ -28,7 +28,11 @@ export const PHASE = {
   constraint: 33,
   foreignKey: 34,
   index: 35,
+  /** A generated column that is rebuilt goes first, so columns it reads can be dropped after it. */
+  dropGeneratedColumn: 35.5,
   dropColumn: 36,
+  /** ...and comes back once those columns are gone. */
+  addGeneratedColumn: 36.5,
   dropTable: 37,
   lateFunction: 40,
   view: 41,

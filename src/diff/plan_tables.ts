@@ -139,7 +139,9 @@ function planColumns(ctx: PlanContext, key: string, cur: TableSnapshot, want: Ta
     if (name in cur.columns) continue;
     addColumn(ctx, key, name, col);
   }
-  for (const [name, col] of orderedColumns(cur)) {
+  // Generated columns first: they may read the other columns dropped here.
+  const dropped = orderedColumns(cur).sort(([, a], [, b]) => Number(!a.generated) - Number(!b.generated));
+  for (const [name, col] of dropped) {
     if (name in want.columns) continue;
     ctx.touchedColumns.add(`${key}.${name}`);
     const notes = ctx.hazard("data-loss", `${key}.${name}`, `drops column ${key}.${name} and its data`);
@@ -225,21 +227,28 @@ function alterColumn(ctx: PlanContext, key: string, name: string, c: ColumnSnaps
       object,
       `${object} changes how it is generated: the column is dropped and added again`,
     );
+    // Two changes, so that a column the old expression reads can be dropped in between (PostgreSQL
+    // refuses to drop a column a generated column still reads); the down undoes them in reverse.
     ctx.add(
       "main",
-      PHASE.dropColumn,
+      PHASE.dropGeneratedColumn,
       object,
-      "rebuild generated column",
-      [
-        `${allowLint("drop-breaks-code", `${WHY} with --allow-hazard rewrite`)}\nALTER TABLE ${t} DROP COLUMN ${
-          ident(name)
-        }`,
-        `${
-          allowLint("add-column-volatile-default", `${WHY} with --allow-hazard rewrite`)
-        }\nALTER TABLE ${t} ADD COLUMN ${columnDef(name, w)}`,
-      ],
-      [`ALTER TABLE ${t} DROP COLUMN ${ident(name)}`, `ALTER TABLE ${t} ADD COLUMN ${columnDef(name, c)}`],
+      "drop generated column for rebuild",
+      [`${allowLint("drop-breaks-code", `${WHY} with --allow-hazard rewrite`)}\nALTER TABLE ${t} DROP COLUMN ${
+        ident(name)
+      }`],
+      [`ALTER TABLE ${t} ADD COLUMN ${columnDef(name, c)}`],
       notes,
+    );
+    ctx.add(
+      "main",
+      PHASE.addGeneratedColumn,
+      object,
+      "add rebuilt generated column",
+      [`${
+        allowLint("add-column-volatile-default", `${WHY} with --allow-hazard rewrite`)
+      }\nALTER TABLE ${t} ADD COLUMN ${columnDef(name, w)}`],
+      [`ALTER TABLE ${t} DROP COLUMN ${ident(name)}`],
     );
     return;
   }

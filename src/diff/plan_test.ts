@@ -243,6 +243,49 @@ const CASES: Case[] = [
     hazards: ["rewrite public.tb_user.up (allowed)"],
   },
   {
+    name: "dropping a column a rebuilt generated column read: generated dropped first, added after",
+    current: (i) => {
+      const c = i.catalog.tables["public.tb_user"].columns;
+      c.blurb = col("text", {}, 3);
+      c.search = col("tsvector", {
+        generated: { kind: "stored", expression: "to_tsvector('simple'::regconfig, blurb)" },
+      }, 4);
+    },
+    desired: (i) => (i.catalog.tables["public.tb_user"].columns.search = col("tsvector", {
+      generated: { kind: "stored", expression: "to_tsvector('simple'::regconfig, name)" },
+    }, 3)),
+    allow: ["rewrite", "data-loss"],
+    hazards: ["data-loss public.tb_user.blurb (allowed)", "rewrite public.tb_user.search (allowed)"],
+    up: {
+      main: [
+        "ALTER TABLE public.tb_user DROP COLUMN search",
+        "ALTER TABLE public.tb_user DROP COLUMN blurb",
+        "ALTER TABLE public.tb_user ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, name)) STORED",
+      ],
+    },
+    down: {
+      main: [
+        "ALTER TABLE public.tb_user DROP COLUMN search",
+        "ALTER TABLE public.tb_user ADD COLUMN blurb text",
+        "ALTER TABLE public.tb_user ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, blurb)) STORED",
+      ],
+    },
+  },
+  {
+    name: "dropping a column and the generated column reading it: the generated one goes first",
+    current: (i) => {
+      const c = i.catalog.tables["public.tb_user"].columns;
+      c.blurb = col("text", {}, 3);
+      c.search = col("tsvector", {
+        generated: { kind: "stored", expression: "to_tsvector('simple'::regconfig, blurb)" },
+      }, 4);
+    },
+    desired: () => {},
+    allow: ["data-loss"],
+    hazards: ["data-loss public.tb_user.blurb (allowed)", "data-loss public.tb_user.search (allowed)"],
+    up: { main: ["ALTER TABLE public.tb_user DROP COLUMN search", "ALTER TABLE public.tb_user DROP COLUMN blurb"] },
+  },
+  {
     name: "FK and CHECK on an existing table: NOT VALID, then VALIDATE in a later migration",
     current: (i) => (i.catalog.tables["public.tb_post"] = table({ fk_user: col("integer") })),
     desired: (i) => (i.catalog.tables["public.tb_post"] = table({ fk_user: col("integer") }, {
