@@ -111,13 +111,26 @@ Deno.test({
     >();
     assertEquals(verdict.matched, false);
     assertEquals(verdict.tables.map((t) => [t.table, t.match, t.mismatches]), [
-      ["public.tb_user", false, [{ after: ["111"], up_to: ["166"], source_rows: 50, target_rows: 50 }]],
+      ["public.tb_user", false, [{
+        after: ["111"],
+        up_to: ["166"],
+        source_rows: 50,
+        target_rows: 50,
+        differs: "checksum",
+      }]],
       ["public.tb_order_line", true, []],
     ]);
     const text = await runCli(ends("verify", "--chunk-size", "50", "--tables", "tb_user"), { cwd: p.dir });
     assertEquals(text.code, 1);
-    assertStringIncludes(text.stdout, "public.tb_user: keys after (111) up to (166): source 50 row(s), target 50");
+    assertStringIncludes(
+      text.stdout,
+      "public.tb_user: keys after (111) up to (166): checksums differ (50 rows on both sides)",
+    );
     assertStringIncludes(text.stdout, "Mismatch in public.tb_user.");
+    await pair.target.db.exec("DELETE FROM tb_user WHERE pk_user = 124");
+    const fewer = await runCli(ends("verify", "--chunk-size", "50", "--tables", "tb_user"), { cwd: p.dir });
+    assertEquals(fewer.code, 1);
+    assertStringIncludes(fewer.stdout, "keys after (111) up to (166): row counts differ (source 50, target 49)");
   },
 });
 

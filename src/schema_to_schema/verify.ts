@@ -30,6 +30,8 @@ export interface MismatchRange {
   upTo: string[] | null;
   sourceRows: number;
   targetRows: number;
+  /** What differs: the row counts, or (same counts) the rows' content checksums. */
+  differs: "row_count" | "checksum";
 }
 
 /** The verdict for one table. */
@@ -93,7 +95,13 @@ export async function verifyTable(
         result.match = false;
         result.mismatchCount++;
         if (result.mismatches.length < options.maxMismatches) {
-          result.mismatches.push({ after: lo, upTo: hi, sourceRows: src.n, targetRows: tgt.n });
+          result.mismatches.push({
+            after: lo,
+            upTo: hi,
+            sourceRows: src.n,
+            targetRows: tgt.n,
+            differs: src.n !== tgt.n ? "row_count" : "checksum",
+          });
         }
       }
       options.onEvent({

@@ -11,6 +11,7 @@ import { EXIT, UsageError } from "../../errors.ts";
 import type { DataPath } from "../../schema_to_schema/plan.ts";
 import { CommandContext } from "../context.ts";
 import { table } from "../table.ts";
+import { count } from "../../plural.ts";
 import { parseDurationFlag } from "./_options.ts";
 import { bytes, openEnds, parseList, parsePositive, progressRenderer, withEnds } from "./_schema_to_schema.ts";
 
@@ -211,15 +212,17 @@ function verifyCommand(): Command {
     ctx.out.result({ command: "verify", matched, tables: results }, () => {
       const lines = results.map((r) =>
         `${r.match ? "✓" : "✗"} ${r.table}: source=${r.sourceRows} target=${r.targetRows}` +
-        (r.match ? "" : `, ${r.mismatchCount} mismatching key range(s)`)
+        (r.match ? "" : `, ${count(r.mismatchCount, "mismatching key range")}`)
       );
       for (const r of results.filter((r) => !r.match)) {
         for (const m of r.mismatches) {
           lines.push(
             `  ${r.table}: keys ${m.after ? `after (${m.after.join(", ")})` : "from the start"} ` +
-              `${
-                m.upTo ? `up to (${m.upTo.join(", ")})` : "to the end"
-              }: source ${m.sourceRows} row(s), target ${m.targetRows}`,
+              `${m.upTo ? `up to (${m.upTo.join(", ")})` : "to the end"}: ${
+                m.differs === "checksum"
+                  ? `checksums differ (${count(m.sourceRows, "row")} on both sides)`
+                  : `row counts differ (source ${m.sourceRows}, target ${m.targetRows})`
+              }`,
           );
         }
       }
