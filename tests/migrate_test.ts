@@ -127,8 +127,17 @@ for (const backend of BACKENDS) {
       const m = migrator(t.db, p);
       const r = await m.up({ dryRun: true });
       assertEquals([r.dry_run, r.applied, r.plan!.map((x) => x.version)], [true, [], ["001", "002", "003"]]);
-      assertStringIncludes(r.plan![0].sql, "BEGIN;\nSET LOCAL lock_timeout = '5000ms';");
-      assertStringIncludes(r.plan![0].sql, "CREATE TABLE tb_user");
+      assertStringIncludes(
+        r.plan![0].sql,
+        "BEGIN;\n-- confiture's timeouts for this migration (not in the file)\nSET LOCAL lock_timeout = '5000ms';",
+      );
+      assertStringIncludes(r.plan![0].sql, "-- db/migrations/001_create_tb_user.up.sql:\nCREATE TABLE tb_user");
+      // Confiture's own bookkeeping is marked as such, between the file's SQL and COMMIT.
+      assert(
+        /-- confiture's bookkeeping \(not in the file\): the tracking-table row\n[^\n]*tb_confiture[\s\S]*\nCOMMIT;$/
+          .test(r.plan![0].sql),
+        r.plan![0].sql,
+      );
       assertEquals(await tables(t.db), []);
       await m.up();
       const d = await m.down({ dryRun: true, steps: 3 });

@@ -62,7 +62,7 @@ export class MigrationSource {
       name: file.name,
       file: this.shown(path),
       mode: script.mode,
-      sql: renderScript(script, bookkeeping),
+      sql: renderScript(script, bookkeeping, this.shown(path)),
     };
   }
 

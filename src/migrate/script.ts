@@ -234,15 +234,23 @@ function checkExplicitBlocks(statements: Statement[], shownPath: string): void {
   }
 }
 
-/** The exact SQL a script sends, with transaction boundaries and SET statements, for dry runs. */
-export function renderScript(script: MigrationScript, bookkeeping: string): string {
+/**
+ * The exact SQL a script sends, for dry runs: the file's statements between Confiture's own
+ * (transaction boundaries, timeouts, the tracking-table bookkeeping), which comments mark as
+ * such so a reader never mistakes them for the file's SQL.
+ */
+export function renderScript(script: MigrationScript, bookkeeping: string, file = "the file"): string {
   const sets = setStatements(script.settings, script.mode === "transaction");
-  const body = script.statements.map((s) => `${s.text};`);
-  if (script.mode === "transaction") return ["BEGIN;", ...sets, ...body, bookkeeping, "COMMIT;"].join("\n");
+  const body = [`-- ${file}:`, ...script.statements.map((s) => `${s.text};`)];
+  const own = ["-- confiture's bookkeeping (not in the file): the tracking-table row", bookkeeping];
+  const timeouts = "-- confiture's timeouts for this migration (not in the file)";
+  if (script.mode === "transaction") {
+    return ["BEGIN;", timeouts, ...sets, ...body, ...own, "COMMIT;"].join("\n");
+  }
   const header = `-- runs statement by statement outside a transaction (${
     script.mode === "explicit" ? "the file's own BEGIN/COMMIT" : script.reasons.join(", ")
   })`;
-  return [header, ...sets, ...body, bookkeeping, "RESET lock_timeout;", "RESET statement_timeout;"].join("\n");
+  return [header, timeouts, ...sets, ...body, ...own, "RESET lock_timeout;", "RESET statement_timeout;"].join("\n");
 }
 
 /** `SET [LOCAL] lock_timeout/statement_timeout` for the settings. */
