@@ -148,7 +148,7 @@ Deno.test("build --apply on a PGlite directory; --fresh removes it first; protec
   const run = (...args: string[]) => runCli(args, { cwd: p.dir });
   const first = await run("build", "--apply");
   assertEquals(first.code, 0, first.stderr);
-  assertStringIncludes(first.stdout, "Recorded 1 migration(s) as applied");
+  assertStringIncludes(first.stdout, "Recorded 1 migration as applied");
 
   const refused = await run("build", "--env", "safe", "--apply", "--fresh", "--yes");
   assertEquals(refused.code, 5, refused.stderr);

@@ -136,7 +136,7 @@ Deno.test({
 
     const quiet = await runCli(["migrate", "up", "--steps", "1", "-q"], { cwd: p.dir });
     assertEquals([quiet.code, quiet.stderr], [0, ""], "migrate up -q: nothing on stderr");
-    assertStringIncludes(quiet.stdout, "Applied 1 migration(s)");
+    assertStringIncludes(quiet.stdout, "Applied 1 migration in");
 
     const normal = await runCli(["migrate", "down"], { cwd: p.dir });
     assertStringIncludes(normal.stderr, "rolled back 001_create_tb_user");

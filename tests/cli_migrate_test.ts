@@ -259,7 +259,7 @@ Deno.test("migrate validate reports every problem offline with file:line:col and
   await using clean = await tempProject(FILES);
   const ok = await runCli(["migrate", "validate"], { cwd: clean.dir });
   assertEquals(ok.code, 0, ok.stdout + ok.stderr);
-  assertStringIncludes(ok.stdout, "2 migration(s) checked: 0 error(s), 0 warning(s).");
+  assertStringIncludes(ok.stdout, "2 migrations checked: 0 errors, 0 warnings.");
 });
 
 Deno.test({

@@ -21,8 +21,8 @@ Deno.test("init scaffolds a project where build --apply, migrate up and check-sc
 
   const build = await runCli(["build", "--apply"], { cwd: app });
   assertEquals(build.code, 0, build.stderr);
-  assertStringIncludes(build.stdout, "Recorded 1 migration(s) as applied");
-  assertStringIncludes(build.stdout, "Ran 1 seed file(s)");
+  assertStringIncludes(build.stdout, "Recorded 1 migration as applied");
+  assertStringIncludes(build.stdout, "Ran 1 seed file");
 
   const up = await runCli(["migrate", "up"], { cwd: app });
   assertEquals(up.code, 0, up.stderr);

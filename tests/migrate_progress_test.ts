@@ -63,7 +63,7 @@ Deno.test({
     assertEquals([...at].sort((a, b) => a - b), at, up.stderr);
     // Nothing animates off a terminal, and stdout is the result alone.
     assertNotIncludes(up.stderr, "\r");
-    assert(up.stdout.startsWith("Applied 2 migration(s) in "), up.stdout);
+    assert(up.stdout.startsWith("Applied 2 migrations in "), up.stdout);
     assertEquals(up.stdout.trimEnd().split("\n").length, 1, up.stdout);
 
     const down = await runCli(["migrate", "down", "--env", "test"], { cwd: p.dir, env: HEARTBEAT });
@@ -81,7 +81,7 @@ Deno.test({
     const up = await runCli(["migrate", "up", "--env", "test", "--quiet"], { cwd: p.dir, env: HEARTBEAT });
     assertEquals(up.code, 0, up.stderr);
     assertEquals(up.stderr, "");
-    assertStringIncludes(up.stdout, "Applied 2 migration(s)");
+    assertStringIncludes(up.stdout, "Applied 2 migrations");
     const down = await runCli(["migrate", "down", "--env", "test", "--quiet"], { cwd: p.dir, env: HEARTBEAT });
     assertEquals([down.code, down.stderr], [0, ""]);
     await Deno.mkdir(`${p.dir}/db/schema`);

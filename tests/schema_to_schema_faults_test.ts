@@ -94,7 +94,7 @@ for (const { strategy, end } of CASES) {
         };
         assertEquals([e.ok, e.error.code], [false, "CONNECTION_FAILED"]);
         assertStringIncludes(e.error.message, `Lost the connection to the ${end}`);
-        assertStringIncludes(e.error.message, "public.tb_user: 80 of 225 row(s) committed, up to key (88)");
+        assertStringIncludes(e.error.message, "public.tb_user: 80 of 225 rows committed, up to key (88)");
         assertStringIncludes(e.error.message, "not started: public.tb_order_line");
         assertStringIncludes(e.error.hint, "--resume");
         const [journal] = await pair.target.db.query<{ rows: number; last_error: string | null; done: boolean }>(

@@ -176,10 +176,22 @@ Deno.test({
     const users = await verifyTable(ends, plans[0], options);
     assertEquals([users.match, users.sourceRows, users.targetRows, users.mismatchCount], [false, 225, 225, 1]);
     // Chunks of 50 filtered rows: ids 1–55 hold 50 rows (5 deleted), so 123 falls in (111, 166].
-    assertEquals(users.mismatches, [{ after: ["111"], upTo: ["166"], sourceRows: 50, targetRows: 50 }]);
+    assertEquals(users.mismatches, [{
+      after: ["111"],
+      upTo: ["166"],
+      sourceRows: 50,
+      targetRows: 50,
+      differs: "checksum",
+    }]);
     const lines = await verifyTable(ends, plans[1], options);
     assertEquals([lines.match, lines.sourceRows, lines.targetRows], [false, 120, 119]);
-    assertEquals(lines.mismatches, [{ after: ["34", "1"], upTo: null, sourceRows: 20, targetRows: 19 }]);
+    assertEquals(lines.mismatches, [{
+      after: ["34", "1"],
+      upTo: null,
+      sourceRows: 20,
+      targetRows: 19,
+      differs: "row_count",
+    }]);
   },
 });
 

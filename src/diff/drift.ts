@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { count } from "../plural.ts";
 import { type CatalogDifference, diffCatalogs } from "../catalog/diff.ts";
 import { snapshotCatalog } from "../catalog/snapshot.ts";
 import type { TableName } from "../config/environment.ts";
@@ -63,7 +64,7 @@ export async function detectDrift(live: Database, options: DriftOptions): Promis
   const actual = await snapshotCatalog(live, exclude);
   await using scratch = await openScratchDatabase(options.against);
   const replay = Migrator.fromDatabase(scratch.db, { ...settings, statementLockTimeoutMs: 0, lockRetries: 0 });
-  emit({ type: "info", message: `Replaying ${applied.length} applied migration(s) into ${scratch.label}…` });
+  emit({ type: "info", message: `Replaying ${count(applied.length, "applied migration")} into ${scratch.label}…` });
   if (version !== null) await replay.up({ target: version, allowOutOfOrder: true, lint: false });
   const expected = await snapshotCatalog(scratch.db, exclude);
   const differences = diffCatalogs(expected, actual);

@@ -176,7 +176,7 @@ export async function migrateDiff(env: Environment, options: MigrateDiffOptions)
   if (plan.hazards.some((h) => !h.allowed)) return { ...result, status: "hazards" };
   if (options.check) return { ...result, status: "check" };
 
-  emit({ type: "info", message: `Proving ${migrations.length} new migration(s) on the replayed chain…` });
+  emit({ type: "info", message: `Proving ${count(migrations.length, "new migration")} on the replayed chain…` });
   result.proof = await proveMigrations(scratch.db, migrations, {
     chain,
     trackingTable: tracking,

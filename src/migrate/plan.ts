@@ -113,7 +113,7 @@ export function planDown(
   if (problems.length > 0) {
     throw new IrreversibleError(
       `Cannot roll back: ${problems.join("; ")}. Nothing was rolled back.`,
-      { hint: "Write the missing .down.sql file(s), or roll back fewer steps" },
+      { hint: "Write the missing .down.sql files, or roll back fewer steps" },
     );
   }
   return steps;

@@ -98,9 +98,11 @@ export function buildCommand(): Command {
           opts.fresh ? " (fresh)" : ""
         } in ${applied.durationMs} ms.`,
         applied.migrationsRecorded.length > 0
-          ? `Recorded ${applied.migrationsRecorded.length} migration(s) as applied; \`confiture migrate up\` continues from here.`
+          ? `Recorded ${
+            count(applied.migrationsRecorded.length, "migration")
+          } as applied; \`confiture migrate up\` continues from here.`
           : "",
-        seeded > 0 ? `Ran ${seeded} seed file(s).` : "",
+        seeded > 0 ? `Ran ${count(seeded, "seed file")}.` : "",
       ].filter(Boolean).join("\n"));
   });
   return cmd as unknown as Command;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { count } from "../../plural.ts";
 import { Command } from "@commander-js/extra-typings";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
 
@@ -17,10 +18,13 @@ export function migrateBaselineCommand(): Command {
     const ctx = new CommandContext(command);
     await using m = await ctx.migrator();
     const r = await m.baseline({ through: opts.through, dryRun: opts.dryRun });
-    ctx.out.result(r, () =>
-      `${r.dry_run ? "Would mark" : "Marked"} ${r.marked.length} migration(s) as applied` +
-      (r.marked.length ? `: ${r.marked.join(", ")}` : "") +
-      (r.already_applied.length ? `; ${r.already_applied.length} already applied` : "") + ".");
+    ctx.out.result(
+      r,
+      () =>
+        `${r.dry_run ? "Would mark" : "Marked"} ${count(r.marked.length, "migration")} as applied` +
+        (r.marked.length ? `: ${r.marked.join(", ")}` : "") +
+        (r.already_applied.length ? `; ${r.already_applied.length} already applied` : "") + ".",
+    );
   });
   return cmd as unknown as Command;
 }

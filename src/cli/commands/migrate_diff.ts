@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { count } from "../../plural.ts";
 import { Command } from "@commander-js/extra-typings";
 import { formatCatalogDiff } from "../../catalog/diff.ts";
 import { migrateDiff, type MigrateDiffResult } from "../../diff/migrate_diff.ts";
@@ -35,7 +36,7 @@ export function migrateDiffCommand(): Command {
     const ctx = new CommandContext(command);
     const unknown = (opts.allowHazard ?? []).filter((k) => !HAZARD_KINDS.includes(k as HazardKind));
     if (unknown.length) {
-      throw new UsageError(`Unknown hazard kind(s) in --allow-hazard: ${unknown.join(", ")}`, {
+      throw new UsageError(`Unknown hazard kinds in --allow-hazard: ${unknown.join(", ")}`, {
         hint: `Use one of: ${HAZARD_KINDS.join(", ")}`,
       });
     }
@@ -70,11 +71,11 @@ export function renderDiff(r: MigrateDiffResult): string {
       }` +
         hazardsNote(r);
     case "dry-run":
-      lines.push(`Dry run: ${r.migrations.length} migration(s) would be written (proven on ${r.engine}).`, "");
+      lines.push(`Dry run: ${count(r.migrations.length, "migration")} would be written (proven on ${r.engine}).`, "");
       files();
       return lines.join("\n") + hazardsNote(r);
     case "check":
-      return `${r.migrations.length} migration(s) would be written: ${
+      return `${count(r.migrations.length, "migration")} would be written: ${
         r.migrations.map((m) => `${m.version}_${m.name}`).join(", ")
       }.`;
     case "unsupported":

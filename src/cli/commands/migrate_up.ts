@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { count } from "../../plural.ts";
 import { Command } from "@commander-js/extra-typings";
 import type { UpResult } from "../../migrate/results.ts";
 import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts";
@@ -45,7 +46,7 @@ export function migrateUpCommand(): Command {
       const { parseAllowFlags } = await import("../../lint/allow.ts");
       const parsed = parseAllowFlags(opts.allow);
       if (parsed.unknown.length > 0) {
-        throw new UsageError(`Unknown lint rule(s) in --allow: ${parsed.unknown.join(", ")}`);
+        throw new UsageError(`Unknown lint rules in --allow: ${parsed.unknown.join(", ")}`);
       }
       allow = parsed.allow;
     }
@@ -75,9 +76,9 @@ function renderUp(r: UpResult): string {
   if (r.dry_run) {
     if (!r.plan?.length) return "Nothing to apply: the database is up to date.";
     const parts = r.plan.map((p) => `-- ${p.file}\n${p.sql}`);
-    return `Dry run: ${r.plan.length} migration(s) would be applied.\n\n${parts.join("\n\n")}`;
+    return `Dry run: ${count(r.plan.length, "migration")} would be applied.\n\n${parts.join("\n\n")}`;
   }
   if (r.applied.length === 0) return "Nothing to apply: the database is up to date.";
   const skipped = r.skipped.length > 0 ? `; ${r.skipped.length} pending left for later` : "";
-  return `Applied ${r.applied.length} migration(s) in ${r.total_duration_ms} ms${skipped}.`;
+  return `Applied ${count(r.applied.length, "migration")} in ${r.total_duration_ms} ms${skipped}.`;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { count } from "../../plural.ts";
 import { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../../errors.ts";
 import { Migrator } from "../../migrate/migrator.ts";
@@ -55,16 +56,16 @@ export function migrateValidateCommand(): Command {
   return cmd as unknown as Command;
 }
 
-function render(issues: ValidationIssue[], count: number, checked?: number): string {
+function render(issues: ValidationIssue[], total: number, checked?: number): string {
   const lines = issues.map((i) => {
     const where = i.file ? `${i.file}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ""}` : ""}: ` : "";
     return `${i.severity}: ${i.message.startsWith(i.file ?? "\0") ? i.message : where + i.message}`;
   });
   const errors = issues.filter((i) => i.severity === "error").length;
   lines.push(
-    `${count} migration(s) checked${
-      checked !== undefined ? `, ${checked} checksum(s) verified` : ""
-    }: ${errors} error(s), ${issues.length - errors} warning(s).`,
+    `${count(total, "migration")} checked${checked !== undefined ? `, ${count(checked, "checksum")} verified` : ""}: ${
+      count(errors, "error")
+    }, ${count(issues.length - errors, "warning")}.`,
   );
   return lines.join("\n");
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { count } from "../../plural.ts";
 import { Command } from "@commander-js/extra-typings";
 import { EXIT } from "../../errors.ts";
 import type { ChecksumIssue } from "../../migrate/migrator.ts";
@@ -23,7 +24,11 @@ export function migrateVerifyCommand(): Command {
     const r = await m.verify({ accept: opts.accept === true });
     ctx.out.result(r, () => {
       const lines = (r.accepted ?? []).map((i) => `accepted  ${i.file} (now ${i.actual})`);
-      if (r.ok && lines.length === 0) return `All ${r.checked} applied migration(s) match their files.`;
+      if (r.ok && lines.length === 0) {
+        return `${r.checked === 1 ? "The" : "All"} ${count(r.checked, "applied migration")} ${
+          r.checked === 1 ? "matches its file" : "match their files"
+        }.`;
+      }
       lines.push(...r.issues.map(describe));
       return lines.join("\n");
     });

@@ -46,7 +46,9 @@ function setupCommand(): Command {
         `${
           result.updated ? "Updated" : "Created"
         } foreign server ${result.server} → ${result.source} as ${result.user}` +
-        ` (${result.passwordSet ? "password set" : "no password"}); imported ${result.foreignTables} table(s) from ` +
+        ` (${result.passwordSet ? "password set" : "no password"}); imported ${
+          count(result.foreignTables, "table")
+        } from ` +
         `${result.schemas.join(", ")} into ${result.staging}.`,
     );
   });
@@ -81,7 +83,7 @@ function analyzeCommand(): Command {
       const stopped = tables.filter((t) => t.lastError).map((t) => `${t.table}: the last run stopped: ${t.lastError}`);
       return table(["Target", "Source", "Rows", "Size", "DataPath", "Batches", "Key", "State"], rows) +
         (stopped.length ? `\n\n${stopped.join("\n")}` : "") +
-        `\n\n${tables.length} table(s), batches of ${batchSize} rows. Run \`migrate\` to copy them.`;
+        `\n\n${count(tables.length, "table")}, batches of ${count(batchSize, "row")}. Run \`migrate\` to copy them.`;
     });
   });
   return cmd as unknown as Command;
@@ -123,9 +125,11 @@ function migrateCommand(): Command {
         results.map((r) =>
           r.skipped
             ? `• ${r.table}: already copied (${r.totalRows} rows)`
-            : `• ${r.table}: ${r.rows} rows in ${r.batches} batch(es) via ${r.strategy}, ${r.durationMs} ms` +
+            : `• ${r.table}: ${count(r.rows, "row")} in ${
+              count(r.batches, "batch", "batches")
+            } via ${r.strategy}, ${r.durationMs} ms` +
               (r.resumedFrom ? ` (resumed after key ${r.resumedFrom.join(", ")})` : "")
-        ).join("\n") + `\nCopied ${rows} row(s) into ${results.length} table(s).`,
+        ).join("\n") + `\nCopied ${count(rows, "row")} into ${count(results.length, "table")}.`,
     );
   });
   return cmd as unknown as Command;
@@ -172,7 +176,9 @@ function catchUpCommand(): Command {
     for (const r of results) {
       if (r.deleted > 0 && !r.deletesApplied) {
         ctx.out.warn(
-          `${r.table}: ${r.deleted} row(s) deleted in the source are still in the target` +
+          `${r.table}: ${count(r.deleted, "row")} deleted in the source ${
+            r.deleted === 1 ? "is" : "are"
+          } still in the target` +
             ` (keys: ${r.deletedKeys.map((k) => k.join(",")).join("; ")}${
               r.deleted > r.deletedKeys.length ? "; …" : ""
             })`,
@@ -183,7 +189,7 @@ function catchUpCommand(): Command {
       { command: "catch-up", sinceColumn, deleted, tables: results },
       () =>
         results.map((r) =>
-          `• ${r.table}: ${r.rows} changed row(s) upserted since ${r.since}; ` +
+          `• ${r.table}: ${count(r.rows, "changed row")} upserted since ${r.since}; ` +
           `${r.deleted} deleted in the source${r.deletesApplied && r.deleted > 0 ? ", removed from the target" : ""}`
         )
           .join("\n"),

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { count } from "../../plural.ts";
 import { Command } from "@commander-js/extra-typings";
 import { CommandContext, withFormatOption } from "../context.ts";
 import { ProgressRenderer } from "../progress.ts";
@@ -137,7 +138,9 @@ function render(r: SyncReport, from: Environment, to: Environment): string {
   const width = Math.max(0, ...r.tables.map((t) => t.name.length), ...r.skipped.map((t) => t.name.length));
   const lines: string[] = [];
   if (r.dry_run) {
-    lines.push(`Dry run: ${r.tables.length} table(s) would be copied from ${from.name} to ${to.name}, in this order:`);
+    lines.push(
+      `Dry run: ${count(r.tables.length, "table")} would be copied from ${from.name} to ${to.name}, in this order:`,
+    );
     for (const t of r.tables) {
       const masked = t.anonymized_columns.length > 0 ? `  masked: ${t.anonymized_columns.join(", ")}` : "";
       lines.push(`  ${t.name.padEnd(width)}  ~${t.rows.toLocaleString("en-US")} rows${masked}`);
@@ -152,9 +155,7 @@ function render(r: SyncReport, from: Environment, to: Environment): string {
   }
   for (const t of r.skipped) lines.push(`  ${t.name.padEnd(width)}  skipped: finished by an earlier run`);
   lines.push(
-    `Synced ${r.tables.length} table(s), ${
-      r.total_rows.toLocaleString("en-US")
-    } rows from ${from.name} to ${to.name} ` +
+    `Synced ${count(r.tables.length, "table")}, ${count(r.total_rows, "row")} from ${from.name} to ${to.name} ` +
       `in ${(r.duration_ms / 1000).toFixed(1)} s (${r.rows_per_second.toLocaleString("en-US")} rows/s)`,
   );
   return lines.join("\n");
@@ -162,11 +163,15 @@ function render(r: SyncReport, from: Environment, to: Environment): string {
 
 function renderCheck(r: PiiCheckReport, profile: AnonymizationProfile): string {
   const source = profile.file ?? "no profile";
-  if (r.ok) return `No unmasked PII: ${r.tables} table(s) checked, ${r.covered} column rule(s) in ${source}.`;
+  if (r.ok) {
+    return `No unmasked PII: ${count(r.tables, "table")} checked, ${count(r.covered, "column rule")} in ${source}.`;
+  }
   const where = (u: PiiFinding) => u.path ? `${u.column} ${u.path}` : u.column;
   const width = Math.max(...r.unmasked.map((u) => where(u).length));
   return [
-    `${r.unmasked.length} column(s) or part(s) look like personal data and have no rule in ${source}:`,
+    `${count(r.unmasked.length, "column or part", "columns or parts")} ${
+      r.unmasked.length === 1 ? "looks" : "look"
+    } like personal data and ${r.unmasked.length === 1 ? "has" : "have"} no rule in ${source}:`,
     ...r.unmasked.map((u) => `  ${where(u).padEnd(width)}  ${u.kind} (${u.type})`),
     `Add rules (strategy keep marks a column as not personal), e.g.:`,
     ...r.unmasked.slice(0, 3).map((u) => `  ${u.column}: ${suggestFor(u)}`),
