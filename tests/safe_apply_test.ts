@@ -369,7 +369,7 @@ Deno.test("[pglite] kill -9 right after migrations were reported applied: they a
     "db/migrations/004_slow.up.sql": "SELECT pg_sleep(60);\n",
   });
   const run = spawnCli(["migrate", "up", "--env", "test"], p.dir);
-  await run.until("applied 003_c"); // not the off-terminal start line "Applying 003_c";
+  await run.until("applied 003_c"); // not the off-terminal start line "Applying 003_c", sent before the commit
   run.child.kill("SIGKILL");
   await run.done();
   assertStringIncludes(run.stderr(), "applied 003_c");
