@@ -57,6 +57,7 @@ import {
 import { rollBack } from "./rollback.ts";
 import { MigrationDownError, MigrationRunError, MigrationUpError } from "./run_error.ts";
 import { joinStatus } from "./status.ts";
+import { JournalState } from "./journal_state.ts";
 import { filesThrough, findApplied } from "./through.ts";
 import { OPTIONAL_COLUMNS, TrackingTable } from "./tracking_table.ts";
 
@@ -221,6 +222,7 @@ export class Migrator implements AsyncDisposable {
         lockRetries: this.settings.lockRetries,
         signal,
         emit: this.#emit,
+        journal: new JournalState(where.hasProgress),
       });
       const runs = pipeline.runs;
       const result = (errors: MigrationFailure[]): UpResult => ({
