@@ -32,6 +32,9 @@ export const RESET_SESSION = `SET SESSION AUTHORIZATION DEFAULT;
 RESET ALL;
 ${CONNECTION_CHECK}`;
 
+/** Commit without waiting for the WAL flush; a later synchronous commit flushes it too. */
+const ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
+
 /** What is being run, for error messages and the journal. */
 export interface RunTarget {
   version: string;
@@ -98,7 +101,7 @@ export async function runScript(
       ...(options.guard ? [options.guard] : []),
       ...setStatements(script.settings, true).map((s) => s.replace(/;$/, "")),
       // The caller guarantees a later synchronous commit (which flushes this one's WAL too).
-      ...(options.asyncCommit ? ["SET LOCAL synchronous_commit = off"] : []),
+      ...(options.asyncCommit ? [ASYNC_COMMIT] : []),
     ].join(";\n");
     const oneMessage = options.oneMessage === true && script.oneMessage;
     try {
@@ -121,6 +124,7 @@ export async function runScript(
     tracking,
     bookkeeping,
     options.journal ?? new JournalState(),
+    options.asyncCommit === true,
     options.signal,
     options.emit,
   );
@@ -133,6 +137,7 @@ async function runOutsideTransaction(
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
   state: JournalState,
+  asyncCommit: boolean,
   signal: AbortSignal | undefined,
   emit: EventSink | undefined,
 ): Promise<RunOutcome> {
@@ -163,9 +168,11 @@ async function runOutsideTransaction(
     next_line: statements[done]?.line ?? null,
   });
   // One message, committed before the first statement runs: the session made clean, the
-  // journal (created with its first row) and this run's row, then the file's settings.
+  // journal (created with its first row) and this run's row, then the file's settings. Its
+  // commit need not wait for the WAL flush: the statement's own commit flushes it first.
   await session.exec([
     RESET_SESSION,
+    ...(asyncCommit ? [ASYNC_COMMIT] : []),
     ...(state.exists ? [] : [tracking.ensureProgressSql()]),
     ...(journal ? [] : [tracking.saveProgressSql(progress(0))]),
     ...setStatements(script.settings, false).map((s) => s.replace(/;$/, "")),
@@ -215,6 +222,8 @@ async function runOutsideTransaction(
       // One message, one implicit transaction: the tracking row and the journal's cleared row
       // commit together; then the session is made clean for what follows.
       await session.exec([
+        // The caller guarantees a later synchronous commit, as for a transactional migration.
+        ...(asyncCommit ? [ASYNC_COMMIT] : []),
         bookkeeping(performance.now() - started),
         tracking.clearProgressSql(target.version, target.direction),
         RESET_SESSION,

@@ -121,7 +121,7 @@ export class UpPipeline {
       if (!head) {
         // A migration that cannot run in one transaction runs alone.
         const i = next++;
-        this.#settled(i, await this.#applyOne(i, false, 0, true));
+        this.#settled(i, await this.#applyOne(i, this.#asyncCommitOf(i), 0, true));
         continue;
       }
       try {
@@ -168,8 +168,7 @@ export class UpPipeline {
   }
 
   #asyncCommitOf(i: number): boolean {
-    return (this.#o.asyncCommit ?? true) && i < this.#o.steps.length - 1 &&
-      this.#o.steps[i].script.mode === "transaction";
+    return (this.#o.asyncCommit ?? true) && i < this.#o.steps.length - 1;
   }
 
   #settled(i: number, run: MigrationRun): void {
