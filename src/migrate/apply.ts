@@ -16,6 +16,7 @@ import { quoteIdent } from "../db/quote.ts";
 import type { MigrationFailure } from "./results.ts";
 import { type MigrationScript, setStatements } from "./script.ts";
 import type { TrackingTable } from "./tracking_table.ts";
+import { JournalState } from "./journal_state.ts";
 
 /** Sets `client_connection_check_interval` where the server has it (PostgreSQL 14+). */
 export const CONNECTION_CHECK = `SELECT pg_catalog.set_config('client_connection_check_interval', '1s', false)
@@ -30,6 +31,9 @@ export const CONNECTION_CHECK = `SELECT pg_catalog.set_config('client_connection
 export const RESET_SESSION = `SET SESSION AUTHORIZATION DEFAULT;
 RESET ALL;
 ${CONNECTION_CHECK}`;
+
+/** Commit without waiting for the WAL flush; a later synchronous commit flushes it too. */
+const ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
 
 /** What is being run, for error messages and the journal. */
 export interface RunTarget {
@@ -83,6 +87,8 @@ export async function runScript(
     signal?: AbortSignal;
     /** Receives a `migration.statement` event before each statement run outside one transaction. */
     emit?: EventSink;
+    /** The run's view of the progress journal (outside a transaction); read afresh without. */
+    journal?: JournalState;
   } = {},
 ): Promise<RunOutcome> {
   if (script.mode === "transaction") {
@@ -95,7 +101,7 @@ export async function runScript(
       ...(options.guard ? [options.guard] : []),
       ...setStatements(script.settings, true).map((s) => s.replace(/;$/, "")),
       // The caller guarantees a later synchronous commit (which flushes this one's WAL too).
-      ...(options.asyncCommit ? ["SET LOCAL synchronous_commit = off"] : []),
+      ...(options.asyncCommit ? [ASYNC_COMMIT] : []),
     ].join(";\n");
     const oneMessage = options.oneMessage === true && script.oneMessage;
     try {
@@ -111,7 +117,17 @@ export async function runScript(
     }
     return {};
   }
-  return await runOutsideTransaction(session, script, target, tracking, bookkeeping, options.signal, options.emit);
+  return await runOutsideTransaction(
+    session,
+    script,
+    target,
+    tracking,
+    bookkeeping,
+    options.journal ?? new JournalState(),
+    options.asyncCommit === true,
+    options.signal,
+    options.emit,
+  );
 }
 
 async function runOutsideTransaction(
@@ -120,14 +136,13 @@ async function runOutsideTransaction(
   target: RunTarget,
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
+  state: JournalState,
+  asyncCommit: boolean,
   signal: AbortSignal | undefined,
   emit: EventSink | undefined,
 ): Promise<RunOutcome> {
   const started = performance.now();
-  await tracking.ensureProgress(session);
-  const journal = (await tracking.partialRuns(session)).find((p) =>
-    p.version === target.version && p.direction === target.direction
-  );
+  const journal = await state.find(session, tracking, target.version, target.direction);
   if (journal && journal.checksum !== target.checksum) {
     throw new ConfigError(
       `${target.shownPath} changed after a partial run stopped at statement ${
@@ -152,11 +167,20 @@ async function runOutsideTransaction(
     statements_total: statements.length,
     next_line: statements[done]?.line ?? null,
   });
-  if (!journal) await tracking.saveProgress(session, progress(0));
-  await session.exec(RESET_SESSION);
-  for (const sql of setStatements(script.settings, false)) await session.exec(sql);
+  // One message, committed before the first statement runs: the session made clean, the
+  // journal (created with its first row) and this run's row, then the file's settings. Its
+  // commit need not wait for the WAL flush: the statement's own commit flushes it first.
+  await session.exec([
+    RESET_SESSION,
+    ...(asyncCommit ? [ASYNC_COMMIT] : []),
+    ...(state.exists ? [] : [tracking.ensureProgressSql()]),
+    ...(journal ? [] : [tracking.saveProgressSql(progress(0))]),
+    ...setStatements(script.settings, false).map((s) => s.replace(/;$/, "")),
+  ].join(";\n"));
+  state.created();
   let inTransaction = false;
   let finishedInside = false;
+  let reset = false;
   const rebuilt: string[] = [];
   try {
     for (let i = start; i < statements.length; i++) {
@@ -190,14 +214,23 @@ async function runOutsideTransaction(
       await execStatement(session, s, target, script.text);
       if (control === "begin") inTransaction = true;
       else if (control === "commit" || control === "rollback") inTransaction = false;
-      else if (!inTransaction) await tracking.saveProgress(session, progress(i + 1));
+      // After the last statement the bookkeeping below commits at once, clearing the journal:
+      // a crash before it leaves the journal at this statement either way.
+      else if (!inTransaction && i < statements.length - 1) await tracking.saveProgress(session, progress(i + 1));
     }
     if (!finishedInside) {
-      await session.transaction(async (tx) => {
-        await tx.exec(bookkeeping(performance.now() - started));
-        await tracking.clearProgress(tx, target.version, target.direction);
-      });
+      // One message, one implicit transaction: the tracking row and the journal's cleared row
+      // commit together; then the session is made clean for what follows.
+      await session.exec([
+        // The caller guarantees a later synchronous commit, as for a transactional migration.
+        ...(asyncCommit ? [ASYNC_COMMIT] : []),
+        bookkeeping(performance.now() - started),
+        tracking.clearProgressSql(target.version, target.direction),
+        RESET_SESSION,
+      ].join(";\n"));
+      reset = true;
     }
+    state.forget(target.version, target.direction);
   } catch (e) {
     if (inTransaction) await session.exec("ROLLBACK").catch(() => {});
     await tracking.saveProgressError(
@@ -209,7 +242,7 @@ async function runOutsideTransaction(
       .catch(() => {});
     throw e;
   } finally {
-    await session.exec(RESET_SESSION).catch(() => {});
+    if (!reset) await session.exec(RESET_SESSION).catch(() => {});
   }
   return { resumedAt: start > 0 ? start : undefined, rebuilt: rebuilt.length ? rebuilt : undefined };
 }

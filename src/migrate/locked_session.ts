@@ -12,10 +12,10 @@ import type { EventSink } from "../events.ts";
 import { CONNECTION_CHECK, RESET_SESSION } from "./apply.ts";
 import { type MigrationFile, versionKey } from "./files.ts";
 import { withMigrationLock } from "./lock.ts";
-import { pooledConnectionError, usesTransactionPooler } from "./pooler.ts";
+import { pooledConnectionError, reservePair, transactionPooled } from "./pooler.ts";
 import type { MigrationScript } from "./script.ts";
 import { type PlannedStep, type Recorded, stopError } from "./stop.ts";
-import type { TrackingTable } from "./tracking_table.ts";
+import type { TrackingLocation, TrackingTable } from "./tracking_table.ts";
 
 /** Opens locked sessions on one database for one Migrator. */
 export class LockedSessions {
@@ -34,12 +34,11 @@ export class LockedSessions {
    * Run `fn` on a reserved session holding the migration lock. Refuses a transaction pooler
    * (once per Migrator); an abort cancels the running statement and throws InterruptedError.
    */
-  async run<T>(signal: AbortSignal | undefined, fn: (session: ReservedSession) => Promise<T>): Promise<T> {
-    if (!this.#poolerChecked) {
-      if (await usesTransactionPooler(this.database)) throw pooledConnectionError(this.database.label);
-      this.#poolerChecked = true;
-    }
-    const session = await this.database.reserve();
+  async run<T>(
+    signal: AbortSignal | undefined,
+    fn: (session: ReservedSession, where: TrackingLocation) => Promise<T>,
+  ): Promise<T> {
+    const session = await this.#reserve();
     // A killed deployer's backend notices the lost client within a second and releases the
     // lock (PostgreSQL 14+; older servers ignore this).
     await session.exec(CONNECTION_CHECK).catch(() => {});
@@ -53,10 +52,7 @@ export class LockedSessions {
       return await withMigrationLock(
         session,
         { timeoutMs: this.lockTimeoutMs, onEvent: this.emit },
-        async () => {
-          await this.tracking.pinSchema(session);
-          return await fn(session);
-        },
+        async () => fn(session, await this.tracking.pinSchema(session)),
       );
     } catch (e) {
       if (signal?.aborted && !(e instanceof InterruptedError && e.message !== "interrupted")) {
@@ -72,6 +68,31 @@ export class LockedSessions {
       await session.exec(RESET_SESSION).catch(() => {});
       await session.release();
     }
+  }
+
+  /**
+   * The session the run keeps. The first time, the pooler probe runs on it and on a second
+   * session reserved at the same moment, which is then released: one session, not three.
+   */
+  async #reserve(): Promise<ReservedSession> {
+    // An embedded database has no pooler (the port's capabilities will say so).
+    if (this.#poolerChecked || this.database.backend !== "server") return await this.database.reserve();
+    const [session, partner] = await reservePair(this.database);
+    let pooled: boolean;
+    try {
+      pooled = await transactionPooled(session, partner);
+    } catch (e) {
+      await session.release();
+      throw e;
+    } finally {
+      await partner.release();
+    }
+    if (pooled) {
+      await session.release();
+      throw pooledConnectionError(this.database.label);
+    }
+    this.#poolerChecked = true;
+    return session;
   }
 
   /**

@@ -24,7 +24,7 @@ import type { Environment, MigrationSettings } from "../config/environment.ts";
 import { DEFAULT_TRACKING_TABLE, MIGRATION_DEFAULTS } from "../config/defaults.ts";
 import { parseTableName } from "../config/load.ts";
 import { type ConfigSource, migrationTarget, resolveEnvironment } from "../config/resolve.ts";
-import type { Database, Queryable, ReservedSession } from "../db/database.ts";
+import type { Database, Queryable } from "../db/database.ts";
 import { openDatabase } from "../db/open.ts";
 import { MigrationError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
@@ -55,9 +55,10 @@ import {
   type UpResult,
 } from "./results.ts";
 import { rollBack } from "./rollback.ts";
+import { markBaseline, rebuildRows, type RowsContext } from "./tracking_rows.ts";
 import { MigrationDownError, MigrationRunError, MigrationUpError } from "./run_error.ts";
 import { joinStatus } from "./status.ts";
-import { filesThrough, findApplied } from "./through.ts";
+import { JournalState } from "./journal_state.ts";
 import { OPTIONAL_COLUMNS, TrackingTable } from "./tracking_table.ts";
 
 export type { ChecksumIssue, DownOptions, MigratorOptions, MigratorSettings, UpOptions, VerifyResult };
@@ -189,9 +190,8 @@ export class Migrator implements AsyncDisposable {
       };
     }
     const signal = options.signal;
-    return await this.#sessions.run(signal, async (session) => {
+    return await this.#sessions.run(signal, async (session, where) => {
       // A complete table is left alone: its DDL would take an exclusive lock on every run.
-      const where = await this.tracking.locate(session);
       if (!where.exists || OPTIONAL_COLUMNS.some((c) => !where.optionalColumns.has(c))) {
         await this.tracking.ensure(session);
       }
@@ -221,6 +221,8 @@ export class Migrator implements AsyncDisposable {
         lockRetries: this.settings.lockRetries,
         signal,
         emit: this.#emit,
+        // Absent before the schema was pinned is absent (true is checked again when needed).
+        journal: new JournalState(where.hasProgress ? undefined : false),
       });
       const runs = pipeline.runs;
       const result = (errors: MigrationFailure[]): UpResult => ({
@@ -321,47 +323,12 @@ export class Migrator implements AsyncDisposable {
    * `version_name`), to adopt a database whose schema already exists.
    */
   async baseline(options: { through: string; dryRun?: boolean }): Promise<BaselineResult> {
-    const files = await this.files();
-    const chosen = filesThrough(files, options.through);
-    const run = async (session: ReservedSession | Database, dryRun: boolean) => {
-      const where = await this.tracking.locate(session);
-      const applied = where.exists ? await this.tracking.applied(session, where.optionalColumns) : [];
-      const already = chosen.filter((f) => findApplied(applied, f.version));
-      const toMark = chosen.filter((f) => !findApplied(applied, f.version));
-      if (!dryRun) {
-        await this.tracking.ensure(session);
-        await session.transaction(async (tx) => {
-          const texts = new MigrationTexts();
-          for (const f of toMark) await this.tracking.record(tx, this.#source.recordFor(f, texts, "baseline"));
-        });
-      }
-      return { marked: toMark.map((f) => f.version), already_applied: already.map((f) => f.version), dry_run: dryRun };
-    };
-    if (options.dryRun) return await run(this.database, true);
-    return await this.#sessions.run(undefined, (session) => run(session, false));
+    return await markBaseline(this.#rowsContext(await this.files()), options);
   }
 
   /** Rebuild the tracking rows from the files (after squashing or renumbering migrations). */
   async reinit(options: { through?: string; dryRun?: boolean } = {}): Promise<ReinitResult> {
-    const files = await this.files();
-    const chosen = options.through === undefined ? files : filesThrough(files, options.through);
-    const run = async (session: ReservedSession | Database, dryRun: boolean) => {
-      const where = await this.tracking.locate(session);
-      if (dryRun) {
-        const rows = where.exists ? await this.tracking.applied(session, where.optionalColumns) : [];
-        return { deleted: rows.length, marked: chosen.map((f) => f.version), dry_run: true };
-      }
-      await this.tracking.ensure(session);
-      let deleted = 0;
-      await session.transaction(async (tx) => {
-        deleted = await this.tracking.clear(tx);
-        const texts = new MigrationTexts();
-        for (const f of chosen) await this.tracking.record(tx, this.#source.recordFor(f, texts, "reinit"));
-      });
-      return { deleted, marked: chosen.map((f) => f.version), dry_run: false };
-    };
-    if (options.dryRun) return await run(this.database, true);
-    return await this.#sessions.run(undefined, (session) => run(session, false));
+    return await rebuildRows(this.#rowsContext(await this.files()), options);
   }
 
   /**
@@ -406,6 +373,10 @@ export class Migrator implements AsyncDisposable {
   }
 
   // --- internals ---
+
+  #rowsContext(files: MigrationFile[]): RowsContext {
+    return { database: this.database, tracking: this.tracking, source: this.#source, sessions: this.#sessions, files };
+  }
 
   private lintGate(db: Queryable, pending: MigrationFile[], options: UpOptions, texts: MigrationTexts) {
     return lintPending(db, pending, options, texts, {

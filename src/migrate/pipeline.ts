@@ -17,6 +17,7 @@ import { isLockTimeout, pauseBeforeRetry } from "./lock_retry.ts";
 import type { MigrationRun } from "./results.ts";
 import type { MigrationScript } from "./script.ts";
 import type { RecordMigration, TrackingTable } from "./tracking_table.ts";
+import { JournalState } from "./journal_state.ts";
 
 /** How many transactional migrations `up` sends ahead on a server connection. */
 export const PIPELINE_DEPTH = 8;
@@ -47,6 +48,8 @@ export interface PipelineOptions {
   asyncCommit?: boolean;
   signal?: AbortSignal;
   emit: EventSink;
+  /** The progress journal as the run found it (read when first needed without). */
+  journal?: JournalState;
   pause?: (file: { version: string; name: string }, attempt: number) => Promise<void>;
 }
 
@@ -76,9 +79,11 @@ export class UpPipeline {
    */
   #unflushed = false;
   #lastDone = performance.now();
+  readonly #journal: JournalState;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
+    this.#journal = options.journal ?? new JournalState();
   }
 
   /** Apply every step; throws the first failure that retries did not cure. */
@@ -116,7 +121,7 @@ export class UpPipeline {
       if (!head) {
         // A migration that cannot run in one transaction runs alone.
         const i = next++;
-        this.#settled(i, await this.#applyOne(i, false, 0, true));
+        this.#settled(i, await this.#applyOne(i, this.#asyncCommitOf(i), 0, true));
         continue;
       }
       try {
@@ -163,8 +168,7 @@ export class UpPipeline {
   }
 
   #asyncCommitOf(i: number): boolean {
-    return (this.#o.asyncCommit ?? true) && i < this.#o.steps.length - 1 &&
-      this.#o.steps[i].script.mode === "transaction";
+    return (this.#o.asyncCommit ?? true) && i < this.#o.steps.length - 1;
   }
 
   #settled(i: number, run: MigrationRun): void {
@@ -191,7 +195,7 @@ export class UpPipeline {
           target,
           tracking,
           (executionTimeMs) => tracking.recordSql({ ...record, executionTimeMs }),
-          { asyncCommit, signal, emit },
+          { asyncCommit, signal, emit, journal: this.#journal },
         );
         for (const index of outcome.rebuilt ?? []) {
           emit({

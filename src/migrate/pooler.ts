@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Database } from "../db/database.ts";
+import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { ConfigError } from "../errors.ts";
 
 /**
@@ -14,17 +14,11 @@ import { ConfigError } from "../errors.ts";
  * Two sessions are used: A holds a transaction open (pinning one server connection) while B
  * runs one transaction; after A commits, B runs another. On a direct connection B's backend
  * never changes; behind a transaction-mode pooler B is handed another server connection (or
- * cannot get one at all while A's transaction is open).
+ * cannot get one at all while A's transaction is open). The sessions are the caller's: A is
+ * the one the migration run then keeps (see `locked_session.ts`), so the probe costs no
+ * session of its own; both connect at once (a new server backend takes ~20 ms to start).
  */
-export async function usesTransactionPooler(db: Database): Promise<boolean> {
-  if (db.backend !== "server") return false;
-  // Both sessions connect at once: a new server backend takes ~20 ms to start.
-  const [ra, rb] = await Promise.allSettled([db.reserve(), db.reserve()]);
-  if (ra.status === "rejected" || rb.status === "rejected") {
-    for (const r of [ra, rb]) if (r.status === "fulfilled") await r.value.release();
-    throw ra.status === "rejected" ? ra.reason : (rb as PromiseRejectedResult).reason;
-  }
-  const [a, b] = [ra.value, rb.value];
+export async function transactionPooled(a: Queryable, b: Queryable): Promise<boolean> {
   try {
     await a.exec("BEGIN");
     await a.query("SELECT pg_backend_pid()");
@@ -33,11 +27,20 @@ export async function usesTransactionPooler(db: Database): Promise<boolean> {
     if (first === undefined) return true;
     const [{ pid }] = await b.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
     return Number(pid) !== Number(first[0].pid);
-  } finally {
-    await b.release();
+  } catch (e) {
     await a.exec("ROLLBACK").catch(() => {});
-    await a.release();
+    throw e;
   }
+}
+
+/** Two reserved sessions, connecting at once; on a failure, neither is left reserved. */
+export async function reservePair(db: Database): Promise<[ReservedSession, ReservedSession]> {
+  const [ra, rb] = await Promise.allSettled([db.reserve(), db.reserve()]);
+  if (ra.status === "rejected" || rb.status === "rejected") {
+    for (const r of [ra, rb]) if (r.status === "fulfilled") await r.value.release();
+    throw ra.status === "rejected" ? ra.reason : (rb as PromiseRejectedResult).reason;
+  }
+  return [ra.value, rb.value];
 }
 
 /** Throw the error that tells the user to configure `direct_url`. */

@@ -10,6 +10,7 @@ import type { ReservedSession } from "../db/database.ts";
 import { InterruptedError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
 import { runScript, type RunTarget } from "./apply.ts";
+import { JournalState } from "./journal_state.ts";
 import type { MigrationRun } from "./results.ts";
 import type { MigrationScript } from "./script.ts";
 import type { TrackingTable } from "./tracking_table.ts";
@@ -37,6 +38,7 @@ export async function rollBack(
   runs: MigrationRun[],
 ): Promise<void> {
   const { session, tracking, signal, emit } = options;
+  const journal = new JournalState();
   for (const step of options.steps) {
     if (signal?.aborted) throw new InterruptedError("interrupted");
     const { version, name } = step.file;
@@ -52,6 +54,7 @@ export async function rollBack(
     await runScript(session, step.script, step.target, tracking, () => tracking.removeSql(step.appliedVersion), {
       signal,
       emit,
+      journal,
     });
     const run = { version, name, duration_ms: Math.round(performance.now() - t0) };
     runs.push(run);

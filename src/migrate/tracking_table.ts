@@ -230,7 +230,12 @@ END $confiture_guard$`;
 
   /** Create the progress journal if missing. */
   async ensureProgress(q: Queryable): Promise<void> {
-    await q.exec(`CREATE TABLE IF NOT EXISTS ${this.progressSqlName} (
+    await q.exec(this.ensureProgressSql());
+  }
+
+  /** The DDL of {@link ensureProgress}, to travel in one message with other statements. */
+  ensureProgressSql(): string {
+    return `CREATE TABLE IF NOT EXISTS ${this.progressSqlName} (
   version VARCHAR(255) NOT NULL,
   direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),
   name VARCHAR(255) NOT NULL,
@@ -242,7 +247,7 @@ END $confiture_guard$`;
   started_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now(),
   updated_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now(),
   PRIMARY KEY (version, direction)
-)`);
+)`;
   }
 
   /**
@@ -266,6 +271,29 @@ END $confiture_guard$`;
       statements_total: Number(r.statements_total),
       next_line: r.next_line === null ? null : Number(r.next_line),
     }));
+  }
+
+  /**
+   * {@link saveProgress} with its values as literals, to travel in one message with other
+   * statements (a simple-query message: the statements commit together).
+   */
+  saveProgressSql(p: Omit<PartialRun, "last_error">): string {
+    const int = (n: number | null) => n === null ? "NULL" : String(Math.trunc(n));
+    return `INSERT INTO ${this.progressSqlName}
+  (version, direction, name, checksum, statements_done, statements_total, next_line)
+VALUES (${quoteLiteral(p.version)}, ${quoteLiteral(p.direction)}, ${quoteLiteral(p.name)}, ${
+      quoteLiteral(p.checksum)
+    }, ${int(p.statements_done)}, ${int(p.statements_total)}, ${int(p.next_line)})
+ON CONFLICT (version, direction) DO UPDATE
+  SET statements_done = EXCLUDED.statements_done, next_line = EXCLUDED.next_line,
+      checksum = EXCLUDED.checksum, last_error = NULL, updated_at = pg_catalog.now()`;
+  }
+
+  /** {@link clearProgress} with its values as literals. */
+  clearProgressSql(version: string, direction: "up" | "down"): string {
+    return `DELETE FROM ${this.progressSqlName} WHERE version = ${quoteLiteral(version)} AND direction = ${
+      quoteLiteral(direction)
+    }`;
   }
 
   /** Record how far a statement-by-statement run got. */
