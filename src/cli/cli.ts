@@ -11,6 +11,7 @@ import { VERSION } from "../version.ts";
 import { Output } from "./output.ts";
 import { attachRun, CommandRun } from "./run.ts";
 import { writeStderr, writeStdout } from "../platform/stdio.ts";
+import { addExamples } from "./examples.ts";
 
 /** A command of the tree, loaded only when the arguments need it (start-up stays fast). */
 interface CommandEntry {
@@ -135,9 +136,11 @@ export async function buildProgram(args?: string[]): Promise<Command> {
   return program as unknown as Command;
 }
 
-// Every command reports usage errors through exceptions, so we decide the exit code (5).
+// Every command reports usage errors through exceptions, so we decide the exit code (5); every
+// command's help ends with its examples.
 function configureTree(cmd: Command): void {
   cmd.exitOverride();
+  addExamples(cmd);
   cmd.configureOutput({
     writeOut: (s) => writeStdout(s),
     writeErr: (s) => writeStderr(s),

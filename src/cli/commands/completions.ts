@@ -37,12 +37,6 @@ export function completionsCommand(loadTree: () => Promise<Command>): Command {
   const cmd = new CommandClass("completions")
     .description("print a shell completion script (bash, zsh or fish) for every command")
     .addArgument(new Argument("<shell>", "the shell to complete in").choices(SHELLS))
-    .addHelpText(
-      "after",
-      "\nInstall:\n  bash: confiture completions bash > ~/.local/share/bash-completion/completions/confiture\n" +
-        '  zsh:  confiture completions zsh > "${fpath[1]}/_confiture"\n' +
-        "  fish: confiture completions fish > ~/.config/fish/completions/confiture.fish",
-    )
     .action(async (shell) => {
       const nodes = completionTree(await loadTree());
       writeStdout(shell === "bash" ? bashScript(nodes) : shell === "zsh" ? zshScript(nodes) : fishScript(nodes));

@@ -18,11 +18,7 @@ export function erdCommand(): Command {
     .option("-o, --output <file>", "write a Markdown file with the diagram in a mermaid block instead of stdout")
     .option("--all-columns", "show every column, not only primary, foreign and unique keys")
     .option("--schema <name...>", "only these schemas")
-    .option("--against <url>", "build on a temporary database of this server instead of embedded PGlite")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  confiture erd                      # the diagram on stdout\n  confiture erd -o docs/schema.md    # a Markdown file GitHub draws\n  confiture erd --all-columns --schema public",
-    );
+    .option("--against <url>", "build on a temporary database of this server instead of embedded PGlite");
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
     const env = await ctx.environment({ offline: true });

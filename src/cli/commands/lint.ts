@@ -38,13 +38,7 @@ export function lintCommand(): Command {
     .argument("[files...]", "migration files (.up.sql); default: every migration in the migrations folder")
     .option("--allow <rule[=reason]>", "allow every finding of RULE (repeatable)", collect, [] as string[])
     .option("--changed-since <ref>", "lint only migrations whose files changed since this git ref (CI)")
-    .option("--list-rules", "print the rules and exit")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  confiture lint                               # every migration, offline\n" +
-        "  confiture lint --env production              # pending ones, weighed by live table sizes\n" +
-        "  confiture lint --changed-since origin/main --format github   # a pull request's migrations, as annotations",
-    );
+    .option("--list-rules", "print the rules and exit");
   withFormatOption(withEnvOptions(cmd), ["github"]).action(async (files, opts, command) => {
     const ctx = new CommandContext(command);
     if (opts.listRules) {

@@ -11,11 +11,7 @@ import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts"
 /** Build the `migrate current` command. */
 export function migrateCurrentCommand(): Command {
   const cmd = new Command("current")
-    .description("print the version the database is at (exit 2 when not initialised)")
-    .addHelpText(
-      "after",
-      '\nExamples:\n  confiture migrate current              # 004\n  v=$(confiture migrate current -e production) && echo "at $v"',
-    );
+    .description("print the version the database is at (exit 2 when not initialised)");
   withFormatOption(withEnvOptions(cmd)).action(async (_opts, command) => {
     const ctx = new CommandContext(command);
     await using m = await ctx.migrator();
