@@ -17,7 +17,8 @@ import { ConfigError } from "../errors.ts";
  * cannot get one at all while A's transaction is open).
  */
 export async function usesTransactionPooler(db: Database): Promise<boolean> {
-  if (db.backend !== "server") return false;
+  // One backend (PGlite) has no pool in front of it, and its two "sessions" would be one.
+  if (db.capabilities.sessions !== "many") return false;
   // Both sessions connect at once: a new server backend takes ~20 ms to start.
   const [ra, rb] = await Promise.allSettled([db.reserve(), db.reserve()]);
   if (ra.status === "rejected" || rb.status === "rejected") {
