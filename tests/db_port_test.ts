@@ -5,9 +5,65 @@ import { assert, assertEquals, assertRejects } from "./_helpers/assert.ts";
 import { BACKENDS } from "./_helpers/db.ts";
 import { DatabaseError } from "../src/db/errors.ts";
 import { openPglite } from "../src/db/pglite.ts";
+import { openDatabase } from "../src/db/open.ts";
+import { parseDatabaseUrl } from "../src/db/url.ts";
+import { isSameDatabase } from "../src/db/identity.ts";
+import type { Capabilities } from "../src/db/database.ts";
 import { LockError } from "../src/errors.ts";
 
+// What each adapter declares; callers branch on these, never on `backend`.
+const DECLARED: Record<string, Capabilities> = {
+  pglite: { pipelining: false, asyncCommit: false, sessions: "one", shared: false },
+  server: { pipelining: true, asyncCommit: true, sessions: "many", shared: true },
+};
+
 for (const backend of BACKENDS) {
+  Deno.test({
+    name: `[${backend.name}] declares its capabilities, and behaves as they say`,
+    ignore: backend.ignore,
+    async fn() {
+      await using t = await backend.fresh();
+      const db = t.db;
+      assertEquals({ ...db.capabilities }, DECLARED[backend.name]);
+      const [a, b] = [await db.reserve(), await db.reserve()];
+      try {
+        if (db.capabilities.sessions === "one") {
+          assert(
+            (a as unknown) === db && (b as unknown) === db,
+            "one backend: reserve() hands out the database itself",
+          );
+        } else {
+          assert(a.pid !== b.pid, "many: each reserved session is its own backend");
+          const seen = await b.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity WHERE pid = $1",
+            [a.pid],
+          );
+          assertEquals(seen[0].n, 1, "one session can watch another in the catalog");
+        }
+      } finally {
+        await b.release();
+        await a.release();
+      }
+      if (db.capabilities.shared) {
+        // Another pool on the same URL reaches the same database, and the probe says so.
+        const other = await openDatabase(parseDatabaseUrl(t.url, () => undefined));
+        try {
+          assertEquals(await isSameDatabase(db, other), true);
+        } finally {
+          await other.close();
+        }
+      } else {
+        const other = await openPglite({ kind: "pglite" });
+        try {
+          assertEquals(await isSameDatabase(db, other), false);
+          assertEquals(await isSameDatabase(db, db), true);
+        } finally {
+          await other.close();
+        }
+      }
+    },
+  });
+
   Deno.test({
     name: `[${backend.name}] query, exec, transaction rollback, and error facts`,
     ignore: backend.ignore,

@@ -1,105 +1,15 @@
 /**
- * Production sync on real databases: foreign-key order, self-references, cycles, masking that
- * is deterministic and keyed, no source PII left in the target, mismatches reported before any
- * data moves, and server → PGlite.
+ * Production sync on real databases, how rows move: foreign-key order, self-references, cycles,
+ * a one-connection pool, the snapshot row counter, server → PGlite and PGlite → PGlite.
+ * Masking and refusals: sync_masking_test.ts; the shared fixture: sync_fixture.ts.
  */
-import { deepStrictEqual as assertEquals, notDeepStrictEqual, ok, rejects } from "node:assert/strict";
-import { syncDatabases, type SyncOptions } from "../src/sync/sync.ts";
-import { parseProfile } from "../src/sync/profile.ts";
-import type { Database } from "../src/db/database.ts";
-import { ConfigError, SchemaError } from "../src/errors.ts";
-import { freshPglite, freshServerDb, NO_SERVER, type TempServerDb } from "./_helpers/db.ts";
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { syncDatabases } from "../src/sync/sync.ts";
+import { SchemaError } from "../src/errors.ts";
+import { freshPglite, freshServerDb, NO_SERVER } from "./_helpers/db.ts";
 import { openDatabase } from "../src/db/open.ts";
 import { parseDatabaseUrl } from "../src/db/url.ts";
-
-const SCHEMA = `
-CREATE TABLE tb_user (
-  pk_user bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  email text NOT NULL UNIQUE,
-  first_name text,
-  last_name varchar(30),
-  phone varchar(20),
-  created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE tb_post (
-  pk_post serial PRIMARY KEY,
-  fk_user bigint NOT NULL REFERENCES tb_user,
-  title text NOT NULL,
-  author_email text
-);
-CREATE TABLE tb_comment (
-  pk_comment serial PRIMARY KEY,
-  fk_post int NOT NULL REFERENCES tb_post,
-  fk_user bigint REFERENCES tb_user,
-  body text
-);
-CREATE TABLE tb_employee (id int PRIMARY KEY, manager_id int REFERENCES tb_employee, full_name text);
-`;
-
-const DATA = `
-INSERT INTO tb_user (email, first_name, last_name, phone, created_at)
-  SELECT 'person' || i || '@corp.test', 'Firstname' || i, 'Lastname' || i, '+33 6 12 ' || lpad(i::text, 6, '0'),
-         '2024-01-01'::timestamptz + i * interval '1 hour'
-  FROM generate_series(1, 60) i;
-INSERT INTO tb_user (email, first_name) VALUES (E'tab\\there@corp.test', NULL);
-INSERT INTO tb_post (fk_user, title, author_email)
-  SELECT 1 + i % 60, 'Post ' || i, 'person' || (1 + i % 60) || '@corp.test' FROM generate_series(1, 200) i;
-INSERT INTO tb_comment (fk_post, fk_user, body)
-  SELECT 1 + i % 200, CASE WHEN i % 7 = 0 THEN NULL ELSE 1 + i % 60 END, 'Nice post ' || i FROM generate_series(1, 500) i;
--- Managers stored after their reports: the self-reference only holds for the whole table.
-INSERT INTO tb_employee VALUES (1, NULL, 'Boss');
-INSERT INTO tb_employee SELECT i, i + 1, 'Employee ' || i FROM generate_series(2, 40) i
-  UNION ALL SELECT 41, 1, 'Middle';
-`;
-
-const PROFILE = parseProfile(
-  `
-rules:
-  tb_user.email: email
-  tb_user.first_name: { strategy: name, part: first }
-  public.tb_user.last_name: { strategy: name, part: last }
-  tb_user.phone: phone
-  tb_post.author_email: email
-  tb_employee.full_name: name
-`,
-  "anonymization.yaml",
-);
-
-const KEY = new TextEncoder().encode("test-key-0123456789abcdef");
-
-function options(extra: Partial<SyncOptions> = {}): SyncOptions {
-  return { rules: PROFILE.rules, key: KEY, ...extra };
-}
-
-async function count(db: Database, table: string): Promise<number> {
-  const [{ n }] = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`);
-  return Number(n);
-}
-
-async function everything(db: Database): Promise<string> {
-  const parts: string[] = [];
-  for (const t of ["tb_user", "tb_post", "tb_comment", "tb_employee"]) {
-    const rows = await db.query<{ r: string }>(`SELECT t::text AS r FROM ${t} t`);
-    parts.push(...rows.map((r) => r.r));
-  }
-  return parts.join("\n");
-}
-
-/** A source database holding SCHEMA and DATA and a target holding `targetDdl`; both go on dispose. */
-async function seededPair(targetDdl = SCHEMA): Promise<{ src: TempServerDb; dst: TempServerDb } & AsyncDisposable> {
-  const owned = new AsyncDisposableStack();
-  try {
-    const src = owned.use(await freshServerDb("cfsync"));
-    const dst = owned.use(await freshServerDb("cfsync"));
-    await src.db.exec(SCHEMA + DATA);
-    await dst.db.exec(targetDdl);
-    const both = owned.move();
-    return { src, dst, [Symbol.asyncDispose]: () => both.disposeAsync() };
-  } catch (e) {
-    await owned.disposeAsync();
-    throw e;
-  }
-}
+import { count, DATA, everything, options, SCHEMA, seededPair } from "./sync_fixture.ts";
 
 Deno.test({
   name: "sync loads an FK chain and a self-referencing table whatever the listing order, and masks every PII value",
@@ -178,90 +88,6 @@ Deno.test({
 });
 
 Deno.test({
-  name: "sync masking is deterministic for one key and differs for another",
-  ignore: NO_SERVER,
-  async fn() {
-    await using pair = await seededPair();
-    const { src, dst } = pair;
-    const emails = async () =>
-      (await dst.db.query<{ email: string }>(`SELECT email FROM tb_user ORDER BY pk_user`)).map((r) => r.email);
-    await syncDatabases(src.db, dst.db, options());
-    const first = await emails();
-    await syncDatabases(src.db, dst.db, options());
-    assertEquals(await emails(), first);
-    await syncDatabases(src.db, dst.db, options({ key: new TextEncoder().encode("another-key-0123456789") }));
-    const other = await emails();
-    notDeepStrictEqual(other, first);
-    assertEquals(new Set(other).size, other.length);
-    ok(other.every((e, i) => e !== first[i]));
-  },
-});
-
-Deno.test({
-  name: "sync reports every table and column mismatch before any data moves",
-  ignore: NO_SERVER,
-  async fn() {
-    await using pair = await seededPair(
-      SCHEMA + `
-      DROP TABLE tb_employee;
-      ALTER TABLE tb_user DROP COLUMN phone;
-      ALTER TABLE tb_post ALTER COLUMN title TYPE varchar(50);
-      ALTER TABLE tb_comment ADD COLUMN score int NOT NULL;
-      INSERT INTO tb_user (email) VALUES ('keep@x.test');`,
-    );
-    const { src, dst } = pair;
-    const err = await syncDatabases(src.db, dst.db, options()).catch((e) => e);
-    ok(err instanceof SchemaError, String(err));
-    assertEquals(err.exitCode, 4);
-    const mismatches = (err.details as { mismatches: string[] }).mismatches;
-    assertEquals(mismatches.sort(), [
-      "public.tb_comment.score: NOT NULL without a default in the target, absent from the source",
-      "public.tb_employee: table missing in the target",
-      "public.tb_post.title: text in the source, character varying(50) in the target",
-      "public.tb_user.phone: column missing in the target",
-    ]);
-    assertEquals(await count(dst.db, "tb_user"), 1);
-  },
-});
-
-Deno.test({
-  name: "sync refuses PII-looking columns without a rule, and rules that cannot apply",
-  ignore: NO_SERVER,
-  async fn() {
-    await using pair = await seededPair();
-    const { src, dst } = pair;
-    const unmasked = await syncDatabases(src.db, dst.db, { rules: new Map(), key: KEY }).catch((e) => e);
-    ok(unmasked instanceof ConfigError);
-    assertEquals(unmasked.code, "SYNC_UNMASKED_PII");
-    ok(unmasked.message.includes("public.tb_user.email (text) looks like email"), unmasked.message);
-    assertEquals(await count(dst.db, "tb_user"), 0);
-
-    const bad = parseProfile(
-      `rules:\n  tb_user.email: redact\n  tb_user.created_at: email\n  tb_user.nope: hash\n`,
-      "p.yaml",
-    );
-    const err = await syncDatabases(src.db, dst.db, { rules: bad.rules, key: KEY, allowUnmasked: true }).catch((e) =>
-      e
-    );
-    ok(err instanceof ConfigError);
-    assertEquals(err.problems.length, 3, err.message);
-
-    await rejects(syncDatabases(src.db, dst.db, options({ key: undefined })), /anonymization key/);
-
-    // With --allow-unmasked the copy happens and says what it left unmasked.
-    const report = await syncDatabases(src.db, dst.db, { rules: new Map(), allowUnmasked: true });
-    ok(report.warnings.some((w) => w.includes("public.tb_user.email looks like email")));
-    assertEquals(await count(dst.db, "tb_user"), 61);
-    // A table referenced from outside the selection cannot be cleared without a cascade: refused.
-    const partial = await syncDatabases(src.db, dst.db, { rules: new Map(), allowUnmasked: true, tables: ["tb_user"] })
-      .catch((e) => e);
-    ok(partial instanceof SchemaError);
-    ok(partial.message.includes("public.tb_post references public.tb_user"), partial.message);
-    assertEquals(await count(dst.db, "tb_post"), 200);
-  },
-});
-
-Deno.test({
   name: "sync loads tables that reference each other: deferrable keys, and non-deferrable keys validated after",
   ignore: NO_SERVER,
   async fn() {
@@ -317,29 +143,6 @@ Deno.test({
     } finally {
       await dst.close();
     }
-  },
-});
-
-Deno.test({
-  name: "sync masks the same on worker threads as on the main thread",
-  ignore: NO_SERVER,
-  async fn() {
-    await using src = await freshServerDb("cfsync");
-    await using dst = await freshServerDb("cfsync");
-    await src.db.exec(
-      SCHEMA + `
-      INSERT INTO tb_user (email, first_name, last_name, phone)
-        SELECT 'w' || i || '@corp.test', 'F' || i, 'L' || i, '555' || i FROM generate_series(1, 30000) i;`,
-    );
-    await dst.db.exec(SCHEMA);
-    const snapshot = async () =>
-      (await dst.db.query<{ r: string }>(`SELECT string_agg(t::text, '|' ORDER BY pk_user) AS r FROM tb_user t`))[0].r;
-    const main = await syncDatabases(src.db, dst.db, options({ workers: 0 }));
-    const onMain = await snapshot();
-    const onWorkers = await syncDatabases(src.db, dst.db, options({ workers: 2 }));
-    assertEquals(await snapshot(), onMain);
-    assertEquals(onWorkers.total_rows, main.total_rows);
-    ok(!onMain.includes("w1@corp.test"));
   },
 });
 

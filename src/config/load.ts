@@ -191,21 +191,8 @@ export async function parseEnvironmentFile(
 ): Promise<EnvironmentFile> {
   // The YAML parser is imported only when there is a file: commands run with --database-url
   // alone start ~50 ms sooner.
-  const [{ LineCounter, parseDocument }, { keyLines, yamlValue }] = await Promise.all([
-    import("yaml"),
-    import("./yaml_lines.ts"),
-  ]);
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => {
-      const pos = counter.linePos(e.pos[0]);
-      return `${shownPath}:${pos.line}:${pos.col}: invalid YAML: ${e.message.split("\n")[0]}`;
-    });
-    const first = counter.linePos(doc.errors[0].pos[0]);
-    throw new ConfigError(problems.join("\n"), { file: shownPath, line: first.line, column: first.col, problems });
-  }
-  const lines = keyLines(doc.contents, counter);
+  const { parseYamlWithLines, yamlValue } = await import("./yaml_lines.ts");
+  const { doc, lines } = parseYamlWithLines(text, shownPath);
   const problems: Problem[] = [];
   const raw = expandEnv(yamlValue(doc, shownPath) ?? {}, "", lookup, problems, (p) => lines.get(p));
   const mapping = raw !== null && typeof raw === "object" && !Array.isArray(raw);

@@ -4,8 +4,37 @@
  *
  * @module
  */
-import { type Document, isMap, isScalar, isSeq, type LineCounter } from "yaml";
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "../errors.ts";
+
+/**
+ * Parse one YAML file the way every Confiture file is read (environment, sync profile, s2s
+ * mapping): duplicate keys refused, syntax errors thrown as one ConfigError listing each as
+ * `file:line:col: invalid YAML: …`, and each key's line kept for the validation that follows.
+ */
+export function parseYamlWithLines(
+  text: string,
+  shownPath: string,
+  errorCode?: string,
+): { doc: Document; lines: Map<string, number> } {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const pos = counter.linePos(e.pos[0]);
+      return `${shownPath}:${pos.line}:${pos.col}: invalid YAML: ${e.message.split("\n")[0]}`;
+    });
+    const first = counter.linePos(doc.errors[0].pos[0]);
+    throw new ConfigError(problems.join("\n"), {
+      file: shownPath,
+      line: first.line,
+      column: first.col,
+      problems,
+      ...(errorCode ? { code: errorCode } : {}),
+    });
+  }
+  return { doc, lines: keyLines(doc.contents, counter) };
+}
 
 /** Map every key path (`migration.lock_timeout`, `tables[0].where`) to its 1-based line. */
 export function keyLines(root: unknown, counter: LineCounter): Map<string, number> {

@@ -59,12 +59,44 @@ export interface ReservedSession extends Session {
   execTransaction(statements: readonly string[], options?: { oneMessage?: boolean }): Promise<void>;
 }
 
-/** Which engine serves a database. */
+/** Which engine serves a database: for labels and diagnostics; decide behaviour by {@link Capabilities}. */
 export type Backend = "server" | "pglite";
+
+/**
+ * What an adapter can do, declared once so callers ask for a capability instead of naming
+ * an engine. The server adapter declares every capability; embedded PGlite none of them.
+ */
+export interface Capabilities {
+  /**
+   * Statements sent ahead of their replies save a round trip each (a network lies between
+   * client and server). False in process, where there is no round trip to save.
+   */
+  readonly pipelining: boolean;
+  /**
+   * `synchronous_commit = off` keeps what the server acknowledged when this process is
+   * killed, because the server runs elsewhere and flushes it within milliseconds. False for
+   * an engine inside this process: a kill -9 would take the unflushed commits with it.
+   */
+  readonly asyncCommit: boolean;
+  /**
+   * `"many"`: `reserve()` opens another backend, so one session can watch or wait on another
+   * (lock waits in `pg_locks`, a shared snapshot, a pooler probe). `"one"`: there is a single
+   * backend and `reserve()` returns the database itself; no statement can wait on another.
+   */
+  readonly sessions: "many" | "one";
+  /**
+   * Whether other handles (another pool, another process, another spelling of the URL) can
+   * reach this same database. False where the data is private to this handle (PGlite locks
+   * its data directory): it is then never the same database as anything but itself.
+   */
+  readonly shared: boolean;
+}
 
 /** An open database: a pool (server) or a single embedded instance (PGlite). */
 export interface Database extends Session, AsyncDisposable {
   readonly backend: Backend;
+  /** What this adapter can do; constant for the life of the handle. */
+  readonly capabilities: Capabilities;
   /** A printable description of the target with any password removed. */
   readonly label: string;
   /** Take a dedicated session (one backend) until it is released. */

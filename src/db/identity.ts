@@ -43,6 +43,8 @@ export async function databaseIdentity(q: Queryable): Promise<DatabaseIdentity> 
  */
 export async function isSameDatabase(a: Database, b: Database): Promise<boolean> {
   if (a === b) return true; // one session would take its own lock again: the probe cannot tell
+  // A handle whose data nothing else can reach (embedded PGlite) is only ever itself.
+  if (!a.capabilities.shared || !b.capabilities.shared) return false;
   const keys = crypto.getRandomValues(new Int32Array(2));
   const [k1, k2] = [keys[0], keys[1]];
   const holder = await a.reserve();

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Extension, PGlite } from "@electric-sql/pglite";
-import type { Database, Queryable, ReservedSession, Row } from "./database.ts";
+import type { Capabilities, Database, Queryable, ReservedSession, Row } from "./database.ts";
 import { DatabaseError, normalizeDbError } from "./errors.ts";
 import { inTransaction } from "./_transaction.ts";
 import { describeTarget, type PgliteTarget } from "./url.ts";
@@ -91,11 +91,20 @@ async function lockDataDir(dataDir: string, label: string, timeoutMs: number): P
   );
 }
 
+/** One backend inside this process, its data directory locked to this handle: nothing to pipeline or share. */
+const PGLITE_CAPABILITIES: Capabilities = Object.freeze({
+  pipelining: false,
+  asyncCommit: false,
+  sessions: "one",
+  shared: false,
+});
+
 const STDOUT = /\bTO\s+STDOUT\b/i;
 const STDIN = /\bFROM\s+STDIN\b/i;
 
 class PgliteDatabase implements Database, ReservedSession {
   readonly backend = "pglite" as const;
+  readonly capabilities: Capabilities = PGLITE_CAPABILITIES;
   readonly pid = 0;
   #closed = false;
 

@@ -17,7 +17,7 @@
  */
 import postgres from "postgres";
 import { connect as netConnect, type Socket } from "node:net";
-import type { Database, Queryable, ReservedSession, Row, Session } from "./database.ts";
+import type { Capabilities, Database, Queryable, ReservedSession, Row, Session } from "./database.ts";
 import { DatabaseError, normalizeDbError } from "./errors.ts";
 import { ConnectionError } from "../errors.ts";
 import { inTransaction } from "./_transaction.ts";
@@ -337,8 +337,17 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
   }
 }
 
+/** A pool of connections to a server in another process, usually across a network. */
+const SERVER_CAPABILITIES: Capabilities = Object.freeze({
+  pipelining: true,
+  asyncCommit: true,
+  sessions: "many",
+  shared: true,
+});
+
 class ServerDatabase extends ServerQueryable implements Database {
   readonly backend = "server" as const;
+  readonly capabilities: Capabilities = SERVER_CAPABILITIES;
   #closed = false;
 
   constructor(private readonly pool: Sql, label: string, private readonly watch: ConnectionWatch) {

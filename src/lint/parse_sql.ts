@@ -2,6 +2,11 @@
  * Parse a migration file with the real PostgreSQL parser (libpg_query compiled to WASM).
  * The parser is imported on first use so commands that never lint do not load it.
  *
+ * Why not `src/sql/split.ts`: that is the runner's view (each statement's trimmed text and
+ * character offset, to send and print). Rules need the parse-tree node with byte ranges into
+ * the untouched source (through `SourceText`), each statement's index in the file, and the
+ * `--` comments holding `confiture:` directives; both call the one parser, `src/sql/parser.ts`.
+ *
  * @module
  */
 import { SchemaError } from "../errors.ts";

@@ -12,7 +12,7 @@ import type { EventSink } from "../events.ts";
 import { transactionControl } from "../sql/classify.ts";
 import type { Statement } from "../sql/split.ts";
 import { lineColumnAt } from "../sql/position.ts";
-import { quoteIdent } from "../db/quote.ts";
+import { quoteQualified } from "../db/quote.ts";
 import type { MigrationFailure } from "./results.ts";
 import { type MigrationScript, setStatements } from "./script.ts";
 import type { TrackingTable } from "./tracking_table.ts";
@@ -256,7 +256,7 @@ async function dropInvalidIndex(session: Queryable, s: Statement): Promise<strin
   if (s.type !== "IndexStmt" || !s.node.concurrent || typeof s.node.idxname !== "string") return undefined;
   const rel = s.node.relation as { schemaname?: string; relname?: string } | undefined;
   if (!rel?.relname) return undefined;
-  const table = rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
+  const table = quoteQualified(rel.schemaname, rel.relname);
   const [row] = await session.query<{ name: string }>(
     `SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS name
        FROM pg_catalog.pg_index i

@@ -75,8 +75,8 @@ export class LockedSessions {
    * session reserved at the same moment, which is then released: one session, not three.
    */
   async #reserve(): Promise<ReservedSession> {
-    // An embedded database has no pooler (the port's capabilities will say so).
-    if (this.#poolerChecked || this.database.backend !== "server") return await this.database.reserve();
+    // One backend (PGlite) has no pooler in front of it, and its two "sessions" would be one.
+    if (this.#poolerChecked || this.database.capabilities.sessions !== "many") return await this.database.reserve();
     const [session, partner] = await reservePair(this.database);
     let pooled: boolean;
     try {

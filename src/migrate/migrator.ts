@@ -215,9 +215,9 @@ export class Migrator implements AsyncDisposable {
         tracking: this.tracking,
         steps,
         // On a server, transactional migrations are sent ahead so the connection never idles.
-        depth: this.database.backend === "pglite" ? 1 : PIPELINE_DEPTH,
+        depth: this.database.capabilities.pipelining ? PIPELINE_DEPTH : 1,
         // What PGlite reports applied must survive a kill -9 of the process (its own server).
-        asyncCommit: this.database.backend !== "pglite",
+        asyncCommit: this.database.capabilities.asyncCommit,
         lockRetries: this.settings.lockRetries,
         signal,
         emit: this.#emit,

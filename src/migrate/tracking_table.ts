@@ -7,7 +7,7 @@
  */
 import type { TableName } from "../config/environment.ts";
 import type { Queryable } from "../db/database.ts";
-import { quoteIdent, quoteLiteral } from "../db/quote.ts";
+import { quoteIdent, quoteLiteral, quoteQualified } from "../db/quote.ts";
 import { compareVersions } from "./files.ts";
 
 /** One row of the tracking table. */
@@ -92,9 +92,7 @@ export class TrackingTable {
 
   /** The quoted, possibly qualified name for SQL. */
   get sqlName(): string {
-    return this.table.schema
-      ? `${quoteIdent(this.table.schema)}.${quoteIdent(this.table.name)}`
-      : quoteIdent(this.table.name);
+    return quoteQualified(this.table.schema, this.table.name);
   }
 
   /** The name as the user configured it, for messages. */
@@ -225,7 +223,7 @@ END $confiture_guard$`;
   /** The journal of statement-by-statement runs: `<tracking table>_progress`, same schema. */
   get progressSqlName(): string {
     const name = `${this.table.name}_progress`;
-    return this.table.schema ? `${quoteIdent(this.table.schema)}.${quoteIdent(name)}` : quoteIdent(name);
+    return quoteQualified(this.table.schema, name);
   }
 
   /** Create the progress journal if missing. */

@@ -7,7 +7,7 @@
  */
 import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
-import { quoteIdent } from "../db/quote.ts";
+import { quoteQualified } from "../db/quote.ts";
 import { MigrationError } from "../errors.ts";
 import { advanceCheckpointStatement, checkpointTable } from "./checkpoint.ts";
 import { CopyRowTap, decodeCopyRow } from "./copy_text.ts";
@@ -32,7 +32,7 @@ function sessionSettings(options: BatchOptions): string {
 
 /** The foreign table for a source table in the staging schema. */
 export function stagingTable(staging: string, plan: TablePlan): string {
-  return `${quoteIdent(staging)}.${quoteIdent(plan.source.name)}`;
+  return quoteQualified(staging, plan.source.name);
 }
 
 /** The source's clock, which catch-up compares `updated_at`-style columns against. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
-import { quoteIdent, quoteLiteral } from "../db/quote.ts";
+import { quoteIdent, quoteLiteral, quoteQualified } from "../db/quote.ts";
 import type { QualifiedName } from "./mapping.ts";
 import { showName } from "./mapping.ts";
 
@@ -30,7 +30,7 @@ export interface Checkpoint {
 
 /** The quoted checkpoint table. */
 export function checkpointTable(staging: string): string {
-  return `${quoteIdent(staging)}.${quoteIdent(CHECKPOINT_TABLE)}`;
+  return quoteQualified(staging, CHECKPOINT_TABLE);
 }
 
 /** Create the staging schema and checkpoint table when missing. */

@@ -1,9 +1,12 @@
 /**
  * Watching a COPY text stream go by: count its rows and remember the last one, so a batch
- * moved as raw bytes still yields its row count and its last key, in flat memory.
+ * moved as raw bytes still yields its row count and its last key, in flat memory. The field
+ * codec itself is `src/db/copy_text.ts`, shared with sync: one COPY text format, one decoder.
  *
  * @module
  */
+
+import { unescapeCopyField } from "../db/copy_text.ts";
 
 const NL = 0x0a;
 
@@ -65,17 +68,5 @@ function concat(parts: Uint8Array[]): Uint8Array {
  * ```
  */
 export function decodeCopyRow(line: Uint8Array): (string | null)[] {
-  const text = new TextDecoder().decode(line);
-  return text.split("\t").map((field) => field === "\\N" ? null : unescapeField(field));
-}
-
-const SIMPLE: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\" };
-
-function unescapeField(field: string): string {
-  if (!field.includes("\\")) return field;
-  return field.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_, e: string) => {
-    if (e[0] === "x") return String.fromCharCode(parseInt(e.slice(1), 16));
-    if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8));
-    return SIMPLE[e] ?? e;
-  });
+  return new TextDecoder().decode(line).split("\t").map(unescapeCopyField);
 }

@@ -26,8 +26,7 @@ const checked = new WeakMap<Database, WeakSet<Database>>();
 export async function assertDistinctEnds(ends: Endpoints): Promise<void> {
   const { source, target } = ends;
   if (checked.get(source)?.has(target)) return;
-  // An embedded database and a server can never be one database.
-  const same = source.backend === target.backend && await isSameDatabase(source, target);
+  const same = await isSameDatabase(source, target);
   if (same) {
     const id = await databaseIdentity(target).catch(() => undefined);
     throw new ConfigError(

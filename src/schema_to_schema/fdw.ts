@@ -9,7 +9,7 @@
  */
 import type { Database, Queryable } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
-import { quoteIdent, quoteLiteral } from "../db/quote.ts";
+import { quoteIdent, quoteLiteral, quoteQualified } from "../db/quote.ts";
 import type { ServerTarget } from "../db/url.ts";
 import { ConfigError, ConfitureError, ConnectionError, EXIT } from "../errors.ts";
 import { CHECKPOINT_TABLE, ensureCheckpointTable } from "./checkpoint.ts";
@@ -128,7 +128,7 @@ export async function setupForeignServer(
           WHERE n.nspname = $1 AND c.relkind = 'f'`,
         [options.staging],
       );
-      for (const t of stale) await tx.exec(`DROP FOREIGN TABLE ${quoteIdent(options.staging)}.${quoteIdent(t.name)}`);
+      for (const t of stale) await tx.exec(`DROP FOREIGN TABLE ${quoteQualified(options.staging, t.name)}`);
       for (const schema of options.schemas) {
         await tx.exec(
           `IMPORT FOREIGN SCHEMA ${quoteIdent(schema)} EXCEPT (${quoteIdent(CHECKPOINT_TABLE)}) FROM SERVER ${

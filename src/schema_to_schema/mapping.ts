@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { LineCounter, parseDocument } from "yaml";
-import { keyLines, yamlValue } from "../config/yaml_lines.ts";
+import { parseYamlWithLines, yamlValue } from "../config/yaml_lines.ts";
 import { ConfigError } from "../errors.ts";
 import { either, list, obj, oneOf, type Problem, record, required, str } from "../config/validate.ts";
 
@@ -91,16 +90,7 @@ export function showName(n: QualifiedName): string {
  * ```
  */
 export function parseMappingFile(text: string, shownPath: string): MappingFile {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => {
-      const pos = counter.linePos(e.pos[0]);
-      return `${shownPath}:${pos.line}:${pos.col}: invalid YAML: ${e.message.split("\n")[0]}`;
-    });
-    throw new ConfigError(problems.join("\n"), { file: shownPath, problems });
-  }
-  const lines = keyLines(doc.contents, counter);
+  const { doc, lines } = parseYamlWithLines(text, shownPath);
   const problems: Problem[] = [];
   const raw = yamlValue(doc, shownPath) ?? {};
   const parsed = fileSpec(raw, "", { problems, lineOf: (p) => lines.get(p) });

@@ -7,7 +7,7 @@
  */
 import type { Queryable } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
-import { quoteIdent } from "../db/quote.ts";
+import { quoteIdent, quoteQualified } from "../db/quote.ts";
 import { ConfigError } from "../errors.ts";
 import { assignable, expressionType, readTable, type TableInfo } from "./catalog.ts";
 import { whereProblem } from "./where.ts";
@@ -245,5 +245,5 @@ function near(name: string, known: Map<string, unknown>): string {
 
 /** A quoted `schema.table`. */
 export function qualified(n: QualifiedName): string {
-  return `${quoteIdent(n.schema)}.${quoteIdent(n.name)}`;
+  return quoteQualified(n.schema, n.name);
 }

@@ -3,6 +3,13 @@
  * keeping each statement's exact text and where it starts in the file. Loaded lazily: only
  * commands that run or inspect migrations pay for the parser.
  *
+ * Why a second reader beside `src/lint/parse_sql.ts`: both call the one parser
+ * (`./parser.ts`), but they serve different consumers. This one is the *runner's* view: each
+ * statement's text as written, trimmed of leading comments, with character offsets, so
+ * migrate, build and dry runs can send, print and locate it. The linter's view keeps byte
+ * ranges into the untouched source, the statement index and the `--` comments that carry
+ * `confiture:` directives, which running never needs. (Unifying them is open in #15.4.)
+ *
  * @module
  */
 import { SchemaError } from "../errors.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { escapeCopyField } from "./copy_text.ts";
+import { escapeCopyField } from "../db/copy_text.ts";
 import type { HmacSha256 } from "./hmac_sha256.ts";
 import type { MaskedColumn, Rule } from "./rule.ts";
 import type { ByteMask, ByteWriter } from "./_mask_types.ts";

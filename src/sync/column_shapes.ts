@@ -7,7 +7,7 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
-import { quoteIdent } from "../db/quote.ts";
+import { quoteIdent, quoteQualified } from "../db/quote.ts";
 import { categoryOf, type SyncCatalog, type SyncTable } from "./catalog.ts";
 import { selectTables, type SyncSelection } from "./plan.ts";
 import { parseJsonExact, rawNumber } from "./nested_mask.ts";
@@ -165,7 +165,7 @@ export async function sampleNested(db: Queryable, tables: readonly SyncTable[]):
     if (cols.length === 0) continue;
     const list = cols.map((c, i) => `${quoteIdent(c.name)}::text AS c${i}`).join(", ");
     const rows = await db.query<Record<string, string | null>>(
-      `SELECT ${list} FROM ${quoteIdent(table.schema)}.${quoteIdent(table.name)} LIMIT ${SAMPLE_ROWS}`,
+      `SELECT ${list} FROM ${quoteQualified(table.schema, table.name)} LIMIT ${SAMPLE_ROWS}`,
     );
     cols.forEach((c, i) => {
       const leaves = new Map<string, SampledLeaf>();

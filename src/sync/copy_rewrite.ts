@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { COPY_NULL, escapeCopyField, type FieldRewriter, unescapeCopyField } from "./copy_text.ts";
+import type { FieldRewriter } from "./copy_text.ts";
+import { COPY_NULL, escapeCopyField, unescapeCopyField } from "../db/copy_text.ts";
 import type { ByteMask } from "./_mask_types.ts";
 import { HmacBatch } from "./_hmac_simd.ts";
 

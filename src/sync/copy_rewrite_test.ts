@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { CopyRowRewriter, rewriteCopyChunk, rewriteCopyRows } from "./copy_rewrite.ts";
-import { escapeCopyField, type FieldRewriter, rewriteCopyLines } from "./copy_text.ts";
+import { type FieldRewriter, rewriteCopyLines } from "./copy_text.ts";
+import { escapeCopyField } from "../db/copy_text.ts";
 import { HmacSha256 } from "./hmac_sha256.ts";
 import { compileRule, type MaskedColumn, type Rule, type StrategyName } from "./strategies.ts";
 

@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { escapeCopyField, rewriteCopyLines, unescapeCopyField, wholeLines } from "./copy_text.ts";
+import { rewriteCopyLines, wholeLines } from "./copy_text.ts";
+import { escapeCopyField, unescapeCopyField } from "../db/copy_text.ts";
 
 Deno.test("COPY text fields round-trip through escape and unescape", () => {
   for (const v of ["plain", "tab\there", "new\nline", "cr\rhere", "back\\slash", "", "é漢字"]) {

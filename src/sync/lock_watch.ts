@@ -62,7 +62,7 @@ export function watchLockWaits(
     reserve: (db: Database) => Promise<ReservedSession | undefined>;
   },
 ): Promise<LockWatch | undefined> {
-  if (db.backend !== "server" || pids.length === 0) return Promise.resolve(undefined);
+  if (db.capabilities.sessions !== "many" || pids.length === 0) return Promise.resolve(undefined);
   return options.reserve(db).then((observer) => observer && start(observer, pids, options));
 }
 

@@ -16,8 +16,7 @@
  *
  * @module
  */
-import { LineCounter, parseDocument } from "yaml";
-import { keyLines, yamlValue } from "../config/yaml_lines.ts";
+import { parseYamlWithLines, yamlValue } from "../config/yaml_lines.ts";
 import { ConfigError } from "../errors.ts";
 import { readTextIfExists } from "../platform/fs.ts";
 import { int, obj, oneOf, type Problem, record, required, type Spec, str } from "../config/validate.ts";
@@ -167,16 +166,7 @@ export function qualifyColumn(key: string): string | undefined {
  * `file:line: key: message`.
  */
 export function parseProfile(text: string, shownPath: string): AnonymizationProfile {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => {
-      const pos = counter.linePos(e.pos[0]);
-      return `${shownPath}:${pos.line}:${pos.col}: invalid YAML: ${e.message.split("\n")[0]}`;
-    });
-    throw new ConfigError(problems.join("\n"), { file: shownPath, problems, code: "PROFILE_INVALID" });
-  }
-  const lines = keyLines(doc.contents, counter);
+  const { doc, lines } = parseYamlWithLines(text, shownPath, "PROFILE_INVALID");
   const problems: Problem[] = [];
   // A missing key has no line of its own: point at the nearest enclosing key.
   const lineOf = (p: string): number | undefined => {

@@ -283,7 +283,7 @@ async function snapshotCounter(
   src: ReservedSession,
   lockTimeoutMs: number,
 ): Promise<ReservedSession | undefined> {
-  if (source.backend !== "server") return undefined;
+  if (source.capabilities.sessions !== "many") return undefined;
   let snapshot: string;
   try {
     [{ snapshot }] = await src.query<{ snapshot: string }>("SELECT pg_export_snapshot() AS snapshot");
