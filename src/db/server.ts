@@ -24,6 +24,7 @@ import { inTransaction } from "./_transaction.ts";
 import { copyInStream, copyOutStream } from "./_postgres_copy.ts";
 import { packTransaction } from "./_messages.ts";
 import { describeTarget, type ServerTarget } from "./url.ts";
+import { ConnectionWatch, SESSION_MARK } from "./_connection_watch.ts";
 
 /** Options for opening a server connection pool. */
 export interface ServerOpenOptions {
@@ -42,7 +43,7 @@ type AnySql =
 /** Open a pool on a PostgreSQL server and check that it answers. */
 export async function openServer(target: ServerTarget, options: ServerOpenOptions = {}): Promise<Database> {
   const label = describeTarget(target);
-  const watch = new ConnectionWatch();
+  const watch = new ConnectionWatch<ServerReserved>();
   const sql: Sql = postgres({
     host: target.host,
     port: target.port,
@@ -109,49 +110,6 @@ function sslOption(mode: ServerTarget["sslmode"]): postgres.Options<Record<strin
   }
 }
 
-/** The marker that lets {@link ConnectionWatch} see which connection a reserved session got. */
-const SESSION_MARK = "/*confiture-session:";
-
-/** Maps pool connections to the reserved sessions on them; fails a session when its connection closes. */
-class ConnectionWatch {
-  readonly #byToken = new Map<string, ServerReserved>();
-  readonly #byConnection = new Map<number, ServerReserved>();
-  #next = 1;
-  /** Whether a connection has closed (lost, or idle): then close() need not wait for it. */
-  lostAny = false;
-
-  /** A token to put in the session's first query, as `${SESSION_MARK}token*\/`. */
-  register(session: ServerReserved): string {
-    const token = String(this.#next++);
-    this.#byToken.set(token, session);
-    return token;
-  }
-
-  /** Called by postgres.js for every query it sends (its `debug` hook). */
-  sent(connection: number, text: string): void {
-    if (!text.startsWith(SESSION_MARK)) return;
-    const token = text.slice(SESSION_MARK.length, text.indexOf("*/"));
-    const session = this.#byToken.get(token);
-    if (!session) return;
-    this.#byToken.delete(token);
-    this.#byConnection.set(connection, session);
-  }
-
-  /** Called by postgres.js when a connection closes, whatever the reason. */
-  closed(connection: number): void {
-    this.lostAny = true;
-    const session = this.#byConnection.get(connection);
-    if (!session) return;
-    this.#byConnection.delete(connection);
-    session.markLost();
-  }
-
-  forget(session: ServerReserved): void {
-    for (const [id, s] of this.#byConnection) if (s === session) this.#byConnection.delete(id);
-    for (const [token, s] of this.#byToken) if (s === session) this.#byToken.delete(token);
-  }
-}
-
 class ServerQueryable implements Session {
   constructor(protected readonly sql: AnySql, readonly label: string) {}
 
@@ -202,7 +160,7 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
   constructor(
     sql: postgres.ReservedSql<Record<string, never>>,
     label: string,
-    private readonly watch: ConnectionWatch,
+    private readonly watch: ConnectionWatch<ServerReserved>,
   ) {
     super(sql, label);
     this.lostSignal.catch(() => {});
@@ -350,7 +308,7 @@ class ServerDatabase extends ServerQueryable implements Database {
   readonly capabilities: Capabilities = SERVER_CAPABILITIES;
   #closed = false;
 
-  constructor(private readonly pool: Sql, label: string, private readonly watch: ConnectionWatch) {
+  constructor(private readonly pool: Sql, label: string, private readonly watch: ConnectionWatch<ServerReserved>) {
     super(pool, label);
   }
 
