@@ -180,6 +180,24 @@ Deno.test({
 });
 
 Deno.test({
+  name: "adopt dbmate: a history table in a schema whose name holds a dot is read by its quoted name",
+  ignore: NO_SERVER,
+  async fn() {
+    await using db = await freshServerDb("cft_adopt");
+    await db.db.exec(`CREATE SCHEMA "my.app";
+      ALTER DATABASE ${db.name} SET search_path = "my.app", public;
+      create table "my.app".schema_migrations (version varchar(128) primary key);
+      insert into "my.app".schema_migrations (version) values ('${V[0]}'), ('${V[1]}');`);
+    await using p = await project(db);
+    const r = await runCli(["migrate", "adopt", "--dry-run", "-f", "json"], { cwd: p.dir });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const out = r.json<Adopted>();
+    assertEquals([out.from, out.source_table], ["dbmate", "my.app.schema_migrations"]);
+    assertEquals(out.adopted.map((a) => a.version), V.slice(0, 2));
+  },
+});
+
+Deno.test({
   name: "adopt goose: goose_db_version log, the newest row per version decides (a rolled-back 4 stays pending)",
   ignore: NO_SERVER,
   async fn() {

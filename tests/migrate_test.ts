@@ -95,6 +95,21 @@ for (const backend of BACKENDS) {
   });
 
   Deno.test({
+    name: `[${backend.name}] the error's file:line:col counts characters past 'é' and emoji before the statement`,
+    ignore: backend.ignore,
+    async fn() {
+      await using p = await tempProject({
+        ...MIGRATIONS,
+        "db/migrations/004_broken.up.sql":
+          "-- é😀😀\nCREATE TABLE tb_half (a int);\n\nSELECT '😀', * FROM\n   nope_missing;\n",
+      });
+      await using t = await backend.fresh();
+      const e = await assertRejects(() => migrator(t.db, p).up(), MigrationUpError);
+      assertEquals([e.line, e.column], [5, 4]);
+    },
+  });
+
+  Deno.test({
     name: `[${backend.name}] down rolls back newest first; a missing down file refuses before changing anything`,
     ignore: backend.ignore,
     async fn() {

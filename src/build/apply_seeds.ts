@@ -9,7 +9,8 @@ import { DatabaseError } from "../db/errors.ts";
 import { ConfitureError, EXIT } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { findStatement } from "./apply.ts";
-import { codePoints, lineColumnAtOffset } from "./assemble.ts";
+import { lineColumnAtOffset } from "./assemble.ts";
+import { codePoints } from "../sql/source_text.ts";
 import { splitStatements } from "./sql_scan.ts";
 
 /** A seed file and its text. */

@@ -8,7 +8,7 @@
 import { SchemaError } from "../errors.ts";
 import { sha256Hex } from "../migrate/checksum.ts";
 import { findUnterminated } from "./sql_scan.ts";
-import { lineColumnAt } from "../sql/position.ts";
+import { codePoints, SourceText } from "../sql/source_text.ts";
 
 /** A schema file with its text. */
 export interface SourceFile {
@@ -140,15 +140,5 @@ export function locateInSchema(
 
 /** 1-based line and column of a 0-based code-point offset. */
 export function lineColumnAtOffset(text: string, offset: number): { line: number; column: number } {
-  return lineColumnAt(text, offset + 1);
-}
-
-/** Length in code points (what PostgreSQL counts), fast for text without surrogate pairs. */
-export function codePoints(s: string): number {
-  let pairs = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) pairs++;
-  }
-  return s.length - pairs;
+  return new SourceText(text).positionAtChar(offset);
 }

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { assembleSchema, codePoints, locateInSchema, readHeaderHash } from "./assemble.ts";
+import { assembleSchema, locateInSchema, readHeaderHash } from "./assemble.ts";
 
 const FILES = [
   { relativePath: "db/schema/1_a.sql", content: "CREATE TABLE a ();\n" },
@@ -38,9 +38,4 @@ Deno.test("locateInSchema: every character of every file maps back to its own li
   ok(seen.includes("😀"));
   // The header maps to no file.
   assertEquals(locateInSchema(built, sources, 1), undefined);
-});
-
-Deno.test("codePoints counts a surrogate pair once", () => {
-  assertEquals(codePoints("a😀é"), 3);
-  assertEquals(codePoints(""), 0);
 });

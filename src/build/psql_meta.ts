@@ -7,7 +7,8 @@
  * @module
  */
 import { SchemaError } from "../errors.ts";
-import { codePoints, locateInSchema, type Segment } from "./assemble.ts";
+import { locateInSchema, type Segment } from "./assemble.ts";
+import { codePoints } from "../sql/source_text.ts";
 import { findMetaCommands } from "./sql_scan.ts";
 
 const HARMLESS = new Set(["restrict", "unrestrict"]);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
+import { qualifiedKey } from "../db/qualified_name.ts";
 import type { CatalogSnapshot } from "./types.ts";
 
 /** Whether a schema-qualified relation is compared. */
@@ -109,7 +110,7 @@ export async function readSequences(
     }
     if (!keep(r.schema, r.name)) continue;
     if (r.owner_table && !keep(r.owner_schema!, r.owner_table)) continue;
-    snap.sequences[`${r.schema}.${r.name}`] = {
+    snap.sequences[qualifiedKey(r)] = {
       type: r.type,
       start: r.start,
       increment: r.inc,

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
+import { qualifiedKey } from "../db/qualified_name.ts";
 
 import type { CatalogSnapshot } from "./types.ts";
 import { type Keep, NOT_EXTENSION_MEMBER, readFunctions, readSequences, readTypes } from "./_objects.ts";
@@ -56,7 +57,7 @@ export async function snapshotCatalog(db: Queryable, options: SnapshotOptions = 
   const schemas = options.schemas ? allSchemas.filter((s) => options.schemas!.includes(s)) : allSchemas;
   const excluded = new Set(options.excludeTables ?? []);
   const keepTable = (schema: string, name: string) =>
-    !INTERNAL_TABLE.test(name) && !excluded.has(name) && !excluded.has(`${schema}.${name}`);
+    !INTERNAL_TABLE.test(name) && !excluded.has(name) && !excluded.has(qualifiedKey({ schema, name }));
 
   const snap: CatalogSnapshot = {
     schemas,
@@ -115,7 +116,7 @@ async function readRelations(db: Queryable, params: unknown[], snap: CatalogSnap
   );
   for (const r of rows) {
     if (!keep(r.schema, r.name)) continue;
-    const key = `${r.schema}.${r.name}`;
+    const key = qualifiedKey(r);
     if (r.kind === "v" || r.kind === "m") {
       snap.views[key] = {
         kind: r.kind === "v" ? "view" : "materialized view",

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { codePoints } from "../sql/source_text.ts";
 
 /** Statements of a one-message transaction travel in messages of about this many characters. */
 export const MESSAGE_CHARS = 1 << 20;
@@ -55,17 +56,4 @@ export function packTransaction(statements: readonly string[], messageChars = ME
       return { statement: chunk.first + i, position: offset - chunk.starts[i] + 1 };
     },
   };
-}
-
-/**
- * The length of `s` in code points, as the server counts characters (a JS string's length
- * counts UTF-16 units). Spreading a string into an array to count them copied every statement.
- */
-export function codePoints(s: string): number {
-  let n = s.length;
-  for (let i = s.search(/[\uD800-\uDBFF]/); i >= 0 && i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) [n, i] = [n - 1, i + 1];
-  }
-  return n;
 }

@@ -1,25 +1,26 @@
 /**
  * Snapshot keys (`schema.name`, `schema.table.column`, `schema.fn(args)`) turned into quoted
- * SQL names. Module-private to `src/diff/`.
+ * SQL names: short names for the planner over `src/db/qualified_name.ts`, which owns the key
+ * form. Module-private to `src/diff/`.
  *
  * @module
  */
+import { formatQualifiedName, parseQualifiedKey } from "../db/qualified_name.ts";
 import { quoteIdent, quoteLiteral } from "../db/quote.ts";
 
 /** `public.tb_user` → `public.tb_user`, `My Schema.t` → `"My Schema".t`. */
 export function rel(key: string): string {
-  const dot = key.indexOf(".");
-  return `${quoteIdent(key.slice(0, dot))}.${quoteIdent(key.slice(dot + 1))}`;
+  return formatQualifiedName(parseQualifiedKey(key));
 }
 
 /** The unqualified part of a `schema.name` key. */
 export function local(key: string): string {
-  return key.slice(key.indexOf(".") + 1);
+  return parseQualifiedKey(key).name;
 }
 
 /** The schema of a `schema.name` key. */
 export function schemaOf(key: string): string {
-  return key.slice(0, key.indexOf("."));
+  return parseQualifiedKey(key).schema;
 }
 
 /** `schema.fn(integer, text)` → `schema.fn(integer, text)` with the name parts quoted. */

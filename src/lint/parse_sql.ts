@@ -10,8 +10,8 @@
  * @module
  */
 import { SchemaError } from "../errors.ts";
-import { SourceText } from "./source_text.ts";
 import { loadParser, parseTree } from "../sql/parser.ts";
+import { SourceText } from "../sql/source_text.ts";
 
 /** A parse-tree node as libpg_query returns it: `{ NodeType: { …fields } }` or a bare field object. */
 // deno-lint-ignore no-explicit-any

@@ -1,7 +1,6 @@
 import { assertEquals } from "../../tests/_helpers/assert.ts";
 import type { ColumnType } from "./ast.ts";
 import { binaryCoercible } from "./rules_lock.ts";
-import { SourceText } from "./source_text.ts";
 
 const t = (name: string, mods: number[] = [], isArray = false): ColumnType => ({ name, mods, isArray });
 
@@ -27,13 +26,4 @@ Deno.test("binaryCoercible: widening and relabelling skip the rewrite; everythin
   for (const [from, to, expected] of table) {
     assertEquals(binaryCoercible(from, to), expected, `${JSON.stringify(from)} → ${JSON.stringify(to)}`);
   }
-});
-
-Deno.test("SourceText maps UTF-8 byte offsets to line and character column", () => {
-  const s = new SourceText("-- é😀\nSELECT 'ü', x");
-  // "-- é😀\n" is 10 bytes (6 characters); x sits after "SELECT 'ü', " (13 bytes, 12 characters).
-  assertEquals(s.positionAt(0), { line: 1, column: 1 });
-  assertEquals(s.positionAt(10 + 13), { line: 2, column: 13 });
-  assertEquals(s.positionAtChar(6 + 12), { line: 2, column: 13 });
-  assertEquals(s.slice(10, 16), "SELECT");
 });

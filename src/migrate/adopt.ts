@@ -7,7 +7,6 @@
  * @module
  */
 import type { Database, Queryable } from "../db/database.ts";
-import { quoteIdent } from "../db/quote.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import {
@@ -126,7 +125,7 @@ export async function adoptMigrations(m: AdoptTarget, options: AdoptOptions): Pr
   const db = m.database;
   const source = await chooseSource(db, m.tracking.sqlName, options.from);
   const run = async (q: Queryable, dryRun: boolean): Promise<AdoptResult> => {
-    const history = await readHistory(q, source, quoteQualified(source.table));
+    const history = await readHistory(q, source);
     const where = await m.tracking.locate(q);
     const applied = where.exists ? await m.tracking.applied(q, where.optionalColumns) : [];
     const plan = planAdoption(files, history, new Set(applied.map((a) => versionKey(a.version))));
@@ -199,9 +198,4 @@ async function chooseSource(db: Queryable, ownTable: string, from: AdoptSource |
   throw new UsageError(`Several migration tools' history tables are here: ${list}`, {
     hint: `choose one with --from ${found.map((s) => s.tool).join("|")}`,
   });
-}
-
-function quoteQualified(table: string): string {
-  const dot = table.indexOf(".");
-  return `${quoteIdent(table.slice(0, dot))}.${quoteIdent(table.slice(dot + 1))}`;
 }

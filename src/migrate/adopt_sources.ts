@@ -14,6 +14,7 @@
  * @module
  */
 import type { Queryable } from "../db/database.ts";
+import { formatQualifiedName, qualifiedKey, type QualifiedName } from "../db/qualified_name.ts";
 import { MigrationError } from "../errors.ts";
 
 /** The tools `migrate adopt` reads. */
@@ -49,11 +50,15 @@ export interface ForeignHistory {
 /** A table another tool uses, found by its shape. */
 export interface DetectedSource {
   tool: AdoptSource;
+  /** `schema.table`, for messages and results. */
   table: string;
+  /** The table's schema and name, to query it by (either may hold a dot). */
+  relation: QualifiedName;
 }
 
 interface Relation {
   table: string;
+  relation: QualifiedName;
   columns: Map<string, string>;
 }
 
@@ -66,7 +71,8 @@ async function relation(q: Queryable, name: string): Promise<Relation | undefine
     [name],
   );
   if (rows.length === 0) return undefined;
-  return { table: `${rows[0].nspname}.${rows[0].relname}`, columns: new Map(rows.map((r) => [r.attname, r.type])) };
+  const relation = { schema: rows[0].nspname, name: rows[0].relname };
+  return { table: qualifiedKey(relation), relation, columns: new Map(rows.map((r) => [r.attname, r.type])) };
 }
 
 /**
@@ -78,20 +84,22 @@ export async function detectSources(q: Queryable, ownTable: string): Promise<Det
   const found: DetectedSource[] = [];
   const sm = await relation(q, "schema_migrations");
   if (sm?.columns.has("version")) {
-    if (sm.columns.has("dirty")) found.push({ tool: "golang-migrate", table: sm.table });
-    else if (/char|text/.test(sm.columns.get("version")!)) found.push({ tool: "dbmate", table: sm.table });
+    if (sm.columns.has("dirty")) found.push({ tool: "golang-migrate", table: sm.table, relation: sm.relation });
+    else if (/char|text/.test(sm.columns.get("version")!)) {
+      found.push({ tool: "dbmate", table: sm.table, relation: sm.relation });
+    }
   }
   const goose = await relation(q, "goose_db_version");
   if (goose?.columns.has("version_id") && goose.columns.has("is_applied")) {
-    found.push({ tool: "goose", table: goose.table });
+    found.push({ tool: "goose", table: goose.table, relation: goose.relation });
   }
   const flyway = await relation(q, "flyway_schema_history");
   if (flyway?.columns.has("version") && flyway.columns.has("success")) {
-    found.push({ tool: "flyway", table: flyway.table });
+    found.push({ tool: "flyway", table: flyway.table, relation: flyway.relation });
   }
   const sqitch = await relation(q, "sqitch.changes");
   if (sqitch?.columns.has("change") && sqitch.columns.has("project")) {
-    found.push({ tool: "sqitch", table: sqitch.table });
+    found.push({ tool: "sqitch", table: sqitch.table, relation: sqitch.relation });
   }
   const python = await relation(q, "tb_confiture");
   if (python?.columns.has("version") && python.columns.has("name")) {
@@ -99,7 +107,7 @@ export async function detectSources(q: Queryable, ownTable: string): Promise<Det
     const sameTable = own?.table === python.table;
     // The Python original never wrote down_checksum; once Confiture has, the table is ours.
     if (!sameTable || !python.columns.has("down_checksum")) {
-      found.push({ tool: "confiture-python", table: python.table });
+      found.push({ tool: "confiture-python", table: python.table, relation: python.relation });
     }
   }
   return found;
@@ -109,8 +117,8 @@ export async function detectSources(q: Queryable, ownTable: string): Promise<Det
 export async function readHistory(
   q: Queryable,
   source: DetectedSource,
-  quotedTable: string,
 ): Promise<ForeignHistory> {
+  const quotedTable = formatQualifiedName(source.relation);
   const base = { tool: source.tool, table: source.table, through: null, byName: false };
   switch (source.tool) {
     case "golang-migrate": {
@@ -119,7 +127,7 @@ export async function readHistory(
       );
       const current = rows[0];
       if (!current) return { ...base, applied: [] };
-      if (current.dirty) throw dirtyGolangMigrate(source.table, current.version);
+      if (current.dirty) throw dirtyGolangMigrate(source.table, quotedTable, current.version);
       return { ...base, applied: [{ version: current.version, name: null }], through: current.version };
     }
     case "dbmate": {
@@ -172,7 +180,7 @@ async function readFlyway(q: Queryable, source: DetectedSource, quotedTable: str
   return { tool: "flyway", table: source.table, applied: [...applied.values()], through, byName: false };
 }
 
-function dirtyGolangMigrate(table: string, version: string): MigrationError {
+function dirtyGolangMigrate(table: string, quotedTable: string, version: string): MigrationError {
   return new MigrationError(
     `golang-migrate left version ${version} dirty in ${table}: that migration failed partway, so the schema is ` +
       "neither before nor after it; nothing was adopted",
@@ -180,7 +188,7 @@ function dirtyGolangMigrate(table: string, version: string): MigrationError {
       code: "ADOPT_DIRTY",
       hint: `repair the schema by hand so that migration ${version} is fully applied, then mark it clean with ` +
         `\`migrate -path db/migrations -database "$DATABASE_URL" force ${version}\` ` +
-        `(or in SQL: UPDATE ${table} SET dirty = false), and run \`confiture migrate adopt\` again`,
+        `(or in SQL: UPDATE ${quotedTable} SET dirty = false), and run \`confiture migrate adopt\` again`,
       details: { tool: "golang-migrate", table, version },
     },
   );

@@ -11,7 +11,7 @@ import { ConfigError, InterruptedError, MigrationError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
 import { transactionControl } from "../sql/classify.ts";
 import type { Statement } from "../sql/split.ts";
-import { lineColumnAt } from "../sql/position.ts";
+import { codePoints, SourceText } from "../sql/source_text.ts";
 import { quoteQualified } from "../db/quote.ts";
 import type { MigrationFailure } from "./results.ts";
 import { type MigrationScript, setStatements } from "./script.ts";
@@ -291,9 +291,12 @@ export function toMigrationError(
 ): unknown {
   if (!(e instanceof DatabaseError)) return e;
   let pos: { line: number; column: number } | undefined;
-  if (s && e.position !== undefined) pos = lineColumnAt(fileText, s.offset + e.position);
-  else if (s) pos = { line: s.line, column: s.column };
-  else if (s === undefined && e.position !== undefined) pos = lineColumnAt(fileText, e.position);
+  // The server's position counts characters from 1 within the statement sent; the statement's
+  // offset is a string index, so it is converted to characters before they are added.
+  if (s && e.position !== undefined) {
+    pos = new SourceText(fileText).positionAtChar(codePoints(fileText.slice(0, s.offset)) + e.position - 1);
+  } else if (s) pos = { line: s.line, column: s.column };
+  else if (s === undefined && e.position !== undefined) pos = new SourceText(fileText).positionAtChar(e.position - 1);
   const where = `${target.shownPath}${pos ? `:${pos.line}:${pos.column}` : ""}`;
   const verb = target.direction === "up" ? "apply" : "roll back";
   return new MigrationError(`Cannot ${verb} ${where}: ${e.message}`, {

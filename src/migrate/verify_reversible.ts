@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { qualifiedKey } from "../db/qualified_name.ts";
 import type { Database } from "../db/database.ts";
 import { type CatalogDifference, diffCatalogs, formatCatalogDiff } from "../catalog/diff.ts";
 import { snapshotCatalog } from "../catalog/snapshot.ts";
@@ -106,7 +107,7 @@ export async function verifyReversible(
   const base = resolve(options.projectDir ?? ".");
   const shown = (p: string) => relative(base, resolve(p));
   const tracking = options.trackingTable ?? { name: DEFAULT_TRACKING_TABLE };
-  const qualified = (n: string) => tracking.schema ? `${tracking.schema}.${n}` : n;
+  const qualified = (n: string) => tracking.schema ? qualifiedKey({ schema: tracking.schema, name: n }) : n;
   // The runner's own bookkeeping (tracking table and its progress journal) is not schema.
   const snap = () =>
     snapshotCatalog(db, { excludeTables: [qualified(tracking.name), qualified(`${tracking.name}_progress`)] });

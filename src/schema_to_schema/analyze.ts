@@ -4,11 +4,11 @@
  *
  * @module
  */
+import { formatQualifiedName, qualifiedKey } from "../db/qualified_name.ts";
 import type { Queryable } from "../db/database.ts";
 import { readCheckpoints } from "./checkpoint.ts";
-import { showName } from "./mapping.ts";
 import type { Endpoints } from "./ends.ts";
-import { type DataPath, qualified, type TablePlan } from "./plan.ts";
+import type { DataPath, TablePlan } from "./plan.ts";
 
 /** One table's line in the plan. */
 export interface TableAnalysis {
@@ -40,10 +40,10 @@ export async function analyzeTables(
   const out: TableAnalysis[] = [];
   for (const plan of plans) {
     const { rows, exact, bytes } = await sourceSize(ends.source, plan);
-    const cp = checkpoints.get(showName(plan.target));
+    const cp = checkpoints.get(qualifiedKey(plan.target));
     out.push({
-      table: showName(plan.target),
-      source: showName(plan.source),
+      table: qualifiedKey(plan.target),
+      source: qualifiedKey(plan.source),
       sourceRows: rows,
       rowsExact: exact,
       sourceBytes: bytes,
@@ -66,12 +66,14 @@ async function sourceSize(
   const [row] = await source.query<{ reltuples: number; bytes: number }>(
     `SELECT c.reltuples::float8 AS reltuples, pg_total_relation_size(c.oid)::float8 AS bytes
        FROM pg_class c WHERE c.oid = to_regclass($1)`,
-    [qualified(plan.source)],
+    [formatQualifiedName(plan.source)],
   );
   // reltuples is -1 before the first ANALYZE (and always for views): count instead.
   if (row.reltuples >= 0 && (row.reltuples > 0 || row.bytes > 16_384)) {
     return { rows: Math.round(row.reltuples), exact: false, bytes: row.bytes };
   }
-  const [count] = await source.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${qualified(plan.source)}`);
+  const [count] = await source.query<{ n: number }>(
+    `SELECT count(*)::float8 AS n FROM ${formatQualifiedName(plan.source)}`,
+  );
   return { rows: count.n, exact: true, bytes: row.bytes };
 }

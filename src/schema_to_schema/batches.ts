@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatQualifiedName, qualifiedKey } from "../db/qualified_name.ts";
 import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
 import { quoteQualified } from "../db/quote.ts";
@@ -12,8 +13,7 @@ import { MigrationError } from "../errors.ts";
 import { advanceCheckpointStatement, checkpointTable } from "./checkpoint.ts";
 import { CopyRowTap, decodeCopyRow } from "./copy_text.ts";
 import type { Endpoints } from "./ends.ts";
-import { showName } from "./mapping.ts";
-import { qualified, type TablePlan } from "./plan.ts";
+import type { TablePlan } from "./plan.ts";
 import { keyAfter, keyArray, keyOrder, selectList, targetColumnList, whereFilter } from "./sql.ts";
 
 /** What a batcher needs to know. */
@@ -100,7 +100,7 @@ export function fdwBatcher(target: Database, plan: TablePlan, options: BatchOpti
         await session.exec(sessionSettings(options));
       }
       const [row] = await session.query<{ n: number; last: string[] | null }>(
-        `WITH b AS (INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)} OVERRIDING SYSTEM VALUE
+        `WITH b AS (INSERT INTO ${formatQualifiedName(plan.target)} ${targetColumnList(plan)} OVERRIDING SYSTEM VALUE
                     ${batchSelect(plan, stagingTable(options.staging, plan), after, options.batchSize)}
                     RETURNING ${keyOrder(plan, "target")}),
               s AS (SELECT (SELECT count(*)::int FROM b) AS n,
@@ -124,7 +124,7 @@ export function fdwBatcher(target: Database, plan: TablePlan, options: BatchOpti
 }
 
 function name(plan: TablePlan): string {
-  return showName(plan.target);
+  return qualifiedKey(plan.target);
 }
 
 /**
@@ -134,7 +134,7 @@ function name(plan: TablePlan): string {
 export function copyBatcher(ends: Endpoints, plan: TablePlan, options: BatchOptions): Batcher {
   let session: ReservedSession | undefined;
   const keyIndex = plan.key.map((k) => plan.columns.findIndex((c) => c.target === k.target));
-  const into = `COPY ${qualified(plan.target)} ${targetColumnList(plan)} FROM STDIN`;
+  const into = `COPY ${formatQualifiedName(plan.target)} ${targetColumnList(plan)} FROM STDIN`;
   return {
     async next(after) {
       if (!session) {
@@ -144,7 +144,7 @@ export function copyBatcher(ends: Endpoints, plan: TablePlan, options: BatchOpti
       const s = session;
       const tap = new CopyRowTap();
       const out = ends.source.copyOut(
-        `COPY (${batchSelect(plan, qualified(plan.source), after, options.batchSize)}) TO STDOUT`,
+        `COPY (${batchSelect(plan, formatQualifiedName(plan.source), after, options.batchSize)}) TO STDOUT`,
       );
       await s.exec("BEGIN");
       try {

@@ -3,9 +3,9 @@
  *
  * @module
  */
+import type { QualifiedName } from "../db/qualified_name.ts";
 import type { Queryable } from "../db/database.ts";
 import { quoteQualified } from "../db/quote.ts";
-import type { QualifiedName } from "./mapping.ts";
 
 /** One column as the catalog describes it. */
 export interface ColumnInfo {

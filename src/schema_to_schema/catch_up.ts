@@ -5,16 +5,16 @@
  *
  * @module
  */
+import { formatQualifiedName, qualifiedKey } from "../db/qualified_name.ts";
 import { quoteIdent } from "../db/quote.ts";
 import { ConfigError, MigrationError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
 import { readCheckpoint, recordCatchUp } from "./checkpoint.ts";
 import { readTable } from "./catalog.ts";
 import { DEFAULT_TARGET_LOCK_TIMEOUT_MS, isLockTimeout, lockTimeout, waitForTableLock } from "./target_lock.ts";
-import { showName } from "./mapping.ts";
 import { batchFailure, sourceNow, stagingTable } from "./batches.ts";
 import { assertDistinctEnds, type Endpoints } from "./ends.ts";
-import { type DataPath, qualified, type TablePlan } from "./plan.ts";
+import type { DataPath, TablePlan } from "./plan.ts";
 import {
   conflictTarget,
   keyAfter,
@@ -72,9 +72,9 @@ export async function checkSinceColumn(ends: Endpoints, plans: TablePlan[], colu
   for (const plan of plans) {
     const info = await readTable(ends.source, plan.source);
     const col = info?.columns.find((c) => c.name === column);
-    if (!col) problems.push(`${showName(plan.source)} has no column "${column}"`);
+    if (!col) problems.push(`${qualifiedKey(plan.source)} has no column "${column}"`);
     else if (!/^(timestamp|date)/.test(col.type)) {
-      problems.push(`${showName(plan.source)}.${column} is ${col.type}, not a timestamp`);
+      problems.push(`${qualifiedKey(plan.source)}.${column} is ${col.type}, not a timestamp`);
     }
   }
   if (problems.length > 0) {
@@ -94,7 +94,7 @@ export async function catchUpTable(
   options: CatchUpOptions,
 ): Promise<TableCatchUpResult> {
   const started = performance.now();
-  const name = showName(plan.target);
+  const name = qualifiedKey(plan.target);
   await assertDistinctEnds(ends);
   const checkpoint = await readCheckpoint(ends.target, options.staging, plan.target);
   if (!checkpoint?.done) {
@@ -184,7 +184,9 @@ async function fdwUpsert(
       `WITH s AS MATERIALIZED (${
         changedSelect(plan, stagingTable(options.staging, plan), after, options.batchSize, changed)
       }),
-          u AS (INSERT INTO ${qualified(plan.target)} ${targetColumnList(plan)} OVERRIDING SYSTEM VALUE SELECT * FROM s
+          u AS (INSERT INTO ${formatQualifiedName(plan.target)} ${
+        targetColumnList(plan)
+      } OVERRIDING SYSTEM VALUE SELECT * FROM s
                 ON CONFLICT ${conflictTarget(plan)} ${upsertAction(plan)} RETURNING 1)
      SELECT (SELECT count(*)::int FROM s) AS n,
             (SELECT ${keyArray(plan, "target", "s")} FROM s ORDER BY ${
@@ -210,15 +212,15 @@ async function copyUpsert(
       await session.exec(
         `CREATE TEMP TABLE confiture_catch_up ON COMMIT DROP AS SELECT ${
           plan.columns.map((c) => quoteIdent(c.target)).join(", ")
-        } FROM ${qualified(plan.target)} WITH NO DATA`,
+        } FROM ${formatQualifiedName(plan.target)} WITH NO DATA`,
       );
       const tap = new CopyRowTap();
       const out = ends.source.copyOut(
-        `COPY (${changedSelect(plan, qualified(plan.source), after, options.batchSize, changed)}) TO STDOUT`,
+        `COPY (${changedSelect(plan, formatQualifiedName(plan.source), after, options.batchSize, changed)}) TO STDOUT`,
       );
       await session.copyIn(`COPY confiture_catch_up ${targetColumnList(plan)} FROM STDIN`, out.pipeThrough(tap));
       await session.exec(
-        `INSERT INTO ${qualified(plan.target)} ${
+        `INSERT INTO ${formatQualifiedName(plan.target)} ${
           targetColumnList(plan)
         } OVERRIDING SYSTEM VALUE SELECT * FROM confiture_catch_up
          ON CONFLICT ${conflictTarget(plan)} ${upsertAction(plan)}`,
@@ -252,7 +254,7 @@ async function findDeletedKeys(
   const keys: string[][] = [];
   for (;;) {
     const [src]: { n: number; last: string[] | null }[] = await ends.source.query<{ n: number; last: string[] | null }>(
-      `WITH c AS MATERIALIZED (SELECT ${keyOrder(plan, "source")} FROM ${qualified(plan.source)}
+      `WITH c AS MATERIALIZED (SELECT ${keyOrder(plan, "source")} FROM ${formatQualifiedName(plan.source)}
                WHERE ${whereFilter(plan)} AND ${keyAfter(plan, "source", lo)} ORDER BY ${
         keyOrder(plan, "source")
       } LIMIT ${chunk})
@@ -264,20 +266,20 @@ async function findDeletedKeys(
     const hi: string[] | null = src.n < chunk ? null : src.last;
     const range = `${keyAfter(plan, "target", lo)} AND ${keyAtOrBefore(plan, "target", hi)}`;
     const [tgt] = await ends.target.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${qualified(plan.target)} WHERE ${range}`,
+      `SELECT count(*)::int AS n FROM ${formatQualifiedName(plan.target)} WHERE ${range}`,
     );
     if (tgt.n > src.n) {
       count += tgt.n - src.n;
       if (keys.length < options.maxDeletedKeys || options.applyDeletes) {
         const sourceKeys = new Set(
           (await ends.source.query<{ k: string[] }>(
-            `SELECT ${keyArray(plan, "source")} AS k FROM ${qualified(plan.source)} WHERE ${whereFilter(plan)} AND ${
-              keyAfter(plan, "source", lo)
-            } AND ${keyAtOrBefore(plan, "source", hi)}`,
+            `SELECT ${keyArray(plan, "source")} AS k FROM ${formatQualifiedName(plan.source)} WHERE ${
+              whereFilter(plan)
+            } AND ${keyAfter(plan, "source", lo)} AND ${keyAtOrBefore(plan, "source", hi)}`,
           )).map((r) => JSON.stringify(r.k)),
         );
         const missing = (await ends.target.query<{ k: string[] }>(
-          `SELECT ${keyArray(plan, "target")} AS k FROM ${qualified(plan.target)} WHERE ${range} ORDER BY ${
+          `SELECT ${keyArray(plan, "target")} AS k FROM ${formatQualifiedName(plan.target)} WHERE ${range} ORDER BY ${
             keyOrder(plan, "target")
           }`,
         )).map((r) => r.k).filter((k) => !sourceKeys.has(JSON.stringify(k)));
@@ -297,7 +299,7 @@ async function deleteKeys(ends: Endpoints, plan: TablePlan, keys: string[][]): P
   const cols = plan.key.map((k, i) => `(e->>${i})::${types[i]} AS ${quoteIdent(k.target)}`).join(", ");
   const match = plan.key.map((k) => `t.${quoteIdent(k.target)} = d.${quoteIdent(k.target)}`).join(" AND ");
   await ends.target.query(
-    `DELETE FROM ${qualified(plan.target)} t
+    `DELETE FROM ${formatQualifiedName(plan.target)} t
       USING (SELECT ${cols} FROM jsonb_array_elements($1::text::jsonb) e) d WHERE ${match}`,
     [JSON.stringify(keys)],
   );

@@ -4,10 +4,9 @@
  *
  * @module
  */
+import { qualifiedKey, type QualifiedName } from "../db/qualified_name.ts";
 import type { Queryable } from "../db/database.ts";
 import { quoteIdent, quoteLiteral, quoteQualified } from "../db/quote.ts";
-import type { QualifiedName } from "./mapping.ts";
-import { showName } from "./mapping.ts";
 
 /** The checkpoint table's name inside the staging schema. */
 export const CHECKPOINT_TABLE = "confiture_checkpoint";
@@ -63,7 +62,7 @@ export async function readCheckpoint(
   staging: string,
   table: QualifiedName,
 ): Promise<Checkpoint | undefined> {
-  return (await readCheckpoints(db, staging)).get(showName(table));
+  return (await readCheckpoints(db, staging)).get(qualifiedKey(table));
 }
 
 /** Read every checkpoint, keyed by `schema.table`. */
@@ -109,7 +108,7 @@ export async function startCheckpoint(
      ON CONFLICT (target_table) DO UPDATE SET strategy = EXCLUDED.strategy, last_key = NULL, rows_copied = 0,
        done = false, copy_started_at = EXCLUDED.copy_started_at, caught_up_at = NULL, last_error = NULL,
        updated_at = now()`,
-    [showName(table), strategy, copyStartedAt],
+    [qualifiedKey(table), strategy, copyStartedAt],
   );
 }
 
@@ -126,7 +125,7 @@ export async function advanceCheckpoint(
       checkpointTable(staging)
     } SET last_key = ARRAY(SELECT jsonb_array_elements_text($2::text::jsonb)), rows_copied = rows_copied + $3, updated_at = now()
       WHERE target_table = $1`,
-    [showName(table), JSON.stringify(lastKey), rows],
+    [qualifiedKey(table), JSON.stringify(lastKey), rows],
   );
 }
 
@@ -142,14 +141,14 @@ export function advanceCheckpointStatement(
 ): string {
   const key = `ARRAY[${lastKey.map(quoteLiteral).join(", ")}]::text[]`;
   return `UPDATE ${checkpointTable(staging)} SET last_key = ${key}, rows_copied = rows_copied + ${Math.trunc(rows)},
-    updated_at = now() WHERE target_table = ${quoteLiteral(showName(table))}`;
+    updated_at = now() WHERE target_table = ${quoteLiteral(qualifiedKey(table))}`;
 }
 
 /** Mark a table's copy complete. */
 export async function finishCheckpoint(db: Queryable, staging: string, table: QualifiedName): Promise<void> {
   await db.query(
     `UPDATE ${checkpointTable(staging)} SET done = true, last_error = NULL, updated_at = now() WHERE target_table = $1`,
-    [showName(table)],
+    [qualifiedKey(table)],
   );
 }
 
@@ -162,7 +161,7 @@ export async function recordCheckpointError(
 ): Promise<void> {
   await db.query(
     `UPDATE ${checkpointTable(staging)} SET last_error = $2, updated_at = now() WHERE target_table = $1`,
-    [showName(table), message],
+    [qualifiedKey(table), message],
   );
 }
 
@@ -170,6 +169,6 @@ export async function recordCheckpointError(
 export async function recordCatchUp(db: Queryable, staging: string, table: QualifiedName, at: string): Promise<void> {
   await db.query(
     `UPDATE ${checkpointTable(staging)} SET caught_up_at = $2::timestamptz, updated_at = now() WHERE target_table = $1`,
-    [showName(table), at],
+    [qualifiedKey(table), at],
   );
 }

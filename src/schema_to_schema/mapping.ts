@@ -6,15 +6,10 @@
  *
  * @module
  */
+import { parseQualifiedName, type QualifiedName } from "../db/qualified_name.ts";
 import { parseYamlWithLines, yamlValue } from "../config/yaml_lines.ts";
 import { ConfigError } from "../errors.ts";
 import { either, list, obj, oneOf, type Problem, record, required, str } from "../config/validate.ts";
-
-/** A schema-qualified table name. */
-export interface QualifiedName {
-  schema: string;
-  name: string;
-}
 
 /** One target table's entry in the mapping file. */
 export interface TableMapping {
@@ -69,17 +64,6 @@ export function isColumnReference(value: string): boolean {
   return IDENT.test(value.trim());
 }
 
-/** Split `schema.name` (default schema `public`). */
-export function parseQualified(text: string): QualifiedName {
-  const dot = text.indexOf(".");
-  return dot < 0 ? { schema: "public", name: text } : { schema: text.slice(0, dot), name: text.slice(dot + 1) };
-}
-
-/** `schema.name` for messages. */
-export function showName(n: QualifiedName): string {
-  return `${n.schema}.${n.name}`;
-}
-
 /**
  * Parse and validate a mapping file's text; every problem is reported at once with its line.
  *
@@ -105,7 +89,7 @@ export function parseMappingFile(text: string, shownPath: string): MappingFile {
         });
         continue;
       }
-      const target = parseQualified(key);
+      const target = parseQualifiedName(key, "public")!;
       const columns = entry.columns ? Object.entries(entry.columns) : undefined;
       if (columns && columns.length === 0) {
         problems.push({
@@ -125,7 +109,7 @@ export function parseMappingFile(text: string, shownPath: string): MappingFile {
       }
       tables.push({
         target,
-        source: entry.source ? parseQualified(entry.source) : { ...target },
+        source: entry.source ? parseQualifiedName(entry.source, "public")! : { ...target },
         columns,
         where: entry.where,
         key: entry.key === undefined ? undefined : Array.isArray(entry.key) ? entry.key : [entry.key],

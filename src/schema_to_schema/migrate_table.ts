@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { formatQualifiedName, qualifiedKey } from "../db/qualified_name.ts";
 import type { Queryable } from "../db/database.ts";
 import { ConnectionError, MigrationError } from "../errors.ts";
 import type { EventSink } from "../events.ts";
@@ -20,8 +21,7 @@ import {
 import { CopyInterruptedError } from "./interrupted.ts";
 import { DEFAULT_TARGET_LOCK_TIMEOUT_MS, isLockTimeout, lockTimeout, waitForTableLock } from "./target_lock.ts";
 import { type SequenceSync, syncSequences } from "./sequences.ts";
-import { showName } from "./mapping.ts";
-import { type DataPath, qualified, type TablePlan } from "./plan.ts";
+import type { DataPath, TablePlan } from "./plan.ts";
 import { whereFilter } from "./sql.ts";
 import { type Batcher, batchFailure, copyBatcher, fdwBatcher, sourceNow } from "./batches.ts";
 import { assertDistinctEnds, type Endpoints } from "./ends.ts";
@@ -69,7 +69,7 @@ export async function migrateTable(
   options: MigrateOptions,
 ): Promise<TableMigrateResult> {
   const started = performance.now();
-  const name = showName(plan.target);
+  const name = qualifiedKey(plan.target);
   const { source, target } = ends;
   await assertDistinctEnds(ends);
   await ensureCheckpointTable(target, options.staging);
@@ -91,7 +91,7 @@ export async function migrateTable(
     );
   } else if (!checkpoint) {
     const [row] = await target.query<{ any: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM ${qualified(plan.target)}) AS any`,
+      `SELECT EXISTS (SELECT 1 FROM ${formatQualifiedName(plan.target)}) AS any`,
     );
     if (row.any) {
       throw new MigrationError(`Target table ${name} already has rows and no checkpoint says where they came from`, {
@@ -182,7 +182,7 @@ async function stopped(
   e: unknown,
   at: { rows: number; total: number; lastKey: string[] | null },
 ): Promise<unknown> {
-  const name = showName(plan.target);
+  const name = qualifiedKey(plan.target);
   const cause = e instanceof Error ? e.message : String(e);
   // The pool opens a fresh connection if the batch's own was lost; an unreachable target keeps
   // only its checkpoint, which is enough to resume.
@@ -202,12 +202,12 @@ async function sourceRowCount(source: Queryable, plan: TablePlan): Promise<numbe
   if (!plan.where) {
     const [row] = await source.query<{ n: number }>(
       "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = to_regclass($1) AND relkind IN ('r', 'p', 'm')",
-      [qualified(plan.source)],
+      [formatQualifiedName(plan.source)],
     );
     if (row && row.n > 0) return Math.round(row.n);
   }
   const [{ n }] = await source.query<{ n: number }>(
-    `SELECT count(*)::float8 AS n FROM ${qualified(plan.source)} WHERE ${whereFilter(plan)}`,
+    `SELECT count(*)::float8 AS n FROM ${formatQualifiedName(plan.source)} WHERE ${whereFilter(plan)}`,
   );
   return n;
 }

@@ -5,10 +5,10 @@
  *
  * @module
  */
+import { qualifiedKey } from "../db/qualified_name.ts";
 import { ConnectionError } from "../errors.ts";
 import type { Endpoints } from "./ends.ts";
 import { CopyInterruptedError } from "./interrupted.ts";
-import { showName } from "./mapping.ts";
 import { type MigrateOptions, migrateTable, type TableMigrateResult } from "./migrate_table.ts";
 import type { TablePlan } from "./plan.ts";
 
@@ -25,7 +25,7 @@ export async function migrateTables(
     } catch (e) {
       if (!(e instanceof CopyInterruptedError)) throw e;
       const copied = results.map((r) => `${r.table} (${r.totalRows} rows)`);
-      const notStarted = plans.slice(i + 1).map((p) => showName(p.target));
+      const notStarted = plans.slice(i + 1).map((p) => qualifiedKey(p.target));
       throw new ConnectionError(
         `${e.message}; copied: ${copied.join(", ") || "none"}; not started: ${notStarted.join(", ") || "none"}`,
         {

@@ -5,13 +5,14 @@
  *
  * @module
  */
+import { formatQualifiedName, qualifiedKey, type QualifiedName, splitQualifiedName } from "../db/qualified_name.ts";
 import type { Queryable } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
-import { quoteIdent, quoteQualified } from "../db/quote.ts";
+import { quoteIdent } from "../db/quote.ts";
 import { ConfigError } from "../errors.ts";
 import { assignable, expressionType, readTable, type TableInfo } from "./catalog.ts";
 import { whereProblem } from "./where.ts";
-import { isColumnReference, type MappingFile, type QualifiedName, showName, type TableMapping } from "./mapping.ts";
+import { isColumnReference, type MappingFile, type TableMapping } from "./mapping.ts";
 
 /** A data path: `INSERT … SELECT` over the foreign tables, or COPY streamed across servers. */
 export type DataPath = "fdw" | "copy";
@@ -67,12 +68,12 @@ export async function planTables(
   const problems: string[] = [];
   const plans: TablePlan[] = [];
   for (const m of selected) {
-    const where = `${mapping.file}${m.line ? `:${m.line}` : ""}: ${showName(m.target)}`;
+    const where = `${mapping.file}${m.line ? `:${m.line}` : ""}: ${qualifiedKey(m.target)}`;
     const whereNotOne = m.where === undefined ? undefined : await whereProblem(m.where);
     if (whereNotOne) {
       // Never sent to a server: the text would change the query it is pasted into.
       problems.push(
-        `${mapping.file}${m.whereLine ? `:${m.whereLine}` : ""}: ${showName(m.target)}: where: ${whereNotOne}`,
+        `${mapping.file}${m.whereLine ? `:${m.whereLine}` : ""}: ${qualifiedKey(m.target)}: where: ${whereNotOne}`,
       );
       continue;
     }
@@ -97,14 +98,18 @@ function selectTables(mapping: MappingFile, only: string[] | undefined): TableMa
   const unknown = only.filter((t) => !mapping.tables.some((m) => matches(m.target, t)));
   if (unknown.length > 0) {
     throw new ConfigError(`--tables names tables that ${mapping.file} does not map: ${unknown.join(", ")}`, {
-      hint: `mapped tables: ${mapping.tables.map((m) => showName(m.target)).join(", ")}`,
+      hint: `mapped tables: ${mapping.tables.map((m) => qualifiedKey(m.target)).join(", ")}`,
     });
   }
   return mapping.tables.filter((m) => only.some((t) => matches(m.target, t)));
 }
 
+// `--tables` names a table as written: `users` (any schema), `app.users`, `"my.app".users`.
 function matches(name: QualifiedName, text: string): boolean {
-  return text.includes(".") ? text === showName(name) : text === name.name;
+  const parts = splitQualifiedName(text);
+  if (parts?.length === 1) return parts[0] === name.name;
+  if (parts?.length === 2) return parts[0] === name.schema && parts[1] === name.name;
+  return text === qualifiedKey(name);
 }
 
 async function planTable(
@@ -115,8 +120,8 @@ async function planTable(
   problems: string[],
 ): Promise<TablePlan | undefined> {
   const [src, tgt] = await Promise.all([readTable(sourceDb, m.source), readTable(targetDb, m.target)]);
-  if (!tgt) problems.push(`target table ${showName(m.target)} does not exist in the target database`);
-  if (!src) problems.push(`source table ${showName(m.source)} does not exist in the source database`);
+  if (!tgt) problems.push(`target table ${qualifiedKey(m.target)} does not exist in the target database`);
+  if (!src) problems.push(`source table ${qualifiedKey(m.source)} does not exist in the source database`);
   if (!src || !tgt) return undefined;
   const srcCols = new Map(src.columns.map((c) => [c.name, c]));
   const tgtCols = new Map(tgt.columns.map((c) => [c.name, c]));
@@ -124,7 +129,7 @@ async function planTable(
   const pairs: [string, string][] = m.columns ??
     tgt.columns.filter((c) => !c.generated && srcCols.has(c.name)).map((c) => [c.name, c.name]);
   if (!m.columns && pairs.length === 0) {
-    problems.push(`no column of ${showName(m.target)} exists in ${showName(m.source)}; add a columns: map`);
+    problems.push(`no column of ${qualifiedKey(m.target)} exists in ${qualifiedKey(m.source)}; add a columns: map`);
   }
   const columns: ColumnPlan[] = [];
   for (const [targetColumn, value] of pairs) {
@@ -169,7 +174,7 @@ async function planTable(
 
   if (m.where) {
     try {
-      await sourceDb.query(`SELECT 1 FROM ${qualified(m.source)} WHERE (${m.where}\n) LIMIT 0`);
+      await sourceDb.query(`SELECT 1 FROM ${formatQualifiedName(m.source)} WHERE (${m.where}\n) LIMIT 0`);
     } catch (e) {
       if (!(e instanceof DatabaseError)) throw e;
       problems.push(`where fails on the source: ${e.message}`);
@@ -198,7 +203,7 @@ function planKey(
 ): KeyPlan[] {
   const keyColumns = m.key ?? tgt.primaryKey;
   if (keyColumns.length === 0) {
-    problems.push(`no key for batching: ${showName(m.target)} has no primary key; set key: to a unique column`);
+    problems.push(`no key for batching: ${qualifiedKey(m.target)} has no primary key; set key: to a unique column`);
     return [];
   }
   const key: KeyPlan[] = [];
@@ -241,9 +246,4 @@ function near(name: string, known: Map<string, unknown>): string {
   const hit = names.find((n) => n.toLowerCase() === name.toLowerCase()) ??
     names.find((n) => n.includes(name) || name.includes(n));
   return hit ? ` (did you mean "${hit}"?)` : "";
-}
-
-/** A quoted `schema.table`. */
-export function qualified(n: QualifiedName): string {
-  return quoteQualified(n.schema, n.name);
 }

@@ -6,13 +6,13 @@
  *
  * @module
  */
+import { formatQualifiedName, qualifiedKey } from "../db/qualified_name.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { quoteLiteral } from "../db/quote.ts";
 import { ConfigError } from "../errors.ts";
 import { silent } from "../events.ts";
 import { checkpointTable, ensureCheckpointTable } from "./checkpoint.ts";
-import { showName } from "./mapping.ts";
-import { qualified, type TablePlan } from "./plan.ts";
+import type { TablePlan } from "./plan.ts";
 import {
   DEFAULT_TARGET_LOCK_TIMEOUT_MS,
   isLockTimeout,
@@ -39,7 +39,7 @@ export async function incomingReferences(target: Queryable, plans: TablePlan[]):
        JOIN pg_class t ON t.oid = c.confrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
       WHERE c.contype = 'f' AND c.confrelid = ANY($1::regclass[]) AND NOT (c.conrelid = ANY($1::regclass[]))
       ORDER BY 3, 1, 2`,
-    [plans.map((p) => qualified(p.target))],
+    [plans.map((p) => formatQualifiedName(p.target))],
   );
 }
 
@@ -66,7 +66,7 @@ export async function restartTables(
       {
         code: "S2S_RESTART_REFERENCED",
         hint: `restart the referencing tables in the same run if the mapping has them (--tables ${
-          [...plans.map((p) => showName(p.target)), ...from].join(",")
+          [...plans.map((p) => qualifiedKey(p.target)), ...from].join(",")
         }), or empty ${from.join(", ")} yourself first; nothing was emptied`,
         details: { references: refs },
       },
@@ -78,9 +78,9 @@ export async function restartTables(
   try {
     await session.exec(
       `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.round(lock.timeoutMs))};
-       TRUNCATE ${plans.map((p) => qualified(p.target)).join(", ")};
+       TRUNCATE ${plans.map((p) => formatQualifiedName(p.target)).join(", ")};
        DELETE FROM ${checkpointTable(staging)} WHERE target_table IN (${
-        plans.map((p) => quoteLiteral(showName(p.target))).join(", ")
+        plans.map((p) => quoteLiteral(qualifiedKey(p.target))).join(", ")
       }); COMMIT`,
     );
   } catch (e) {

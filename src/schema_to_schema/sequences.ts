@@ -5,9 +5,10 @@
  *
  * @module
  */
+import { formatQualifiedName } from "../db/qualified_name.ts";
 import type { Queryable } from "../db/database.ts";
 import { quoteIdent } from "../db/quote.ts";
-import { qualified, type TablePlan } from "./plan.ts";
+import type { TablePlan } from "./plan.ts";
 
 /** A sequence moved past a column's largest value. */
 export interface SequenceSync {
@@ -19,7 +20,7 @@ export interface SequenceSync {
 
 /** Set every identity/serial sequence of the mapped columns past the column's maximum. */
 export async function syncSequences(target: Queryable, plan: TablePlan): Promise<SequenceSync[]> {
-  const table = qualified(plan.target);
+  const table = formatQualifiedName(plan.target);
   const owned = await target.query<{ column: string; sequence: string }>(
     `SELECT a.attname AS column, pg_get_serial_sequence($1, a.attname) AS sequence
        FROM pg_attribute a

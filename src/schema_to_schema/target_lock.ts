@@ -7,12 +7,11 @@
  *
  * @module
  */
+import { formatQualifiedName, qualifiedKey, type QualifiedName } from "../db/qualified_name.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { DatabaseError } from "../db/errors.ts";
 import { LockError } from "../errors.ts";
 import type { EventSink, LockHolder } from "../events.ts";
-import { type QualifiedName, showName } from "./mapping.ts";
-import { qualified } from "./plan.ts";
 
 /** The default bound on a lock wait on the target, in ms. */
 export const DEFAULT_TARGET_LOCK_TIMEOUT_MS = 30_000;
@@ -38,14 +37,14 @@ export async function tableLockHolders(q: Queryable, table: QualifiedName): Prom
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'relation' AND l.relation = to_regclass($1) AND l.granted AND l.pid <> pg_backend_pid()
       ORDER BY a.xact_start NULLS LAST, a.pid`,
-    [qualified(table)],
+    [formatQualifiedName(table)],
   );
   return rows.map((r) => ({ ...r, pid: Number(r.pid) }));
 }
 
 /** `ROW EXCLUSIVE lock on public.tb_user in the target`. */
 function describeLock(mode: TableLockMode, table: QualifiedName): string {
-  return `a ${mode} lock on ${showName(table)} in the target`;
+  return `a ${mode} lock on ${qualifiedKey(table)} in the target`;
 }
 
 /** Options for {@link waitForTableLock}. */
@@ -65,7 +64,7 @@ export async function waitForTableLock(
   options: TableLockOptions,
 ): Promise<void> {
   const session = await target.reserve();
-  const lock = `LOCK TABLE ${qualified(table)} IN ${mode} MODE`;
+  const lock = `LOCK TABLE ${formatQualifiedName(table)} IN ${mode} MODE`;
   try {
     await session.exec("BEGIN");
     try {
@@ -130,7 +129,7 @@ export async function lockTimeout(
       hint: `every committed batch is kept: once ${
         holders.length ? holders.map((h) => `pid ${h.pid}`).join(", ") : "the other session"
       } is done, run \`migrate --resume\` (or raise --lock-timeout)`,
-      details: { table: showName(table), mode, holders },
+      details: { table: qualifiedKey(table), mode, holders },
     },
   );
 }

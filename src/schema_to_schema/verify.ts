@@ -5,12 +5,12 @@
  *
  * @module
  */
+import { formatQualifiedName, qualifiedKey } from "../db/qualified_name.ts";
 import type { Database, Queryable, ReservedSession } from "../db/database.ts";
 import { quoteIdent } from "../db/quote.ts";
 import type { EventSink } from "../events.ts";
-import { showName } from "./mapping.ts";
 import type { Endpoints } from "./ends.ts";
-import { qualified, type TablePlan } from "./plan.ts";
+import type { TablePlan } from "./plan.ts";
 import { keyAfter, keyArray, keyAtOrBefore, keyOrder, whereFilter } from "./sql.ts";
 
 /** Options for {@link verifyTable}. */
@@ -57,7 +57,7 @@ export async function verifyTable(
   plan: TablePlan,
   options: VerifyOptions,
 ): Promise<TableVerifyResult> {
-  const name = showName(plan.target);
+  const name = qualifiedKey(plan.target);
   const [source, target] = [await session(ends.source), await session(ends.target)];
   try {
     const { sourceHash, targetHash } = await rowHashes(source, plan);
@@ -73,7 +73,9 @@ export async function verifyTable(
     };
     for (;;) {
       const [src]: { n: number; sum: string; last: string[] | null }[] = await source.query(
-        `WITH c AS MATERIALIZED (SELECT ${keyOrder(plan, "source")}, ${sourceHash} AS h FROM ${qualified(plan.source)}
+        `WITH c AS MATERIALIZED (SELECT ${keyOrder(plan, "source")}, ${sourceHash} AS h FROM ${
+          formatQualifiedName(plan.source)
+        }
                  WHERE ${whereFilter(plan)} AND ${keyAfter(plan, "source", lo)}
                  ORDER BY ${keyOrder(plan, "source")} LIMIT ${options.chunkSize})
          SELECT (SELECT count(*)::int FROM c) AS n, (SELECT coalesce(sum(h), 0)::text FROM c) AS sum,
@@ -84,7 +86,7 @@ export async function verifyTable(
       const hi: string[] | null = src.n < options.chunkSize ? null : src.last;
       const [tgt] = await target.query<{ n: number; sum: string }>(
         `SELECT count(*)::int AS n, coalesce(sum(h), 0)::text AS sum FROM (SELECT ${targetHash} AS h
-           FROM ${qualified(plan.target)} WHERE ${keyAfter(plan, "target", lo)} AND ${
+           FROM ${formatQualifiedName(plan.target)} WHERE ${keyAfter(plan, "target", lo)} AND ${
           keyAtOrBefore(plan, "target", hi)
         }) c`,
       );

@@ -13,14 +13,18 @@
  * @module
  */
 import { SchemaError } from "../errors.ts";
-import { lineColumnAt, lineColumnAtByte } from "./position.ts";
+import { SourceText } from "./source_text.ts";
 import { type ParseTree, parseTree } from "./parser.ts";
 
 /** One statement of a script. */
 export interface Statement {
   /** The statement's text as written (without the trailing semicolon). */
   text: string;
-  /** 0-based character offset of `text` in the script. */
+  /**
+   * 0-based offset of `text` in the script as a JS string index (UTF-16 units): the server
+   * counts code points, so convert with `codePoints(script.slice(0, offset))` before adding
+   * an error position to it.
+   */
   offset: number;
   /** 1-based line and column where it starts. */
   line: number;
@@ -43,7 +47,9 @@ export async function splitStatements(sql: string, file: string): Promise<Statem
     const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
     const msg = details?.message ?? (e instanceof Error ? e.message : String(e));
     // cursorPosition counts characters from 0 (unlike statement locations, which are bytes).
-    const pos = details?.cursorPosition !== undefined ? lineColumnAt(sql, details.cursorPosition + 1) : undefined;
+    const pos = details?.cursorPosition !== undefined
+      ? new SourceText(sql).positionAtChar(details.cursorPosition)
+      : undefined;
     throw new SchemaError(`Cannot parse ${file}${pos ? `:${pos.line}:${pos.column}` : ""}: ${msg}`, {
       code: "SQL_PARSE_ERROR",
       file,
@@ -51,55 +57,27 @@ export async function splitStatements(sql: string, file: string): Promise<Statem
       column: pos?.column,
     });
   }
-  // deno-lint-ignore no-control-regex
-  if (!/[^\x00-\x7f]/.test(sql)) return asciiStatements(sql, tree);
-  const bytes = new TextEncoder().encode(sql);
-  const decoder = new TextDecoder();
-  const out: Statement[] = [];
-  for (const s of tree.stmts ?? []) {
-    const start = s.stmt_location ?? 0;
-    const len = s.stmt_len ?? bytes.length - start;
-    const raw = decoder.decode(bytes.subarray(start, start + len));
-    // libpg_query's location includes leading whitespace and comments; point at the statement itself.
-    const lead = leadingTrivia(raw);
-    const text = raw.slice(lead).trimEnd();
-    const byteOffset = start + new TextEncoder().encode(raw.slice(0, lead)).length;
-    const { line, column } = lineColumnAtByte(sql, byteOffset);
-    const type = Object.keys(s.stmt)[0];
-    out.push({
-      text,
-      offset: decoder.decode(bytes.subarray(0, byteOffset)).length,
-      line,
-      column,
-      type,
-      node: (s.stmt[type] ?? {}) as Record<string, unknown>,
-    });
-  }
-  return out;
-}
-
-// Pure ASCII (most migrations): byte offsets are character offsets, and no text is re-encoded.
-function asciiStatements(sql: string, tree: ParseTree): Statement[] {
-  const lineStarts = [0];
-  for (let i = sql.indexOf("\n"); i >= 0; i = sql.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-  let line = 0; // statements come in order, so the line search only moves forward
+  const source = new SourceText(sql);
+  // Pure ASCII (most migrations): byte offsets are string offsets, and no text is re-encoded.
+  const ascii = source.byteLength === sql.length;
   return (tree.stmts ?? []).map((s) => {
     const start = s.stmt_location ?? 0;
-    const raw = sql.slice(start, start + (s.stmt_len ?? sql.length - start));
+    const raw = source.slice(start, start + (s.stmt_len ?? source.byteLength - start));
+    // libpg_query's location includes leading whitespace and comments; point at the statement itself.
     const lead = leadingTrivia(raw);
-    const offset = start + lead;
-    while (line + 1 < lineStarts.length && lineStarts[line + 1] <= offset) line++;
+    const byteOffset = start + (ascii ? lead : encoder.encode(raw.slice(0, lead)).length);
     const type = Object.keys(s.stmt)[0];
     return {
       text: raw.slice(lead).trimEnd(),
-      offset,
-      line: line + 1,
-      column: offset - lineStarts[line] + 1,
+      offset: ascii ? byteOffset : source.slice(0, byteOffset).length,
+      ...source.positionAt(byteOffset),
       type,
       node: (s.stmt[type] ?? {}) as Record<string, unknown>,
     };
   });
 }
+
+const encoder = new TextEncoder();
 
 // Length of the whitespace and comments before the first token.
 function leadingTrivia(s: string): number {

@@ -14,6 +14,13 @@ Deno.test("statements keep their text and start position, also after non-ASCII t
   assertEquals(sql.slice(s[2].offset, s[2].offset + s[2].text.length), "SELECT 'é;x'");
 });
 
+Deno.test("after an emoji, line:col counts characters and offset stays a string index", async () => {
+  const sql = "-- é😀\nSELECT 1; /* 😀 */ SELECT 'ü'";
+  const s = await splitStatements(sql, "f.sql");
+  assertEquals(s.map((x) => [x.line, x.column, x.offset, x.text]), [[2, 1, 7, "SELECT 1"], [2, 19, 26, "SELECT 'ü'"]]);
+  assertEquals(sql.slice(s[1].offset, s[1].offset + s[1].text.length), "SELECT 'ü'");
+});
+
 Deno.test("syntax errors name file:line:column, counting characters", async () => {
   await assertRejects(
     () => splitStatements("-- résumé café\nCREATE TABL x", "m.sql"),

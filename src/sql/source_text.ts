@@ -1,6 +1,9 @@
 /**
- * SQL text with its UTF-8 bytes: libpg_query reports every location as a byte offset, so
- * positions are mapped back to 1-based line and character column here.
+ * The one offset → line:column mapping. Three kinds of offset reach us: libpg_query reports
+ * node and statement locations as UTF-8 *byte* offsets, its parse errors and the server's
+ * error positions count *characters* (code points), and JS strings index UTF-16 units. Each
+ * caller converts to one of the first two and asks `SourceText`; the column it returns counts
+ * characters, as an editor shows them.
  *
  * @module
  */
@@ -14,7 +17,17 @@ export interface LineColumn {
   column: number;
 }
 
-/** One SQL file's text, addressable by the parser's byte offsets. */
+/**
+ * One SQL file's text, addressable by the parser's byte offsets and by character offsets.
+ *
+ * @example
+ * ```ts
+ * import { SourceText } from "./source_text.ts";
+ * const s = new SourceText("-- é\nSELECT x");
+ * s.positionAt(7); // byte 7: { line: 2, column: 3 }
+ * s.positionAtChar(6); // character 6: { line: 2, column: 3 }
+ * ```
+ */
 export class SourceText {
   readonly text: string;
   /** The text's length in UTF-8 bytes. */
@@ -42,14 +55,7 @@ export class SourceText {
     return this.#bytes ?? encoder.encode(this.text);
   }
 
-  /**
-   * The line and column of a 0-based byte offset.
-   *
-   * @example
-   * ```ts
-   * new SourceText("-- é\nSELECT x").positionAt(7); // { line: 2, column: 3 }
-   * ```
-   */
+  /** The line and column of a 0-based UTF-8 byte offset (libpg_query locations). */
   positionAt(byteOffset: number): LineColumn {
     const offset = Math.max(0, Math.min(byteOffset, this.byteLength));
     let lo = 0;
@@ -68,8 +74,9 @@ export class SourceText {
   }
 
   /**
-   * The line and column of a 0-based character (code point) offset: parse errors report
-   * `cursorPosition` that way, unlike node locations.
+   * The line and column of a 0-based character (code point) offset: libpg_query's parse
+   * errors report `cursorPosition` that way (unlike node locations), and a server error's
+   * 1-based `position` is this offset plus one. Offsets past the end map to the end.
    */
   positionAtChar(charOffset: number): LineColumn {
     let line = 1;
@@ -89,4 +96,18 @@ export class SourceText {
     if (!this.#bytes) return this.text.slice(startByte, endByte);
     return decoder.decode(this.#bytes.subarray(startByte, endByte));
   }
+}
+
+/**
+ * The length of `s` in code points, as the server counts characters (a JS string's length
+ * counts UTF-16 units): turns a string index into the character offset `positionAtChar` takes.
+ * Spreading a string into an array to count them copied every statement.
+ */
+export function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = s.search(/[\uD800-\uDBFF]/); i >= 0 && i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) [n, i] = [n - 1, i + 1];
+  }
+  return n;
 }
