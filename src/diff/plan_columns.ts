@@ -108,6 +108,7 @@ function alterColumn(ctx: PlanContext, key: string, name: string, c: ColumnSnaps
   if (JSON.stringify(c.generated) !== JSON.stringify(w.generated)) {
     // PostgreSQL 15 cannot change a generation expression in place: drop and add the column.
     ctx.touchedColumns.add(object);
+    ctx.rebuiltColumns.add(object);
     const notes = ctx.hazard(
       "rewrite",
       object,
@@ -140,6 +141,7 @@ function alterColumn(ctx: PlanContext, key: string, name: string, c: ColumnSnaps
   }
   if (c.type !== w.type || c.collation !== w.collation) {
     ctx.touchedColumns.add(object);
+    ctx.retypedColumns.add(object);
     const cost = c.type === w.type ? "none" : typeChangeCost(c.type, w.type);
     const back = c.type === w.type ? "none" : typeChangeCost(w.type, c.type);
     const notes: string[] = [];

@@ -2,7 +2,8 @@
  * Plan what hangs off an existing table besides its columns: constraints, indexes, triggers,
  * row-level security and policies. Split from `plan_tables.ts` so that the online ways of adding
  * them (CREATE INDEX CONCURRENTLY, NOT VALID then VALIDATE, UNIQUE/PK through USING INDEX) sit
- * in one place, next to the plain ways of dropping them.
+ * in one place, next to the plain ways of dropping them. An object unchanged in the desired state
+ * is still dropped and created again when a column it uses changes under it (`plan_dependents.ts`).
  *
  * @module
  */
@@ -19,6 +20,7 @@ import {
   indexName,
   triggerEnabledSql,
 } from "./_sql.ts";
+import { mustRebuild } from "./plan_dependents.ts";
 
 const WHY = "written by migrate diff";
 
@@ -27,7 +29,7 @@ export function planConstraints(ctx: PlanContext, key: string, cur: TableSnapsho
   for (const [name, c] of Object.entries(cur.constraints)) {
     if (c.type === "trigger") continue;
     const w = want.constraints[name];
-    if (w && w.type === c.type && w.definition === c.definition) continue;
+    if (w && w.type === c.type && w.definition === c.definition && !mustRebuild(ctx, "constraint", key, name)) continue;
     const phase = c.type === "foreign key" ? PHASE.dropForeignKey : PHASE.dropConstraint;
     ctx.add("main", phase, `${key}.${name}`, "drop constraint", [dropConstraintSql(key, name)], [
       addConstraintSql(key, name, c.definition),
@@ -36,8 +38,9 @@ export function planConstraints(ctx: PlanContext, key: string, cur: TableSnapsho
   for (const [name, w] of Object.entries(want.constraints)) {
     if (w.type === "trigger") continue;
     const c = cur.constraints[name];
-    if (c && c.type === w.type && c.definition === w.definition) continue;
-    addConstraintOnline(ctx, key, name, w);
+    const rebuilt = mustRebuild(ctx, "constraint", key, name);
+    if (c && c.type === w.type && c.definition === w.definition && !rebuilt) continue;
+    addConstraintOnline(ctx, key, name, w, rebuilt);
   }
 }
 
@@ -46,12 +49,15 @@ function addConstraintOnline(
   key: string,
   name: string,
   c: { type: string; definition: string },
+  late: boolean,
 ): void {
   const object = `${key}.${name}`;
   const t = rel(key);
   const drop = dropConstraintSql(key, name);
   if (c.type === "foreign key" || c.type === "check") {
-    const phase = c.type === "foreign key" ? PHASE.foreignKey : PHASE.constraint;
+    const phase = c.type === "foreign key"
+      ? (late ? PHASE.lateForeignKey : PHASE.foreignKey)
+      : (late ? PHASE.lateConstraint : PHASE.constraint);
     if (/ NOT VALID$/.test(c.definition)) {
       ctx.add("main", phase, object, `add ${c.type}`, [addConstraintSql(key, name, c.definition)], [drop]);
       return;
@@ -86,7 +92,7 @@ function addConstraintOnline(
   const notes = ctx.hazard("lock", object, `adding ${c.type} ${name} to ${key} builds its index while writes wait`);
   ctx.add(
     "main",
-    PHASE.constraint,
+    late ? PHASE.lateConstraint : PHASE.constraint,
     object,
     `add ${c.type}`,
     [
@@ -108,14 +114,15 @@ export function planIndexes(
   partitioned: boolean,
 ): void {
   const schema = schemaOf(key);
+  const rebuilt = (name: string) => mustRebuild(ctx, "index", key, name);
   for (const [name, i] of Object.entries(cur)) {
-    if (want[name]?.definition === i.definition) continue;
+    if (want[name]?.definition === i.definition && !rebuilt(name)) continue;
     ctx.add("main", PHASE.dropIndex, `${key}.${name}`, "drop index", [`DROP INDEX ${indexName(schema, name)}`], [
       i.definition,
     ]);
   }
   for (const [name, i] of Object.entries(want)) {
-    if (cur[name]?.definition === i.definition) continue;
+    if (cur[name]?.definition === i.definition && !rebuilt(name)) continue;
     const object = `${key}.${name}`;
     const drop = [`DROP INDEX ${indexName(schema, name)}`];
     if (partitioned) {
@@ -123,7 +130,7 @@ export function planIndexes(
       const notes = ctx.hazard("lock", object, `building ${name} on partitioned ${key} blocks writes while it builds`);
       ctx.add(
         "main",
-        PHASE.index,
+        rebuilt(name) ? PHASE.lateIndex : PHASE.index,
         object,
         "create index",
         [
@@ -147,7 +154,7 @@ export function planIndexes(
 export function planTriggersAndPolicies(ctx: PlanContext, key: string, c: TableSnapshot, w: TableSnapshot): void {
   for (const [name, tr] of Object.entries(c.triggers)) {
     const wt = w.triggers[name];
-    if (wt?.definition === tr.definition) continue;
+    if (wt?.definition === tr.definition && !mustRebuild(ctx, "trigger", key, name)) continue;
     ctx.add(
       "main",
       PHASE.dropTrigger,
@@ -159,7 +166,7 @@ export function planTriggersAndPolicies(ctx: PlanContext, key: string, c: TableS
   }
   for (const [name, tr] of Object.entries(w.triggers)) {
     const ct = c.triggers[name];
-    if (ct?.definition === tr.definition) {
+    if (ct?.definition === tr.definition && !mustRebuild(ctx, "trigger", key, name)) {
       if (ct.enabled !== tr.enabled) {
         ctx.add(
           "main",
@@ -182,14 +189,16 @@ export function planTriggersAndPolicies(ctx: PlanContext, key: string, c: TableS
     const rls = (on: boolean) => `ALTER TABLE ${rel(key)} ${on ? "ENABLE" : "DISABLE"} ROW LEVEL SECURITY`;
     ctx.add("main", PHASE.policy, key, "row level security", [rls(w.rowSecurity)], [rls(c.rowSecurity)]);
   }
+  const same = (a: unknown, b: unknown, name: string) =>
+    JSON.stringify(a) === JSON.stringify(b) && !mustRebuild(ctx, "policy", key, name);
   for (const [name, p] of Object.entries(c.policies)) {
-    if (JSON.stringify(w.policies[name]) === JSON.stringify(p)) continue;
+    if (same(w.policies[name], p, name)) continue;
     ctx.add("main", PHASE.dropPolicy, `${key}.${name}`, "drop policy", [`DROP POLICY ${ident(name)} ON ${rel(key)}`], [
       createPolicySql(key, name, p),
     ]);
   }
   for (const [name, p] of Object.entries(w.policies)) {
-    if (JSON.stringify(c.policies[name]) === JSON.stringify(p)) continue;
+    if (same(c.policies[name], p, name)) continue;
     ctx.add("main", PHASE.policy, `${key}.${name}`, "create policy", [createPolicySql(key, name, p)], [
       `DROP POLICY ${ident(name)} ON ${rel(key)}`,
     ]);

@@ -80,7 +80,10 @@ function planEnums(ctx: PlanContext): void {
         ...ctx.hazard("data-loss", key, `${what}; the type is rebuilt`),
         ...ctx.hazard("rewrite", key, `rebuilding enum ${key} rewrites every table with a column of that type`),
       ];
-      for (const col of enumColumns(ctx, key)) ctx.touchedColumns.add(col.key);
+      for (const col of enumColumns(ctx, key)) {
+        ctx.touchedColumns.add(col.key);
+        ctx.retypedColumns.add(col.key);
+      }
       ctx.add(
         "main",
         PHASE.enum,

@@ -1,7 +1,8 @@
 /**
  * Plan tables: new and dropped tables (in reference order) and, for a table that stays, its
  * kind, partitioning and comment; its columns (`plan_columns.ts`) and what hangs off it
- * (`plan_constraints.ts`) are planned by their own modules.
+ * (`plan_constraints.ts`) are planned by their own modules, the columns of every table first so
+ * that what hangs off a changed column is known (`plan_dependents.ts`).
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { literal, rel, schemaOf } from "./_names.ts";
 import { addConstraintSql, createTableSql, dropConstraintSql, tableExtrasSql } from "./_sql.ts";
 import { planColumns } from "./plan_columns.ts";
 import { planConstraints, planIndexes, planTriggersAndPolicies } from "./plan_constraints.ts";
+import { findDependentsToRebuild } from "./plan_dependents.ts";
 
 const WHY = "written by migrate diff";
 
@@ -23,7 +25,11 @@ export function planTables(ctx: PlanContext): void {
     .sort((a, b) => Number(!!want[a].partitionOf) - Number(!!want[b].partitionOf) || a.localeCompare(b));
   for (const key of added) createTable(ctx, key, want[key]);
   for (const key of dropOrder(cur, Object.keys(cur).filter((k) => !(k in want)))) dropTable(ctx, key, cur[key]);
-  for (const key of Object.keys(want).filter((k) => k in cur).sort()) alterTable(ctx, key, cur[key], want[key]);
+  const kept = Object.keys(want).filter((k) => k in cur).sort();
+  // Columns of every table first: a policy, trigger or foreign key may hang off another table's column.
+  for (const key of kept) alterColumns(ctx, key, cur[key], want[key]);
+  findDependentsToRebuild(ctx);
+  for (const key of kept) alterTableObjects(ctx, key, cur[key], want[key]);
 }
 
 function createTable(ctx: PlanContext, key: string, t: TableSnapshot): void {
@@ -97,7 +103,7 @@ export function referencedTable(definition: string, owner: string): string | und
   return parts.length === 2 ? `${parts[0]}.${parts[1]}` : `${schemaOf(owner)}.${parts[0]}`;
 }
 
-function alterTable(ctx: PlanContext, key: string, c: TableSnapshot, w: TableSnapshot): void {
+function alterColumns(ctx: PlanContext, key: string, c: TableSnapshot, w: TableSnapshot): void {
   if (c.kind !== w.kind || c.partitionKey !== w.partitionKey) {
     ctx.cannot(
       key,
@@ -108,6 +114,9 @@ function alterTable(ctx: PlanContext, key: string, c: TableSnapshot, w: TableSna
     ctx.cannot(key, `${key}: attaching, detaching or re-bounding a partition is not planned`);
   }
   planColumns(ctx, key, c, w);
+}
+
+function alterTableObjects(ctx: PlanContext, key: string, c: TableSnapshot, w: TableSnapshot): void {
   planConstraints(ctx, key, c, w);
   planIndexes(ctx, key, c.indexes, w.indexes, w.kind === "partitioned table");
   planTriggersAndPolicies(ctx, key, c, w);
