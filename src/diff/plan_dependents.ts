@@ -3,7 +3,8 @@
  * state keeps it as it is. PostgreSQL refuses ALTER COLUMN … TYPE and DROP COLUMN under a policy
  * or a trigger that uses the column; it rebuilds indexes and constraints on a retyped column by
  * itself, but DROP COLUMN takes them along silently, so a column dropped and added again (a
- * generated column whose expression changes) needs them back. Which object uses which column
+ * generated column whose expression changes) needs them back; and an enum rebuilt under a column
+ * breaks the ones that write a literal of it. Which object uses which column
  * comes from the catalog's dependencies (`pg_depend`, read by `facts.ts`), not from their text.
  * Module-private to the planner.
  *
@@ -11,7 +12,7 @@
  */
 import type { PlanContext } from "./_context.ts";
 import { parseFormatType } from "./column_type.ts";
-import type { DependentKind } from "./types.ts";
+import type { DependentKind, PlanInput } from "./types.ts";
 
 /** Fill `ctx.rebuild` from the columns the table planners marked; columns must be planned first. */
 export function findDependentsToRebuild(ctx: PlanContext): void {
@@ -23,13 +24,55 @@ export function findDependentsToRebuild(ctx: PlanContext): void {
       if (cols.some((c) => ctx.touchedColumns.has(c))) mark(kind, key);
     }
   }
+  const swapped = [...ctx.retypedColumns].filter((c) => typeOf(ctx, "current", c) === typeOf(ctx, "desired", c));
   for (const kind of ["index", "constraint"] as const) {
     for (const [key, cols] of Object.entries(deps[kind])) {
-      if (cols.some((c) => ctx.rebuiltColumns.has(c)) || (kind === "constraint" && keyTypesDiverge(ctx, key, cols))) {
-        mark(kind, key);
-      }
+      if (
+        cols.some((c) => ctx.rebuiltColumns.has(c)) || (kind === "constraint" && keyTypesDiverge(ctx, key, cols))
+      ) mark(kind, key);
     }
   }
+  for (const u of enumLiteralUsers(ctx.current, swapped)) mark(u.kind, `${u.table}.${u.name}`);
+}
+
+/**
+ * The indexes and constraints of `input` that use one of `columns` and write a literal of its
+ * type (`'sad'::mood`): an enum rebuilt by renaming the old type away breaks them, since
+ * PostgreSQL rebuilds them from their text, which then names the old type.
+ */
+export function enumLiteralUsers(
+  input: PlanInput,
+  columns: readonly string[],
+): { kind: "index" | "constraint"; table: string; name: string; definition: string }[] {
+  const out: { kind: "index" | "constraint"; table: string; name: string; definition: string }[] = [];
+  const deps = input.facts.objectColumns;
+  if (!deps) return out;
+  for (const kind of ["index", "constraint"] as const) {
+    for (const [key, cols] of Object.entries(deps[kind])) {
+      const dot = key.lastIndexOf(".");
+      const [table, name] = [key.slice(0, dot), key.slice(dot + 1)];
+      const t = input.catalog.tables[table];
+      const definition = (kind === "index" ? t?.indexes[name] : t?.constraints[name])?.definition;
+      if (!definition) continue;
+      const hit = cols.filter((c) => columns.includes(c)).some((c) => {
+        const type = columnType(input, c)?.replace(/\[\]$/, "");
+        return type !== undefined && new RegExp(`::${escape(type)}(?![\\w$"])`).test(definition);
+      });
+      if (hit) out.push({ kind, table, name, definition });
+    }
+  }
+  return out;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+function columnType(input: PlanInput, column: string): string | undefined {
+  const dot = column.lastIndexOf(".");
+  return input.catalog.tables[column.slice(0, dot)]?.columns[column.slice(dot + 1)]?.type;
+}
+
+function typeOf(ctx: PlanContext, side: "current" | "desired", column: string): string | undefined {
+  return columnType(ctx[side], column);
 }
 
 /** Whether `kind` `schema.table.name` must be rebuilt around the column changes. */
@@ -46,9 +89,7 @@ function keyTypesDiverge(ctx: PlanContext, key: string, cols: string[]): boolean
   const [table, name] = [key.slice(0, key.lastIndexOf(".")), key.slice(key.lastIndexOf(".") + 1)];
   if (ctx.current.catalog.tables[table]?.constraints[name]?.type !== "foreign key") return false;
   return retyped.some((c) => {
-    const [t, col] = [c.slice(0, c.lastIndexOf(".")), c.slice(c.lastIndexOf(".") + 1)];
-    const from = ctx.current.catalog.tables[t]?.columns[col]?.type;
-    const to = ctx.desired.catalog.tables[t]?.columns[col]?.type;
+    const [from, to] = [typeOf(ctx, "current", c), typeOf(ctx, "desired", c)];
     // The same type name retyped is an enum rebuilt under it (or a new collation): old and new differ.
     return from === undefined || to === undefined || from === to || family(from) !== family(to);
   });
