@@ -204,3 +204,39 @@ for (const b of BACKENDS) {
     },
   });
 }
+
+Deno.test({
+  name: "[pglite] migrate diff: an enum value added under a policy, a trigger and a CHECK naming a value; " +
+    "the down swaps the type back around them",
+  ignore: NO_SERVER,
+  async fn() {
+    await using s = await populated();
+    const mood = (labels: string) =>
+      `CREATE TYPE mood AS ENUM (${labels});\nALTER TABLE tb_account ADD COLUMN mood mood DEFAULT 'ok';\n` +
+      "-- confiture:allow constraint-without-not-valid a fixture on a small table\n" +
+      "ALTER TABLE tb_account ADD CONSTRAINT tb_account_mood_check CHECK (mood <> 'meh');\n" +
+      "CREATE POLICY account_mood ON tb_account FOR SELECT USING (mood = 'ok');\n" +
+      "CREATE TRIGGER trg_account_mood BEFORE UPDATE OF mood ON tb_account FOR EACH ROW EXECUTE FUNCTION touch();\n";
+    await s.p.write("db/migrations/002_mood.up.sql", mood("'ok', 'meh'"));
+    await s.p.write(
+      "db/migrations/002_mood.down.sql",
+      "DROP TRIGGER trg_account_mood ON tb_account;\nDROP POLICY account_mood ON tb_account;\n" +
+        "ALTER TABLE tb_account DROP COLUMN mood;\nDROP TYPE mood;\n",
+    );
+    await s.p.write("db/schema/40_mood/mood.sql", mood("'ok', 'sad', 'meh'"));
+    const chain = await s.cli("migrate", "up");
+    assertEquals(chain.code, 0, chain.stdout + chain.stderr);
+    const r = await s.cli("migrate", "diff", "sad");
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const down = await s.p.read("db/migrations/003_sad.down.sql");
+    for (
+      const drop of ["DROP POLICY account_mood", "DROP TRIGGER trg_account_mood", "DROP CONSTRAINT tb_account_mood"]
+    ) {
+      assert(down.indexOf(drop) >= 0 && down.indexOf(drop) < down.indexOf("RENAME TO"), `${drop}:\n${down}`);
+    }
+    await upAndDown(s, 1, (d) => {
+      assertEquals(d.policies.includes("account_mood"), true);
+      assertEquals(d.triggers.includes("trg_account_mood"), true);
+    });
+  },
+});
