@@ -240,3 +240,35 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "[pglite] migrate diff: a column a generated column reads is widened; the generated column and its index " +
+    "are rebuilt around ALTER TYPE",
+  ignore: NO_SERVER,
+  async fn() {
+    await using s = await populated();
+    const label = (type: string) =>
+      `ALTER TABLE tb_account ADD COLUMN label ${type};\n` +
+      "-- confiture:allow add-column-volatile-default a fixture on a small table\n" +
+      "ALTER TABLE tb_account ADD COLUMN label_up text GENERATED ALWAYS AS (upper(label)) STORED;\n" +
+      "-- confiture:allow create-index-non-concurrent a fixture on a small table\n" +
+      "CREATE INDEX idx_account_label_up ON tb_account (label_up);\n";
+    await s.p.write("db/migrations/002_label.up.sql", label("varchar(10)"));
+    await s.p.write(
+      "db/migrations/002_label.down.sql",
+      "ALTER TABLE tb_account DROP COLUMN label_up;\nALTER TABLE tb_account DROP COLUMN label;\n",
+    );
+    await s.p.write("db/schema/40_label/label.sql", label("varchar(20)"));
+    const chain = await s.cli("migrate", "up");
+    assertEquals(chain.code, 0, chain.stdout + chain.stderr);
+    const r = await s.cli("migrate", "diff", "widen_label", "--allow-hazard", "rewrite");
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const up = await s.p.read("db/migrations/003_widen_label.up.sql");
+    assert(up.indexOf("DROP COLUMN label_up") < up.indexOf("ALTER COLUMN label TYPE"), up);
+    assert(up.indexOf("ADD COLUMN label_up") > up.indexOf("ALTER COLUMN label TYPE"), up);
+    await upAndDown(s, 2, (d) => {
+      assertEquals(d.types.includes("label character varying(20)"), true);
+      assertEquals(d.indexes.includes("idx_account_label_up"), true);
+    });
+  },
+});

@@ -15,6 +15,8 @@ export const PHASE = {
   releaseSequence: 12,
   dropConstraint: 13,
   dropIndex: 13,
+  /** A generated column reading a column whose type changes goes before ALTER TYPE. */
+  dropGeneratedForRetype: 14,
   schema: 20,
   extension: 21,
   enum: 22,

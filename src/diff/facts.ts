@@ -32,7 +32,7 @@ export async function readPlanFacts(db: Queryable, catalog: CatalogSnapshot): Pr
     viewDeps: {},
     viewColumnDeps: {},
     domainCheckNames: {},
-    objectColumns: { index: {}, constraint: {}, policy: {}, trigger: {} },
+    objectColumns: { index: {}, constraint: {}, policy: {}, trigger: {}, generated: {} },
   };
   if (catalog.schemas.length === 0) return facts;
   const params = [
@@ -101,8 +101,9 @@ export async function readPlanFacts(db: Queryable, catalog: CatalogSnapshot): Pr
 }
 
 // PostgreSQL records, for each index (its columns, expressions and predicate), constraint (its
-// columns and those it references), policy (USING / WITH CHECK) and trigger (UPDATE OF, WHEN),
-// a dependency on every column it uses: the ones that stop ALTER TYPE and DROP COLUMN.
+// columns and those it references), policy (USING / WITH CHECK), trigger (UPDATE OF, WHEN) and
+// generated column (its expression), a dependency on every column it uses: the ones that stop
+// ALTER TYPE and DROP COLUMN.
 async function readObjectColumns(
   db: Queryable,
   params: unknown[],
@@ -134,6 +135,16 @@ async function readObjectColumns(
              UNION ALL ${
       owners("trigger", "pg_trigger", "t.tgrelid", "t.tgname", "JOIN pg_trigger t ON t.oid = d.objid")
     }
+             UNION ALL ${
+      owners(
+        "generated",
+        "pg_attrdef",
+        "ad.adrelid",
+        "ga.attname",
+        "JOIN pg_attrdef ad ON ad.oid = d.objid " +
+          "JOIN pg_attribute ga ON ga.attrelid = ad.adrelid AND ga.attnum = ad.adnum AND ga.attgenerated <> ''",
+      )
+    }
             ) o
        JOIN pg_depend d ON d.objid = o.objid
        JOIN pg_class oc ON oc.oid = o.owner
@@ -146,7 +157,9 @@ async function readObjectColumns(
     params,
   );
   for (const r of rows) {
-    if (r.owner in catalog.tables) (out[r.kind][`${r.owner}.${r.name}`] ??= []).push(r.col);
+    const key = `${r.owner}.${r.name}`;
+    // A generated column's expression depends on the column itself too.
+    if (r.owner in catalog.tables && r.col !== key) (out[r.kind][key] ??= []).push(r.col);
   }
 }
 
@@ -170,7 +183,7 @@ export function emptyPlanInput(): PlanInput {
       viewDeps: {},
       viewColumnDeps: {},
       domainCheckNames: {},
-      objectColumns: { index: {}, constraint: {}, policy: {}, trigger: {} },
+      objectColumns: { index: {}, constraint: {}, policy: {}, trigger: {}, generated: {} },
     },
   };
 }

@@ -224,8 +224,14 @@ function renameColumnsInDependents(
 ): void {
   const deps = input.facts.objectColumns;
   if (!deps) return;
-  for (const kind of ["index", "constraint", "policy", "trigger"] as const) {
-    deps[kind] = Object.fromEntries(Object.entries(deps[kind]).map(([k, cols]) => [renameKey(k), cols.map(rename)]));
+  for (const kind of ["index", "constraint", "policy", "trigger", "generated"] as const) {
+    deps[kind] = Object.fromEntries(
+      Object.entries(deps[kind]).map(([k, cols]) => [
+        // A generated column's key is a column.
+        kind === "generated" ? rename(k) : renameKey(k),
+        cols.map(rename),
+      ]),
+    );
   }
 }
 

@@ -17,7 +17,6 @@ const WHY = "written by migrate diff";
 const VOLATILE_DEFAULT =
   /\b(nextval|gen_random_uuid|random|clock_timestamp|timeofday|uuid_generate_v\w+|uuidv[47])\s*\(/i;
 
-/** Plan every table difference. */
 /** Plan every column difference of the existing table `key`. */
 export function planColumns(ctx: PlanContext, key: string, cur: TableSnapshot, want: TableSnapshot): void {
   const t = rel(key);
@@ -47,9 +46,16 @@ export function planColumns(ctx: PlanContext, key: string, cur: TableSnapshot, w
       notes,
     );
   }
+  // PostgreSQL refuses to change the type of a column a generated column reads: that one is rebuilt around it.
+  const retyped = new Set(ctx.retypedColumns);
+  for (const [name, w] of Object.entries(want.columns)) {
+    const c = cur.columns[name];
+    if (c && (c.type !== w.type || c.collation !== w.collation)) retyped.add(`${key}.${name}`);
+  }
+  const reads = ctx.current.facts.objectColumns?.generated ?? {};
   for (const [name, w] of orderedColumns(want)) {
     const c = cur.columns[name];
-    if (c) alterColumn(ctx, key, name, c, w);
+    if (c) alterColumn(ctx, key, name, c, w, (reads[`${key}.${name}`] ?? []).some((r) => retyped.has(r)));
   }
 }
 
@@ -101,24 +107,33 @@ function setNotNull(ctx: PlanContext, key: string, name: string): void {
   ], [`ALTER TABLE ${t} ALTER COLUMN ${ident(name)} DROP NOT NULL`, add]);
 }
 
-function alterColumn(ctx: PlanContext, key: string, name: string, c: ColumnSnapshot, w: ColumnSnapshot): void {
+function alterColumn(
+  ctx: PlanContext,
+  key: string,
+  name: string,
+  c: ColumnSnapshot,
+  w: ColumnSnapshot,
+  readsRetyped: boolean,
+): void {
   const t = rel(key);
   const col = `${t} ALTER COLUMN ${ident(name)}`;
   const object = `${key}.${name}`;
-  if (JSON.stringify(c.generated) !== JSON.stringify(w.generated)) {
+  if (JSON.stringify(c.generated) !== JSON.stringify(w.generated) || (c.generated && readsRetyped)) {
     // PostgreSQL 15 cannot change a generation expression in place: drop and add the column.
     ctx.touchedColumns.add(object);
     ctx.rebuiltColumns.add(object);
     const notes = ctx.hazard(
       "rewrite",
       object,
-      `${object} changes how it is generated: the column is dropped and added again`,
+      JSON.stringify(c.generated) !== JSON.stringify(w.generated)
+        ? `${object} changes how it is generated: the column is dropped and added again`
+        : `${object} reads a column whose type changes: it is dropped before and added again after`,
     );
     // Two changes, so that a column the old expression reads can be dropped in between (PostgreSQL
     // refuses to drop a column a generated column still reads); the down undoes them in reverse.
     ctx.add(
       "main",
-      PHASE.dropGeneratedColumn,
+      readsRetyped ? PHASE.dropGeneratedForRetype : PHASE.dropGeneratedColumn,
       object,
       "drop generated column for rebuild",
       [`${allowLint("drop-breaks-code", `${WHY} with --allow-hazard rewrite`)}\nALTER TABLE ${t} DROP COLUMN ${

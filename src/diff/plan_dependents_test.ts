@@ -1,7 +1,7 @@
 /**
  * Table-driven tests of the planner for what hangs off a column that is dropped, retyped or
  * rebuilt: indexes (expression, partial), CHECK / UNIQUE / FOREIGN KEY constraints, policies,
- * triggers and views over views, in the up and in the down. The column facts are what
+ * triggers, generated columns and views over views, in the up and in the down. The column facts are what
  * `pg_depend` says on PostgreSQL 15 for the same DDL.
  */
 import { type Case, col, runCases, table, view } from "./_plan_test_helpers.ts";
@@ -165,6 +165,42 @@ const CASES: Case[] = [
         "ALTER TABLE public.tb_user ADD CONSTRAINT uq_up UNIQUE (up)",
         "ALTER TABLE public.tb_user ADD CONSTRAINT ck_up CHECK (up <> '')",
         "CREATE POLICY own ON public.tb_user AS PERMISSIVE FOR ALL TO PUBLIC USING ((up = CURRENT_USER))",
+      ],
+    },
+  },
+  {
+    name: "a generated column reading a retyped column is dropped before ALTER TYPE and added after, with its index",
+    current: (i) => {
+      const t = i.catalog.tables[T];
+      t.columns.name.type = "character varying(10)";
+      t.columns.up = col("text", { generated: { kind: "stored", expression: "upper((name)::text)" } }, 3);
+      t.indexes.idx_up = { definition: "CREATE INDEX idx_up ON public.tb_user USING btree (up)" };
+      uses(i, "generated", "tb_user.up", ["tb_user.name"]);
+      uses(i, "index", "tb_user.idx_up", ["tb_user.up"]);
+    },
+    desired: (i) => {
+      const t = i.catalog.tables[T];
+      t.columns.name.type = "character varying(20)";
+      t.columns.up = col("text", { generated: { kind: "stored", expression: "upper((name)::text)" } }, 3);
+      t.indexes.idx_up = { definition: "CREATE INDEX idx_up ON public.tb_user USING btree (up)" };
+    },
+    allow: ["rewrite"],
+    hazards: ["rewrite public.tb_user.up (allowed)"],
+    up: {
+      main: [
+        "DROP INDEX public.idx_up",
+        "ALTER TABLE public.tb_user DROP COLUMN up",
+        "ALTER TABLE public.tb_user ALTER COLUMN name TYPE character varying(20)",
+        "ALTER TABLE public.tb_user ADD COLUMN up text GENERATED ALWAYS AS (upper((name)::text)) STORED",
+      ],
+      concurrently: ["CREATE INDEX CONCURRENTLY idx_up ON public.tb_user USING btree (up)"],
+    },
+    down: {
+      main: [
+        "ALTER TABLE public.tb_user DROP COLUMN up",
+        "ALTER TABLE public.tb_user ALTER COLUMN name TYPE character varying(10) USING name::character varying(10)",
+        "ALTER TABLE public.tb_user ADD COLUMN up text GENERATED ALWAYS AS (upper((name)::text)) STORED",
+        "CREATE INDEX idx_up ON public.tb_user USING btree (up)",
       ],
     },
   },
