@@ -9,7 +9,7 @@ import { assertEquals } from "../../tests/_helpers/assert.ts";
 import type { ColumnSnapshot, TableSnapshot, ViewSnapshot } from "../catalog/types.ts";
 import { emptyPlanInput } from "./facts.ts";
 import { planDiff } from "./plan.ts";
-import type { HazardKind, PlanInput, Stage } from "./types.ts";
+import type { DependentKind, HazardKind, PlanInput, Stage } from "./types.ts";
 
 /** A column snapshot: nullable, no default, at `position`. */
 export function col(type: string, extra: Partial<ColumnSnapshot> = {}, position = 1): ColumnSnapshot {
@@ -107,3 +107,17 @@ export function runCases(cases: readonly Case[]): void {
     });
   }
 }
+
+/** Record that `kind` `table.name` uses `columns` (`table.column` under public), as `pg_depend` says. */
+export function uses(i: PlanInput, kind: DependentKind, key: string, columns: string[]): void {
+  i.facts.objectColumns![kind][`public.${key}`] = columns.map((c) => `public.${c}`);
+}
+
+/** A policy for everyone, without WITH CHECK. */
+export const POLICY = { command: "all" as const, permissive: true, roles: ["public"], check: null };
+
+/** A `BEFORE UPDATE [OF …]` row trigger on tb_user. */
+export const TRIGGER = (name: string, when: string) => ({
+  definition: `CREATE TRIGGER ${name} BEFORE UPDATE ${when} ON public.tb_user FOR EACH ROW EXECUTE FUNCTION f()`,
+  enabled: "origin",
+});

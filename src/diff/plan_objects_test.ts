@@ -1,8 +1,9 @@
 /**
  * Table-driven tests of the planner for objects outside tables: schemas, extensions, enums,
- * domains, sequences, functions and procedures.
+ * domains, sequences, functions and procedures; enums rebuilt under views, policies, triggers
+ * and CHECKs that name one of their values.
  */
-import { type Case, col, runCases, table, view } from "./_plan_test_helpers.ts";
+import { type Case, col, POLICY, runCases, table, TRIGGER, uses, view } from "./_plan_test_helpers.ts";
 
 const SLUG = "CREATE OR REPLACE FUNCTION public.is_slug(s text)\n RETURNS boolean\n LANGUAGE sql\n" +
   "AS $function$ SELECT s ~ '^[a-z0-9-]+$' $function$";
@@ -158,6 +159,85 @@ const CASES: Case[] = [
         "DROP TYPE public.mood__confiture_old",
         "CREATE VIEW public.v_mood AS\n SELECT mood FROM tb_user;",
         "CREATE VIEW public.v_mood2 AS\n SELECT mood FROM v_mood;",
+      ],
+    },
+  },
+  {
+    name: "an enum rebuilt under a policy, trigger and a CHECK naming one of its values: all go around the swap",
+    current: (i) => {
+      i.catalog.enums["public.mood"] = ["ok", "sad", "meh"];
+      const t = i.catalog.tables["public.tb_user"];
+      t.columns.mood = col("mood", {}, 3);
+      t.constraints.ck_mood = { type: "check", definition: "CHECK (mood <> 'sad'::mood)" };
+      t.indexes.idx_mood = { definition: "CREATE INDEX idx_mood ON public.tb_user USING btree (mood)" };
+      t.policies.happy = { ...POLICY, using: "(mood = 'ok'::mood)" };
+      t.triggers.trg_mood = TRIGGER("trg_mood", "OF mood");
+      uses(i, "constraint", "tb_user.ck_mood", ["tb_user.mood"]);
+      uses(i, "index", "tb_user.idx_mood", ["tb_user.mood"]);
+      uses(i, "policy", "tb_user.happy", ["tb_user.mood"]);
+      uses(i, "trigger", "tb_user.trg_mood", ["tb_user.mood"]);
+    },
+    desired: (i) => {
+      i.catalog.enums["public.mood"] = ["ok", "sad"];
+      const t = i.catalog.tables["public.tb_user"];
+      t.columns.mood = col("mood", {}, 3);
+      t.constraints.ck_mood = { type: "check", definition: "CHECK (mood <> 'sad'::mood)" };
+      t.indexes.idx_mood = { definition: "CREATE INDEX idx_mood ON public.tb_user USING btree (mood)" };
+      t.policies.happy = { ...POLICY, using: "(mood = 'ok'::mood)" };
+      t.triggers.trg_mood = TRIGGER("trg_mood", "OF mood");
+    },
+    allow: ["data-loss", "rewrite"],
+    hazards: ["data-loss public.mood (allowed)", "rewrite public.mood (allowed)"],
+    up: {
+      main: [
+        "DROP TRIGGER trg_mood ON public.tb_user",
+        "DROP POLICY happy ON public.tb_user",
+        "ALTER TABLE public.tb_user DROP CONSTRAINT ck_mood",
+        "ALTER TYPE public.mood RENAME TO mood__confiture_old",
+        "CREATE TYPE public.mood AS ENUM ('ok', 'sad')",
+        "ALTER TABLE public.tb_user ALTER COLUMN mood TYPE public.mood USING mood::text::public.mood",
+        "DROP TYPE public.mood__confiture_old",
+        "ALTER TABLE public.tb_user ADD CONSTRAINT ck_mood CHECK (mood <> 'sad'::mood) NOT VALID",
+        TRIGGER("trg_mood", "OF mood").definition,
+        "CREATE POLICY happy ON public.tb_user AS PERMISSIVE FOR ALL TO PUBLIC USING ((mood = 'ok'::mood))",
+      ],
+      validate: ["ALTER TABLE public.tb_user VALIDATE CONSTRAINT ck_mood"],
+    },
+  },
+  {
+    name: "an enum value added under a policy, trigger and CHECK: the down takes them off around the swap",
+    current: (i) => {
+      i.catalog.enums["public.mood"] = ["ok"];
+      const t = i.catalog.tables["public.tb_user"];
+      t.columns.mood = col("mood", {}, 3);
+      t.constraints.ck_mood = { type: "check", definition: "CHECK (mood = 'ok'::mood)" };
+      t.policies.happy = { ...POLICY, using: "(mood = 'ok'::mood)" };
+      t.triggers.trg_mood = TRIGGER("trg_mood", "OF mood");
+      uses(i, "constraint", "tb_user.ck_mood", ["tb_user.mood"]);
+      uses(i, "policy", "tb_user.happy", ["tb_user.mood"]);
+      uses(i, "trigger", "tb_user.trg_mood", ["tb_user.mood"]);
+    },
+    desired: (i) => {
+      i.catalog.enums["public.mood"] = ["ok", "sad"];
+      const t = i.catalog.tables["public.tb_user"];
+      t.columns.mood = col("mood", {}, 3);
+      t.constraints.ck_mood = { type: "check", definition: "CHECK (mood = 'ok'::mood)" };
+      t.policies.happy = { ...POLICY, using: "(mood = 'ok'::mood)" };
+      t.triggers.trg_mood = TRIGGER("trg_mood", "OF mood");
+    },
+    up: { enum_values: ["ALTER TYPE public.mood ADD VALUE 'sad' AFTER 'ok'"] },
+    down: {
+      enum_values: [
+        "DROP TRIGGER trg_mood ON public.tb_user",
+        "DROP POLICY happy ON public.tb_user",
+        "ALTER TABLE public.tb_user DROP CONSTRAINT ck_mood",
+        "ALTER TYPE public.mood RENAME TO mood__confiture_old",
+        "CREATE TYPE public.mood AS ENUM ('ok')",
+        "ALTER TABLE public.tb_user ALTER COLUMN mood TYPE public.mood USING mood::text::public.mood",
+        "DROP TYPE public.mood__confiture_old",
+        "ALTER TABLE public.tb_user ADD CONSTRAINT ck_mood CHECK (mood = 'ok'::mood)",
+        "CREATE POLICY happy ON public.tb_user AS PERMISSIVE FOR ALL TO PUBLIC USING ((mood = 'ok'::mood))",
+        TRIGGER("trg_mood", "OF mood").definition,
       ],
     },
   },
