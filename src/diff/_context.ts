@@ -15,6 +15,8 @@ export const PHASE = {
   releaseSequence: 12,
   dropConstraint: 13,
   dropIndex: 13,
+  /** A generated column reading a column whose type changes goes before ALTER TYPE. */
+  dropGeneratedForRetype: 14,
   schema: 20,
   extension: 21,
   enum: 22,
@@ -33,6 +35,10 @@ export const PHASE = {
   dropColumn: 36,
   /** ...and comes back once those columns are gone. */
   addGeneratedColumn: 36.5,
+  /** Constraints and indexes on a column dropped and added again come back after it. */
+  lateConstraint: 36.6,
+  lateForeignKey: 36.7,
+  lateIndex: 36.8,
   dropTable: 37,
   lateFunction: 40,
   view: 41,
@@ -57,6 +63,16 @@ export class PlanContext {
   readonly touchedColumns = new Set<string>();
   /** Relations dropped (or rebuilt) by the up. */
   readonly droppedRelations = new Set<string>();
+  /** Columns whose type changes in place (ALTER COLUMN … TYPE, an enum rebuilt under them). */
+  readonly retypedColumns = new Set<string>();
+  /** Columns dropped and added again (a generated column whose expression changes). */
+  readonly rebuiltColumns = new Set<string>();
+  /**
+   * Objects the desired state keeps unchanged that must still be dropped before the columns
+   * change and created again after, as `kind schema.table.name` (kind: index, constraint,
+   * policy, trigger); filled by `plan_dependents.ts`.
+   */
+  readonly rebuild = new Set<string>();
 
   constructor(
     readonly current: PlanInput,

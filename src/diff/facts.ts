@@ -1,12 +1,13 @@
 /**
  * Read the facts the planner needs beyond the check-schema snapshot: function definitions,
- * view output columns and what each view reads, domain constraint names.
+ * view output columns and what each view reads, domain constraint names, and which columns each
+ * index, constraint, policy and trigger depends on.
  *
  * @module
  */
 import type { Queryable } from "../db/database.ts";
 import type { CatalogSnapshot } from "../catalog/types.ts";
-import type { PlanFacts, PlanInput } from "./types.ts";
+import type { DependentKind, ObjectColumns, PlanFacts, PlanInput } from "./types.ts";
 
 /**
  * Read the planner's facts for the objects of `catalog` (a snapshot of the same database).
@@ -31,6 +32,7 @@ export async function readPlanFacts(db: Queryable, catalog: CatalogSnapshot): Pr
     viewDeps: {},
     viewColumnDeps: {},
     domainCheckNames: {},
+    objectColumns: { index: {}, constraint: {}, policy: {}, trigger: {}, generated: {} },
   };
   if (catalog.schemas.length === 0) return facts;
   const params = [
@@ -94,7 +96,71 @@ export async function readPlanFacts(db: Queryable, catalog: CatalogSnapshot): Pr
     params,
   );
   for (const r of checks) if (r.domain in catalog.domains) (facts.domainCheckNames[r.domain] ??= []).push(r.name);
+  await readObjectColumns(db, params, catalog, facts.objectColumns!);
   return facts;
+}
+
+// PostgreSQL records, for each index (its columns, expressions and predicate), constraint (its
+// columns and those it references), policy (USING / WITH CHECK), trigger (UPDATE OF, WHEN) and
+// generated column (its expression), a dependency on every column it uses: the ones that stop
+// ALTER TYPE and DROP COLUMN.
+async function readObjectColumns(
+  db: Queryable,
+  params: unknown[],
+  catalog: CatalogSnapshot,
+  out: ObjectColumns,
+): Promise<void> {
+  const owners = (kind: string, catalogName: string, owner: string, name: string, from: string) =>
+    `SELECT '${kind}' AS kind, d.objid, ${owner} AS owner, ${name} AS name
+       FROM pg_depend d ${from}
+      WHERE d.classid = '${catalogName}'::regclass`;
+  const rows = await db.query<{ kind: DependentKind; owner: string; name: string; col: string }>(
+    `SELECT DISTINCT o.kind, on_.nspname || '.' || oc.relname AS owner, o.name,
+            rn.nspname || '.' || r.relname || '.' || a.attname AS col
+       FROM (${
+      owners(
+        "index",
+        "pg_class",
+        "i.indrelid",
+        "ic.relname",
+        "JOIN pg_index i ON i.indexrelid = d.objid JOIN pg_class ic ON ic.oid = i.indexrelid",
+      )
+    }
+             UNION ALL ${
+      owners("constraint", "pg_constraint", "k.conrelid", "k.conname", "JOIN pg_constraint k ON k.oid = d.objid")
+    }
+             UNION ALL ${
+      owners("policy", "pg_policy", "p.polrelid", "p.polname", "JOIN pg_policy p ON p.oid = d.objid")
+    }
+             UNION ALL ${
+      owners("trigger", "pg_trigger", "t.tgrelid", "t.tgname", "JOIN pg_trigger t ON t.oid = d.objid")
+    }
+             UNION ALL ${
+      owners(
+        "generated",
+        "pg_attrdef",
+        "ad.adrelid",
+        "ga.attname",
+        "JOIN pg_attrdef ad ON ad.oid = d.objid " +
+          "JOIN pg_attribute ga ON ga.attrelid = ad.adrelid AND ga.attnum = ad.adnum AND ga.attgenerated <> ''",
+      )
+    }
+            ) o
+       JOIN pg_depend d ON d.objid = o.objid
+       JOIN pg_class oc ON oc.oid = o.owner
+       JOIN pg_namespace on_ ON on_.oid = oc.relnamespace
+       JOIN pg_class r ON r.oid = d.refobjid
+       JOIN pg_namespace rn ON rn.oid = r.relnamespace
+       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+      WHERE d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 AND on_.nspname = ANY($1::text[])
+      ORDER BY 1, 2, 3, 4`,
+    params,
+  );
+  for (const r of rows) {
+    const key = `${r.owner}.${r.name}`;
+    // A generated column's expression depends on the column itself too.
+    if (r.owner in catalog.tables && r.col !== key) (out[r.kind][key] ??= []).push(r.col);
+  }
 }
 
 /** An empty input, for tests and for a database with nothing in it. */
@@ -110,6 +176,14 @@ export function emptyPlanInput(): PlanInput {
       enums: {},
       domains: {},
     },
-    facts: { functionDefs: {}, viewDefs: {}, viewColumns: {}, viewDeps: {}, viewColumnDeps: {}, domainCheckNames: {} },
+    facts: {
+      functionDefs: {},
+      viewDefs: {},
+      viewColumns: {},
+      viewDeps: {},
+      viewColumnDeps: {},
+      domainCheckNames: {},
+      objectColumns: { index: {}, constraint: {}, policy: {}, trigger: {}, generated: {} },
+    },
   };
 }

@@ -173,6 +173,7 @@ function renameInDefinitions(input: PlanInput, table: string, from: string, to: 
   const t = input.catalog.tables[table];
   for (const c of Object.values(t.constraints)) c.definition = c.definition.replace(word(from), to);
   for (const i of Object.values(t.indexes)) i.definition = i.definition.replace(word(from), to);
+  renameColumnsInDependents(input, (c) => (c === `${table}.${from}` ? `${table}.${to}` : c));
   // PostgreSQL follows the rename inside views: their text names the new column afterwards.
   const esc = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const inView = new RegExp(`(?<![\\w"'$.])((?:[\\w$]+\\.)?)${esc}(?![\\w"'$])`, "g");
@@ -208,8 +209,29 @@ function renameTable(input: PlanInput, from: string, to: string): void {
     if (s.ownedBy?.startsWith(`${from}.`)) s.ownedBy = `${to}${s.ownedBy.slice(from.length)}`;
   }
   for (const deps of Object.values(input.facts.viewDeps)) deps.forEach((d, i) => (deps[i] = d === from ? to : d));
+  const moved = (c: string) => (c.startsWith(`${from}.`) ? `${to}${c.slice(from.length)}` : c);
+  renameColumnsInDependents(input, moved, moved);
   for (const [view, cols] of Object.entries(input.facts.viewColumnDeps)) {
     input.facts.viewColumnDeps[view] = cols.map((c) => (c.startsWith(`${from}.`) ? `${to}${c.slice(from.length)}` : c));
+  }
+}
+
+// The columns (and, for a table rename, the `schema.table.name` keys) of the dependency facts, renamed.
+function renameColumnsInDependents(
+  input: PlanInput,
+  rename: (column: string) => string,
+  renameKey: (key: string) => string = (k) => k,
+): void {
+  const deps = input.facts.objectColumns;
+  if (!deps) return;
+  for (const kind of ["index", "constraint", "policy", "trigger", "generated"] as const) {
+    deps[kind] = Object.fromEntries(
+      Object.entries(deps[kind]).map(([k, cols]) => [
+        // A generated column's key is a column.
+        kind === "generated" ? rename(k) : renameKey(k),
+        cols.map(rename),
+      ]),
+    );
   }
 }
 

@@ -7,6 +7,8 @@
 import type { SequenceSnapshot } from "../catalog/types.ts";
 import { allowLint, PHASE, type PlanContext } from "./_context.ts";
 import { fn, ident, literal, local, rel, schemaOf } from "./_names.ts";
+import { addConstraintSql, createPolicySql, createTriggerSql, dropConstraintSql, indexName } from "./_sql.ts";
+import { enumLiteralUsers } from "./plan_dependents.ts";
 import { createViewSql, dropViewSql, viewsReading } from "./_view_sql.ts";
 
 /** Plan schemas, extensions, enums, domains, sequences and functions. */
@@ -80,7 +82,10 @@ function planEnums(ctx: PlanContext): void {
         ...ctx.hazard("data-loss", key, `${what}; the type is rebuilt`),
         ...ctx.hazard("rewrite", key, `rebuilding enum ${key} rewrites every table with a column of that type`),
       ];
-      for (const col of enumColumns(ctx, key)) ctx.touchedColumns.add(col.key);
+      for (const col of enumColumns(ctx, key)) {
+        ctx.touchedColumns.add(col.key);
+        ctx.retypedColumns.add(col.key);
+      }
       ctx.add(
         "main",
         PHASE.enum,
@@ -112,12 +117,39 @@ function enumColumns(
   return out;
 }
 
-// A column a view reads cannot change type: the views go first and come back after (the down of
-// ADD VALUE runs with the main migration undone, so the current views are the ones there).
+// A column a view, policy or trigger uses cannot change type: they go first and come back after
+// (the down of ADD VALUE runs with the main migration undone, so the current ones are there).
 function aroundViews(ctx: PlanContext, key: string, swap: string[]): string[] {
-  const views = viewsReading(ctx.current, new Set(enumColumns(ctx, key).map((c) => c.key)));
+  const columns = new Set(enumColumns(ctx, key).map((c) => c.key));
+  const views = viewsReading(ctx.current, columns);
   const drops = [...views].reverse().map((v) => dropViewSql(v, ctx.current.catalog.views[v]));
-  return [...drops, ...swap, ...views.flatMap((v) => createViewSql(ctx.current, v))];
+  const creates = views.flatMap((v) => createViewSql(ctx.current, v));
+  const deps = ctx.current.facts.objectColumns;
+  const using = (kind: "policy" | "trigger") =>
+    Object.entries(deps?.[kind] ?? {}).filter(([, cols]) => cols.some((c) => columns.has(c))).map(([k]) => {
+      const dot = k.lastIndexOf(".");
+      return [k.slice(0, dot), k.slice(dot + 1)] as const;
+    });
+  for (const [table, name] of using("policy")) {
+    const p = ctx.current.catalog.tables[table]?.policies[name];
+    if (!p) continue;
+    drops.unshift(`DROP POLICY ${ident(name)} ON ${rel(table)}`);
+    creates.push(createPolicySql(table, name, p));
+  }
+  for (const [table, name] of using("trigger")) {
+    const t = ctx.current.catalog.tables[table]?.triggers[name];
+    if (!t) continue;
+    drops.unshift(`DROP TRIGGER ${ident(name)} ON ${rel(table)}`);
+    creates.push(...createTriggerSql(table, name, t));
+  }
+  // Checks and indexes writing a literal of the type are rebuilt from their text: they would name the old type.
+  for (const u of enumLiteralUsers(ctx.current, [...columns])) {
+    drops.push(
+      u.kind === "index" ? `DROP INDEX ${indexName(schemaOf(u.table), u.name)}` : dropConstraintSql(u.table, u.name),
+    );
+    creates.unshift(u.kind === "index" ? u.definition : addConstraintSql(u.table, u.name, u.definition));
+  }
+  return [...drops, ...swap, ...creates];
 }
 
 // Rename the type away, create it with `labels`, move every column over, drop the old one.

@@ -10,7 +10,7 @@ import type { ViewSnapshot } from "../catalog/types.ts";
 import { PHASE, type PlanContext } from "./_context.ts";
 import { literal, rel } from "./_names.ts";
 import { body, createViewSql, dropViewSql, order } from "./_view_sql.ts";
-import { planIndexes } from "./plan_tables.ts";
+import { planIndexes } from "./plan_constraints.ts";
 
 /** Plan every view difference; tables and types must be planned first (they mark touched columns). */
 export function planViews(ctx: PlanContext): void {

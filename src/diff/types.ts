@@ -20,7 +20,20 @@ export interface PlanFacts {
   viewColumnDeps: Record<string, string[]>;
   /** Domain constraint names per domain, in the order of `checks`. */
   domainCheckNames: Record<string, string[]>;
+  /**
+   * Columns (`schema.table.column`) each index, constraint, policy, trigger and generated column
+   * depends on, from `pg_depend`, keyed by kind and then by `schema.owner_table.name`. A
+   * constraint lists its own columns and the ones it references; a generated column the ones its
+   * expression reads. Absent when not read (all empty).
+   */
+  objectColumns?: ObjectColumns;
 }
+
+/** The kinds of objects on a table that depend on its columns (`generated`: a generated column). */
+export type DependentKind = "index" | "constraint" | "policy" | "trigger" | "generated";
+
+/** {@link PlanFacts.objectColumns}. */
+export type ObjectColumns = Record<DependentKind, Record<string, string[]>>;
 
 /** A catalog snapshot with the planner's facts. */
 export interface PlanInput {
