@@ -1,0 +1,232 @@
+/**
+ * `migrate diff` on a real-shaped schema: the pagila-shaped `pg_dump -s` (extensions, domains,
+ * an enum, a partitioned table, an EXCLUDE constraint, a materialized view, triggers, RLS) is
+ * both `db/schema/` and migration 001. A developer edits the dump the way they would; the diff
+ * must write the staged migrations, and every gate a reviewer runs must pass on a populated
+ * server database, down to a `pg_dump -s` identical to the one before.
+ */
+import { assert, assertEquals, assertStringIncludes } from "./_helpers/assert.ts";
+import { runCli } from "./_helpers/cli.ts";
+import { freshServerDb, NO_SERVER, SERVER_URL } from "./_helpers/db.ts";
+import { tempProject } from "./_helpers/project.ts";
+
+const DUMP = await Deno.readTextFile(new URL("./fixtures/pg_dump/pagila_shaped.sql", import.meta.url));
+
+// As migration 001 the dump loses what only psql or a restore wants: the `\restrict` meta-commands
+// (the runner sends plain SQL) and `SET lock_timeout = 0` (the lint gate rightly refuses to wait
+// forever for a lock; the runner's own per-migration timeout applies instead).
+const INITIAL = DUMP.split("\n").filter((l) => !/^\\(un)?restrict /.test(l) && l !== "SET lock_timeout = 0;")
+  .join("\n");
+const INITIAL_DOWN = `DROP SCHEMA rental_ops CASCADE;
+DROP VIEW public.actor_info;
+DROP AGGREGATE public.group_concat(text);
+DROP TABLE public.payment, public.rental, public.inventory, public.film_actor, public.film, public.actor,
+  public.customer, public.language;
+DROP FUNCTION public._group_concat(text, text), public.film_in_stock(integer, integer), public.touch_last_update();
+DROP DOMAIN public.email_address, public.release_year;
+DROP TYPE public.film_rating;
+DROP EXTENSION btree_gist, citext, hstore, pg_trgm, pgcrypto, "uuid-ossp";
+`;
+
+const ROWS = `
+INSERT INTO public.language (name) VALUES ('English'), ('French');
+INSERT INTO public.film (title, language_id, length, rating)
+  SELECT 'Film ' || g, 1 + g % 2, 60 + g, 'PG' FROM generate_series(1, 40) g;
+INSERT INTO public.actor (first_name, last_name) SELECT 'A' || g, 'L' || g FROM generate_series(1, 20) g;
+INSERT INTO public.film_actor (actor_id, film_id) SELECT 1 + g % 20, g FROM generate_series(1, 40) g;
+INSERT INTO public.customer (store_id, first_name, last_name, email)
+  SELECT 1, 'C' || g, 'D' || g, 'c' || g || '@x.io' FROM generate_series(1, 30) g;
+INSERT INTO public.inventory (film_id, store_id) SELECT g, 1 FROM generate_series(1, 40) g;
+INSERT INTO public.rental (rental_period, inventory_id, customer_id)
+  SELECT tstzrange(timestamptz '2026-01-01' + g * interval '1 day', timestamptz '2026-01-02' + g * interval '1 day'),
+         g, 1 + g % 30 FROM generate_series(1, 40) g;
+INSERT INTO public.payment (customer_id, rental_id, amount, payment_date)
+  SELECT 1 + g % 30, g, 2.5, timestamptz '2026-01-05' + g * interval '1 day' FROM generate_series(1, 40) g;
+`;
+
+const COUNTS =
+  `SELECT (SELECT count(*)::int FROM public.film) AS film, (SELECT count(*)::int FROM public.customer) AS customer,
+  (SELECT count(*)::int FROM public.rental) AS rental, (SELECT count(*)::int FROM public.payment) AS payment`;
+
+/** `text` with `from` replaced by `to`, exactly once (the edit must land where it is meant to). */
+function edit(text: string, from: string, to: string): string {
+  assertEquals(text.split(from).length, 2, `expected exactly one ${JSON.stringify(from)}`);
+  return text.replace(from, to);
+}
+
+/**
+ * The developer's edit of the dump: a column on a table a view reads and on that view, an index
+ * and a CHECK and a FK (on a new column) on existing tables, a trigger function's body, and a
+ * new table with a FK to an existing one, placed after the keys it references (as pg_dump would).
+ */
+function edited(): string {
+  let s = DUMP;
+  s = edit(
+    s,
+    "    last_update timestamp with time zone DEFAULT now()\n);",
+    "    last_update timestamp with time zone DEFAULT now(),\n    phone text\n);",
+  );
+  s = edit(
+    s,
+    "        END AS notes\n   FROM public.customer cu;",
+    "        END AS notes,\n    cu.phone\n   FROM public.customer cu;",
+  );
+  s = edit(
+    s,
+    "CREATE INDEX idx_title ON public.film USING btree (title);",
+    "CREATE INDEX idx_title ON public.film USING btree (title);\n\n" +
+      "CREATE INDEX idx_rental_customer ON public.rental USING btree (customer_id);",
+  );
+  s = edit(
+    s,
+    "    fulltext tsvector DEFAULT ''::tsvector NOT NULL,\n    last_update timestamp with time zone DEFAULT now() NOT NULL\n);",
+    "    fulltext tsvector DEFAULT ''::tsvector NOT NULL,\n    last_update timestamp with time zone DEFAULT now() NOT NULL,\n" +
+      "    original_language_id integer,\n    CONSTRAINT film_length_check CHECK ((length > 0))\n);",
+  );
+  s = edit(
+    s,
+    "ALTER TABLE ONLY public.inventory\n    ADD CONSTRAINT inventory_film_id_fkey",
+    "ALTER TABLE ONLY public.film\n    ADD CONSTRAINT film_original_language_id_fkey FOREIGN KEY (original_language_id) " +
+      "REFERENCES public.language(language_id);\n\nALTER TABLE ONLY public.inventory\n    ADD CONSTRAINT inventory_film_id_fkey",
+  );
+  s = edit(s, "  NEW.last_update := now();", "  NEW.last_update := clock_timestamp();");
+  s = edit(
+    s,
+    "-- PostgreSQL database dump complete",
+    `CREATE TABLE public.film_review (
+    review_id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    film_id integer NOT NULL REFERENCES public.film(film_id) ON DELETE CASCADE,
+    stars smallint NOT NULL CHECK (stars BETWEEN 1 AND 5),
+    body text
+);
+
+CREATE INDEX idx_film_review_film ON public.film_review USING btree (film_id);
+
+-- PostgreSQL database dump complete`,
+  );
+  return s;
+}
+
+/** `pg_dump -s` of the database, without Confiture's own tables and the dump's random `\restrict` key. */
+async function schemaDump(url: string): Promise<string> {
+  // --no-owner: a view the diff rebuilds (DROP + CREATE) is then owned by whoever ran the
+  // migration, not by the dump's `postgres` (see the note on view rebuilds in the report of #16).
+  const out = await new Deno.Command("pg_dump", {
+    args: ["-s", "--no-owner", "-T", "public.tb_confiture*", url],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => !/^\\(un)?restrict /.test(l)).join("\n");
+}
+
+const BACKENDS = [
+  { name: "pglite", against: [] as string[] },
+  { name: "server", against: NO_SERVER ? [] : ["--against", SERVER_URL!] },
+];
+
+for (const b of BACKENDS) {
+  Deno.test({
+    name:
+      `[${b.name}] migrate diff on a pagila-shaped pg_dump: staged migrations, every gate, rows kept, down restores`,
+    ignore: NO_SERVER,
+    async fn() {
+      await using db = await freshServerDb("cft_diffreal");
+      await using p = await tempProject({
+        "db/environments/local.yaml": "name: local\ndatabase_url: ${DIFF_TEST_URL}\nmigrations_dir: db/migrations\n" +
+          "include_dirs:\n  - db/schema\n",
+        "db/schema/schema.sql": DUMP,
+        "db/migrations/001_initial.up.sql": INITIAL,
+        "db/migrations/001_initial.down.sql": INITIAL_DOWN,
+      });
+      const cli = (...args: string[]) => runCli(args, { cwd: p.dir, env: { DIFF_TEST_URL: db.url } });
+      const ok = async (...args: string[]) => {
+        const r = await cli(...args);
+        assertEquals(r.code, 0, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+        return r;
+      };
+      // The starting point: the chain builds db/schema/, and the server holds it with rows.
+      await ok("migrate", "check-schema", ...b.against);
+      await ok("migrate", "up");
+      await db.db.exec(ROWS);
+      const rows = await db.db.query(COUNTS);
+      const before = await schemaDump(db.url);
+
+      await p.write("db/schema/schema.sql", edited());
+      const check = await cli("migrate", "diff", "film_extras", "--check", ...b.against);
+      assertEquals(check.code, 1, check.stdout + check.stderr);
+      assertStringIncludes(check.stdout, "002_film_extras, 003_film_extras_concurrently, 004_film_extras_validate");
+      const listed = () => [...Deno.readDirSync(`${p.dir}/db/migrations`)].map((e) => e.name).sort();
+      assertEquals(listed().length, 2, "--check writes nothing");
+
+      const r = await cli("migrate", "diff", "film_extras", "-f", "json", ...b.against);
+      assertEquals(r.code, 0, r.stdout + r.stderr);
+      const j = r.json<{ status: string; migrations: { name: string; stage: string; up: string; down: string }[] }>();
+      assertEquals(j.status, "written");
+      assertEquals(j.migrations.map((m) => [m.name, m.stage]), [
+        ["film_extras", "main"],
+        ["film_extras_concurrently", "concurrently"],
+        ["film_extras_validate", "validate"],
+      ]);
+      assertEquals(listed().slice(2), [
+        "002_film_extras.down.sql",
+        "002_film_extras.up.sql",
+        "003_film_extras_concurrently.down.sql",
+        "003_film_extras_concurrently.up.sql",
+        "004_film_extras_validate.down.sql",
+        "004_film_extras_validate.up.sql",
+      ]);
+      const [main, conc, validate] = j.migrations;
+      for (
+        const sql of [
+          "ALTER TABLE public.customer ADD COLUMN phone text;",
+          "ALTER TABLE public.film ADD COLUMN original_language_id integer;",
+          "CHECK (length > 0) NOT VALID;",
+          "FOREIGN KEY (original_language_id) REFERENCES language(language_id) NOT VALID;",
+          "CREATE TABLE public.film_review (",
+          "NEW.last_update := clock_timestamp();",
+          "CREATE INDEX idx_film_review_film ON public.film_review",
+        ]
+      ) assertStringIncludes(main.up, sql);
+      assertStringIncludes(main.up, "CREATE VIEW rental_ops.customer_list AS");
+      assert(main.up.indexOf("ADD COLUMN phone") < main.up.indexOf("CREATE VIEW rental_ops.customer_list"), main.up);
+      assertStringIncludes(main.down, "NEW.last_update := now();");
+      assertStringIncludes(main.down, "DROP TABLE public.film_review;");
+      assertEquals(
+        conc.up.split("\n").filter((l) => l.startsWith("CREATE")),
+        ["CREATE INDEX CONCURRENTLY idx_rental_customer ON public.rental USING btree (customer_id);"],
+      );
+      assertStringIncludes(validate.up, "ALTER TABLE public.film VALIDATE CONSTRAINT film_length_check;");
+      assertStringIncludes(validate.up, "ALTER TABLE public.film VALIDATE CONSTRAINT film_original_language_id_fkey;");
+
+      // What a reviewer runs before committing, then the deploy: the lint gate is on for `up`.
+      await ok("migrate", "check-schema", ...b.against);
+      const rev = await ok("migrate", "verify-reversible", ...b.against);
+      assertStringIncludes(rev.stdout, "4 reversible, 0 irreversible, 0 failed");
+      const up = await ok("migrate", "up");
+      assertStringIncludes(up.stdout, "Applied 3 migrations");
+      assertEquals(await db.db.query(COUNTS), rows);
+      // The live database is what its applied chain (now with the new files) should produce.
+      const drift = await ok("migrate", "drift", ...b.against);
+      assertStringIncludes(drift.stdout, "No drift");
+      const state = await db.db.query<{ name: string; ok: boolean }>(
+        `SELECT conname AS name, convalidated AS ok FROM pg_constraint
+          WHERE conname IN ('film_length_check', 'film_original_language_id_fkey', 'film_review_film_id_fkey')
+         UNION ALL SELECT 'idx_rental_customer', indisvalid FROM pg_index
+          WHERE indexrelid = 'public.idx_rental_customer'::regclass ORDER BY 1`,
+      );
+      assertEquals(state, [
+        { name: "film_length_check", ok: true },
+        { name: "film_original_language_id_fkey", ok: true },
+        { name: "film_review_film_id_fkey", ok: true },
+        { name: "idx_rental_customer", ok: true },
+      ]);
+      const again = await ok("migrate", "diff", "nothing", "--check", ...b.against);
+      assertStringIncludes(again.stdout, "No changes");
+
+      await ok("migrate", "down", "--target", "001");
+      assertEquals(await db.db.query(COUNTS), rows);
+      assertEquals(await schemaDump(db.url), before);
+    },
+  });
+}
