@@ -120,6 +120,34 @@ async function schemaDump(url: string): Promise<string> {
   return new TextDecoder().decode(out.stdout).split("\n").filter((l) => !/^\\(un)?restrict /.test(l)).join("\n");
 }
 
+/** The pagila-shaped project on a fresh server database (nothing applied yet). */
+async function pagila() {
+  const db = await freshServerDb("cft_diffreal");
+  const p = await tempProject({
+    "db/environments/local.yaml": "name: local\ndatabase_url: ${DIFF_TEST_URL}\nmigrations_dir: db/migrations\n" +
+      "include_dirs:\n  - db/schema\n",
+    "db/schema/schema.sql": DUMP,
+    "db/migrations/001_initial.up.sql": INITIAL,
+    "db/migrations/001_initial.down.sql": INITIAL_DOWN,
+  });
+  const cli = (...args: string[]) => runCli(args, { cwd: p.dir, env: { DIFF_TEST_URL: db.url } });
+  const ok = async (...args: string[]) => {
+    const r = await cli(...args);
+    assertEquals(r.code, 0, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+    return r;
+  };
+  return {
+    db,
+    p,
+    cli,
+    ok,
+    async [Symbol.asyncDispose]() {
+      await db[Symbol.asyncDispose]();
+      await p[Symbol.asyncDispose]();
+    },
+  };
+}
+
 const BACKENDS = [
   { name: "pglite", against: [] as string[] },
   { name: "server", against: NO_SERVER ? [] : ["--against", SERVER_URL!] },
@@ -131,20 +159,8 @@ for (const b of BACKENDS) {
       `[${b.name}] migrate diff on a pagila-shaped pg_dump: staged migrations, every gate, rows kept, down restores`,
     ignore: NO_SERVER,
     async fn() {
-      await using db = await freshServerDb("cft_diffreal");
-      await using p = await tempProject({
-        "db/environments/local.yaml": "name: local\ndatabase_url: ${DIFF_TEST_URL}\nmigrations_dir: db/migrations\n" +
-          "include_dirs:\n  - db/schema\n",
-        "db/schema/schema.sql": DUMP,
-        "db/migrations/001_initial.up.sql": INITIAL,
-        "db/migrations/001_initial.down.sql": INITIAL_DOWN,
-      });
-      const cli = (...args: string[]) => runCli(args, { cwd: p.dir, env: { DIFF_TEST_URL: db.url } });
-      const ok = async (...args: string[]) => {
-        const r = await cli(...args);
-        assertEquals(r.code, 0, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
-        return r;
-      };
+      await using s = await pagila();
+      const { db, p, cli, ok } = s;
       // The starting point: the chain builds db/schema/, and the server holds it with rows.
       await ok("migrate", "check-schema", ...b.against);
       await ok("migrate", "up");
@@ -230,3 +246,53 @@ for (const b of BACKENDS) {
     },
   });
 }
+
+// Known gaps of the planner and the catalog comparison (issue 16), each a failing case kept for
+// whoever fixes it: remove `ignore` once fixed.
+
+Deno.test({
+  name: "[known bug] a column appended to a view's output is CREATE OR REPLACE VIEW, not DROP + CREATE",
+  // src/diff/plan_views.ts replaces a view in place only when its output columns are identical;
+  // appending one (allowed by CREATE OR REPLACE VIEW) drops and recreates the view and its
+  // dependents, which loses the grants on it and its owner (the proof does not compare either).
+  ignore: true,
+  async fn() {
+    await using s = await pagila();
+    await s.p.write("db/schema/schema.sql", edited());
+    const r = await s.cli("migrate", "diff", "film_extras", "--dry-run", "-f", "json");
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const main = r.json<{ migrations: { up: string }[] }>().migrations[0].up;
+    assertStringIncludes(main, "CREATE OR REPLACE VIEW rental_ops.customer_list AS");
+    assert(!main.includes("DROP VIEW rental_ops.customer_list"), main);
+  },
+});
+
+Deno.test({
+  name: "[known bug] the generated migrations apply on a database whose search_path leaves out public",
+  // Foreign-key targets and view bodies are PostgreSQL's deparse read with `public` on the
+  // search_path (src/catalog/snapshot.ts, used by src/diff/plan_tables.ts and _view_sql.ts), so
+  // 002 says `REFERENCES film(film_id)` and `FROM customer cu`: on this database `migrate up`
+  // fails with `relation "film" does not exist`. pg_dump reads with search_path '' for this reason.
+  ignore: true,
+  async fn() {
+    await using s = await pagila();
+    await s.db.db.exec(`ALTER DATABASE ${s.db.name} SET search_path = ''`);
+    await s.ok("migrate", "up");
+    await s.p.write("db/schema/schema.sql", edited());
+    await s.ok("migrate", "diff", "film_extras");
+    await s.ok("migrate", "up");
+  },
+});
+
+Deno.test({
+  name: "[known gap] a GRANT added to db/schema/ is a difference, not 'No changes'",
+  // Privileges (relacl, proacl, …) are not in the catalog snapshot (src/catalog/snapshot.ts), so
+  // neither check-schema nor migrate diff sees them.
+  ignore: true,
+  async fn() {
+    await using s = await pagila();
+    await s.p.write("db/schema/schema.sql", DUMP + "\nGRANT SELECT ON rental_ops.customer_list TO PUBLIC;\n");
+    const r = await s.cli("migrate", "diff", "grant_list", "--check");
+    assertEquals(r.code, 1, r.stdout + r.stderr);
+  },
+});
