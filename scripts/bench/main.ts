@@ -10,6 +10,7 @@ const BENCHES: Record<string, string> = {
   s2s: "./schema_to_schema.ts",
   chains: "./chains.ts",
   memory: "./memory.ts",
+  diff: "./diff.ts",
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

@@ -7,6 +7,7 @@
  * @module
  */
 import { count } from "../plural.ts";
+import { extensionsCreatedByMigrations } from "../build/extensions.ts";
 import { type CatalogDifference, diffCatalogs } from "../catalog/diff.ts";
 import { snapshotCatalog } from "../catalog/snapshot.ts";
 import type { TableName } from "../config/environment.ts";
@@ -62,7 +63,9 @@ export async function detectDrift(live: Database, options: DriftOptions): Promis
   const applied = status.migrations.filter((m) => m.status === "applied" || m.status === "missing");
   const version = applied.at(-1)?.version ?? null;
   const actual = await snapshotCatalog(live, exclude);
-  await using scratch = await openScratchDatabase(options.against);
+  // PGlite loads only the contrib extensions asked for: those the chain creates.
+  const extensions = options.against ? [] : await extensionsCreatedByMigrations(options.migrationsDir);
+  await using scratch = await openScratchDatabase(options.against, { extensions });
   const replay = Migrator.fromDatabase(scratch.db, { ...settings, statementLockTimeoutMs: 0, lockRetries: 0 });
   emit({ type: "info", message: `Replaying ${count(applied.length, "applied migration")} into ${scratch.label}…` });
   if (version !== null) await replay.up({ target: version, allowOutOfOrder: true, lint: false });

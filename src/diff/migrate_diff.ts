@@ -7,6 +7,7 @@
  */
 import { applySchemaBuild } from "../build/apply.ts";
 import { buildSchema } from "../build/build.ts";
+import { extensionsCreatedBy, extensionsCreatedByMigrations } from "../build/extensions.ts";
 import { snapshotCatalog } from "../catalog/snapshot.ts";
 import type { Environment } from "../config/environment.ts";
 import type { Database } from "../db/database.ts";
@@ -104,16 +105,20 @@ export async function migrateDiff(env: Environment, options: MigrateDiffOptions)
   };
 
   let engine = "pglite";
+  // PGlite loads only the contrib extensions asked for: those the DDL and the chain create.
+  const extensions = target ? undefined : {
+    extensions: [...extensionsCreatedBy(build.text), ...await extensionsCreatedByMigrations(env.migrationsDir)],
+  };
   // One scratch database at a time: an embedded instance costs about 1 GB while open.
   const desired = await (async () => {
-    await using scratch = await openScratchDatabase(target);
+    await using scratch = await openScratchDatabase(target, extensions);
     engine = scratch.label.replace(/ \(scratch\)$/, "");
     emit({ type: "info", message: `Building ${build.files.length} schema files into ${scratch.label}…` });
     await applySchemaBuild(scratch.db, build);
     return await read(scratch.db);
   })();
 
-  await using scratch = await openScratchDatabase(target);
+  await using scratch = await openScratchDatabase(target, extensions);
   const runner = Migrator.fromDatabase(scratch.db, {
     migrationsDir: env.migrationsDir,
     projectDir: env.projectDir,
