@@ -53,3 +53,31 @@ export class ConnectionWatch<S extends LostSession> {
     for (const [token, s] of this.#byToken) if (s === session) this.#byToken.delete(token);
   }
 }
+
+/**
+ * Whether a call failed on an error a backend sent before it was terminated, not on its own.
+ * postgres.js 3.4.x (checked on 3.4.9 and 3.4.10) keeps a terminated backend's FATAL error in
+ * the connection object, and the pool reconnects that object for a later call, which is then
+ * rejected with the old error before it was sent. A genuine loss reaches the call running at
+ * the time as CONNECTION_CLOSED or a socket error, never as this FATAL server error, so a
+ * call failing this way never ran and may be sent again.
+ */
+export function isStaleLoss(e: unknown): boolean {
+  for (let err = e as { name?: unknown; severity?: unknown; code?: unknown; cause?: unknown } | undefined; err;) {
+    if (err.name === "PostgresError") {
+      return err.severity === "FATAL" && /^57P0[125]$/.test(String(err.code));
+    }
+    err = err.cause as typeof err;
+  }
+  return false;
+}
+
+/** Run `call`; once more if it failed on a stale loss ({@link isStaleLoss}). */
+export async function retryStale<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (!isStaleLoss(e)) throw e;
+    return await call();
+  }
+}

@@ -5,18 +5,19 @@
  * adapter's to absorb, so callers see one error and never a driver crash:
  * - every pending call on a reserved session (query, exec, execTransaction, COPY) rejects
  *   with a {@link ConnectionError} (`code` `CONNECTION_LOST`) once its connection closes, and
- *   every later call rejects at once without touching the driver;
+ *   every later call rejects at once without touching the driver, and so does a session whose
+ *   call failed on the loss before the socket reported its close (a write's EPIPE);
  * - `release()` of a lost session is a no-op (the pool replaces the connection), and
  *   `close()` always settles;
  * - calls on the pool itself fail with a ConnectionError while the server is away and work
- *   again once it is back (postgres.js reconnects).
+ *   again once it is back (postgres.js reconnects); a call the driver rejects with the stale
+ *   error of a connection's earlier backend is sent once more (`isStaleLoss`).
  * `cancel()` asks the server to cancel what a reserved session runs now (a CancelRequest on a
  * separate connection), as psql does on Ctrl-C.
  *
  * @module
  */
 import postgres from "postgres";
-import { connect as netConnect, type Socket } from "node:net";
 import type { Capabilities, Database, Queryable, ReservedSession, Row, Session } from "./database.ts";
 import { DatabaseError, normalizeDbError } from "./errors.ts";
 import { ConnectionError } from "../errors.ts";
@@ -24,7 +25,8 @@ import { inTransaction } from "./_transaction.ts";
 import { copyInStream, copyOutStream } from "./_postgres_copy.ts";
 import { packTransaction } from "./_messages.ts";
 import { describeTarget, type ServerTarget } from "./url.ts";
-import { ConnectionWatch, SESSION_MARK } from "./_connection_watch.ts";
+import { connectSocket, sslOption } from "./_server_socket.ts";
+import { ConnectionWatch, isStaleLoss, retryStale, SESSION_MARK } from "./_connection_watch.ts";
 
 /** Options for opening a server connection pool. */
 export interface ServerOpenOptions {
@@ -82,32 +84,6 @@ export async function openServer(target: ServerTarget, options: ServerOpenOption
     throw e;
   }
   return db;
-}
-
-async function connectSocket(target: ServerTarget): Promise<Socket> {
-  const socket = target.host.startsWith("/")
-    ? netConnect({ path: `${target.host}/.s.PGSQL.${target.port}` })
-    : netConnect({ host: target.host, port: target.port });
-  socket.setNoDelay(true);
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  return socket;
-}
-
-function sslOption(mode: ServerTarget["sslmode"]): postgres.Options<Record<string, never>>["ssl"] {
-  switch (mode) {
-    case "disable":
-      return false;
-    case "allow":
-    case "prefer":
-      return "prefer";
-    case "require":
-      return "require";
-    default:
-      return "verify-full";
-  }
 }
 
 class ServerQueryable implements Session {
@@ -189,7 +165,14 @@ class ServerReserved extends ServerQueryable implements ReservedSession {
     const q = call as unknown as { cancel(): unknown };
     this.pending.add(q);
     const done = Promise.race([call, this.lostSignal]);
-    done.then(() => this.pending.delete(q), () => this.pending.delete(q));
+    done.then(() => this.pending.delete(q), (e) => {
+      this.pending.delete(q);
+      // A write can fail (EPIPE) before the socket reports its close: the session is lost
+      // from that moment, or release() would hand the dead connection to the next caller,
+      // whose query postgres.js then never settles.
+      const err = normalizeDbError(e, this.label);
+      if (err instanceof ConnectionError && err.code === "CONNECTION_LOST") this.markLost();
+    });
     return done;
   }
 
@@ -312,9 +295,21 @@ class ServerDatabase extends ServerQueryable implements Database {
     super(pool, label);
   }
 
+  // A pool call may land on a connection a terminated backend left stale: see isStaleLoss.
+  override query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    return retryStale(() => super.query<T>(text, params));
+  }
+
+  override exec(text: string): Promise<void> {
+    return retryStale(() => super.exec(text));
+  }
+
   override async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    let began = false;
+    const attempt = () =>
+      this.pool.begin((tx) => (began = true, fn(new ServerQueryable(tx, this.label)))) as Promise<T>;
     try {
-      return await this.pool.begin((tx) => fn(new ServerQueryable(tx, this.label))) as T;
+      return await attempt().catch((e) => began || !isStaleLoss(e) ? Promise.reject(e) : attempt());
     } catch (e) {
       throw normalizeDbError(e, this.label);
     }
@@ -366,7 +361,7 @@ class ServerDatabase extends ServerQueryable implements Database {
   async reserve(): Promise<ReservedSession> {
     let reserved: postgres.ReservedSql<Record<string, never>>;
     try {
-      reserved = await this.pool.reserve();
+      reserved = await retryStale(() => this.pool.reserve());
     } catch (e) {
       throw normalizeDbError(e, this.label);
     }
