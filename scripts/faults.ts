@@ -9,12 +9,15 @@
  * migration (server); SIGINT during
  * a migration; a lock held by another session past the lock timeout; and on embedded PGlite,
  * `kill -9` right after migrations were reported applied (what was printed as applied must be
- * on disk; `tests/safe_apply_test.ts` is the same fault as a test).
+ * on disk; `tests/safe_apply_test.ts` is the same fault as a test). Then `sync` with the source's
+ * or the target's backends terminated mid-COPY (scripts/_faults_sync.ts): there "tracking
+ * consistent" means the target's checkpoint journal, and the rerun is `sync --resume`.
  *
  * Run: `deno run -A scripts/faults.ts [rounds]` (CONFITURE_BENCH_DATABASE_URL selects the server;
- * FAULTS_PGLITE_ONLY=1 runs only the PGlite case).
+ * FAULTS_PGLITE_ONLY=1 runs only the PGlite case, FAULTS_SYNC_ONLY=1 only the sync rows).
  */
 import { createDb, dbUrl, dropDb, psql } from "./bench/_util.ts";
+import { runSyncFault } from "./_faults_sync.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const rounds = Number(Deno.args[0] ?? "5");
@@ -260,7 +263,8 @@ async function runPgliteKill(): Promise<Outcome> {
 console.log(`rounds: ${rounds}`);
 console.log("| fault | expected exit | exits seen | one JSON envelope | tracking consistent | rerun recovers |");
 console.log("|---|---|---|---|---|---|");
-for (const f of Deno.env.get("FAULTS_PGLITE_ONLY") ? [] : FAULTS) {
+const only = Deno.env.get("FAULTS_PGLITE_ONLY") ? "pglite" : Deno.env.get("FAULTS_SYNC_ONLY") ? "sync" : undefined;
+for (const f of only ? [] : FAULTS) {
   const outcomes: Outcome[] = [];
   for (let i = 0; i < rounds; i++) outcomes.push(await runFault(f));
   const codes = [...new Set(outcomes.map((o) => o.code))].join(", ");
@@ -271,13 +275,24 @@ for (const f of Deno.env.get("FAULTS_PGLITE_ONLY") ? [] : FAULTS) {
     } |`,
   );
 }
-{
+if (only !== "sync") {
   const outcomes: Outcome[] = [];
   for (let i = 0; i < rounds; i++) outcomes.push(await runPgliteKill());
   const codes = [...new Set(outcomes.map((o) => o.code))].join(", ");
   const count = (k: keyof Outcome) => `${outcomes.filter((o) => o[k]).length}/${rounds}`;
   console.log(
     `| kill -9 right after "applied" lines (PGlite) | 137 | ${codes} | n/a | ${count("consistent")} | ${
+      count("recovered")
+    } |`,
+  );
+}
+for (const side of only === "pglite" ? [] : ["target", "source"] as const) {
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < rounds; i++) outcomes.push(await runSyncFault(side));
+  const codes = [...new Set(outcomes.map((o) => o.code))].join(", ");
+  const count = (k: "envelope" | "consistent" | "recovered") => `${outcomes.filter((o) => o[k]).length}/${rounds}`;
+  console.log(
+    `| sync: ${side} backends terminated mid-COPY | 3 | ${codes} | ${count("envelope")} | ${count("consistent")} | ${
       count("recovered")
     } |`,
   );
