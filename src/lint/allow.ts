@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { ParsedSql, Statement } from "./parse_sql.ts";
+import type { ParsedSql } from "./parse_sql.ts";
+import type { Statement } from "../sql/split.ts";
 import { isRuleId } from "../config/lint_rules.ts";
 
 /** An inline allow that applies to one statement. */

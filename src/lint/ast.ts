@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Node } from "./parse_sql.ts";
+import type { Node } from "../sql/split.ts";
 
 /** A table (or other relation) name as written: schema only when qualified. */
 export interface RelName {

@@ -6,7 +6,7 @@
  * @module
  */
 import { type ColumnType, columnType, nameList, qualifiedName, rangeVarName, type RelName, sameRel } from "./ast.ts";
-import type { Node, Statement } from "./parse_sql.ts";
+import type { Node, Statement } from "../sql/split.ts";
 
 /** A CHECK or FOREIGN KEY constraint added in the batch. */
 export interface BatchConstraint {

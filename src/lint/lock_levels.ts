@@ -5,7 +5,7 @@
  * @module
  */
 import { constantText, nameList, rangeVarName, type RelName } from "./ast.ts";
-import type { Node, Statement } from "./parse_sql.ts";
+import type { Node, Statement } from "../sql/split.ts";
 
 // ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL docs, "ALTER TABLE").
 const WEAKER_THAN_ACCESS_EXCLUSIVE = new Set([

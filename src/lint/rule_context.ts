@@ -6,7 +6,7 @@
 import type { RelName } from "./ast.ts";
 import type { BatchState } from "./batch_state.ts";
 import type { LiveFacts } from "./live_facts.ts";
-import type { Statement } from "./parse_sql.ts";
+import type { Statement } from "../sql/split.ts";
 import type { RuleId, Severity } from "../config/lint_rules.ts";
 
 /** The facts available while checking a statement of an up migration. */

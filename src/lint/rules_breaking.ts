@@ -5,7 +5,7 @@
  * @module
  */
 import { nameList, rangeVarName, type RelName, showRel } from "./ast.ts";
-import type { Node, Statement } from "./parse_sql.ts";
+import type { Node, Statement } from "../sql/split.ts";
 import { isExisting, type RawFinding, type RuleContext } from "./rule_context.ts";
 
 const RENAMED = new Map([

@@ -11,7 +11,8 @@
  * @module
  */
 import { nameList, qualifiedName, rangeVarName, type RelName, sameRel, showRel, walk } from "./ast.ts";
-import type { Node, ParsedSql, Statement } from "./parse_sql.ts";
+import type { ParsedSql } from "./parse_sql.ts";
+import type { Node, Statement } from "../sql/split.ts";
 import type { RawFinding } from "./rule_context.ts";
 import { searchPathAfter } from "./search_path.ts";
 

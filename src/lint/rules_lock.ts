@@ -7,7 +7,7 @@
  */
 import { calledFunctions, type ColumnType, columnType, rangeVarName, type RelName, showRel, showType } from "./ast.ts";
 import { accessExclusiveTarget } from "./lock_levels.ts";
-import type { Node, Statement } from "./parse_sql.ts";
+import type { Node, Statement } from "../sql/split.ts";
 import { isExisting, type RawFinding, type RuleContext } from "./rule_context.ts";
 
 // Functions whose volatility is known without a database (the common defaults).

@@ -10,7 +10,7 @@
  */
 import { LOCK_CLASSID } from "../config/defaults.ts";
 import { constantText, nameList, walk } from "./ast.ts";
-import type { Node, Statement } from "./parse_sql.ts";
+import type { Node, Statement } from "../sql/split.ts";
 import type { RawFinding } from "./rule_context.ts";
 
 // In a DO block's body, which is text to this parser: a call by name, or DISCARD ALL.

@@ -9,8 +9,8 @@
  */
 import { parseDuration } from "../config/validate.ts";
 import { nonTransactionalReason, transactionControl } from "../sql/classify.ts";
-import type { Statement as SqlStatement } from "../sql/split.ts";
-import type { ParsedSql, Statement } from "./parse_sql.ts";
+import type { ParsedSql } from "./parse_sql.ts";
+import type { Statement } from "../sql/split.ts";
 
 /** The run facts of one file. */
 export interface RunMode {
@@ -41,11 +41,11 @@ export function runModeOf(parsed: ParsedSql): RunMode {
     if (key === "lock_timeout") lockTimeoutMs = parseDuration(m[2] ?? m[3]) ?? lockTimeoutMs;
   }
   const s = parsed.statements;
-  const control = s.map((st) => transactionControl(asSql(st)));
+  const control = s.map((st) => transactionControl(st));
   let mode: RunMode["mode"];
   if (control.some((c) => c !== undefined)) mode = "explicit";
   else if (forced) mode = forced;
-  else mode = s.some((st) => nonTransactionalReason(asSql(st))) ? "no-transaction" : "transaction";
+  else mode = s.some((st) => nonTransactionalReason(st)) ? "no-transaction" : "transaction";
 
   if (mode === "transaction") return { mode, segment: s.map(() => 0), inTransaction: s.map(() => true), lockTimeoutMs };
   if (mode === "no-transaction") {
@@ -69,8 +69,4 @@ export function runModeOf(parsed: ParsedSql): RunMode {
     if (c === "commit" || c === "rollback") open = false;
   }
   return { mode, segment, inTransaction, lockTimeoutMs };
-}
-
-function asSql(st: Statement): SqlStatement {
-  return { text: "", offset: 0, line: st.line, column: st.column, type: st.type, node: st.node };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { calledFunctions, constantText, walk } from "./ast.ts";
-import type { Node, Statement } from "./parse_sql.ts";
+import type { Node, Statement } from "../sql/split.ts";
 
 /**
  * The creation schema after `stmt`: a name when it sets search_path to a list starting with a

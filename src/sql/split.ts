@@ -1,20 +1,21 @@
 /**
- * Split SQL into statements with the real PostgreSQL parser (libpg_query compiled to WASM),
- * keeping each statement's exact text and where it starts in the file. Loaded lazily: only
- * commands that run or inspect migrations pay for the parser.
- *
- * Why a second reader beside `src/lint/parse_sql.ts`: both call the one parser
- * (`./parser.ts`), but they serve different consumers. This one is the *runner's* view: each
- * statement's text as written, trimmed of leading comments, with character offsets, so
- * migrate, build and dry runs can send, print and locate it. The linter's view keeps byte
- * ranges into the untouched source, the statement index and the `--` comments that carry
- * `confiture:` directives, which running never needs. (Unifying them is open in #15.4.)
+ * Split SQL into statements with the real PostgreSQL parser (libpg_query compiled to WASM):
+ * the one statement reader and the one {@link Statement} type. Each statement carries what the
+ * runner needs (its text as written, trimmed of leading comments, with a character offset, to
+ * send, print and locate it) and what the linter needs (the parse-tree node, its index, and its
+ * byte range in the untouched source). `src/lint/parse_sql.ts` adds only the `--` comments that
+ * hold `confiture:` directives. Loaded lazily: only commands that run or inspect migrations pay
+ * for the parser.
  *
  * @module
  */
 import { SchemaError } from "../errors.ts";
 import { SourceText } from "./source_text.ts";
 import { type ParseTree, parseTree } from "./parser.ts";
+
+/** A parse-tree node as libpg_query returns it: `{ NodeType: { …fields } }` or a bare field object. */
+// deno-lint-ignore no-explicit-any
+export type Node = Record<string, any>;
 
 /** One statement of a script. */
 export interface Statement {
@@ -26,13 +27,22 @@ export interface Statement {
    * an error position to it.
    */
   offset: number;
-  /** 1-based line and column where it starts. */
+  /** 1-based line and column of its first token. */
   line: number;
   column: number;
   /** The parse-tree node type, e.g. `CreateStmt`, `IndexStmt`, `TransactionStmt`. */
   type: string;
   /** The parse-tree node itself (libpg_query JSON). */
-  node: Record<string, unknown>;
+  node: Node;
+  /**
+   * Byte offsets into the script (UTF-8) as libpg_query reports them: from the end of the
+   * previous statement (leading whitespace and comments included) to this one's end (exclusive,
+   * before `;`). Node locations inside `node` are bytes on the same scale.
+   */
+  start: number;
+  end: number;
+  /** Index of the statement in its script. */
+  index: number;
 }
 
 /**
@@ -55,14 +65,17 @@ export async function splitStatements(sql: string, file: string): Promise<Statem
       file,
       line: pos?.line,
       column: pos?.column,
+      cause: e,
     });
   }
   const source = new SourceText(sql);
   // Pure ASCII (most migrations): byte offsets are string offsets, and no text is re-encoded.
   const ascii = source.byteLength === sql.length;
-  return (tree.stmts ?? []).map((s) => {
+  return (tree.stmts ?? []).map((s, index) => {
     const start = s.stmt_location ?? 0;
-    const raw = source.slice(start, start + (s.stmt_len ?? source.byteLength - start));
+    // A missing or zero length means "to the end of the text" (the last statement without `;`).
+    const end = s.stmt_len ? start + s.stmt_len : source.byteLength;
+    const raw = source.slice(start, end);
     // libpg_query's location includes leading whitespace and comments; point at the statement itself.
     const lead = leadingTrivia(raw);
     const byteOffset = start + (ascii ? lead : encoder.encode(raw.slice(0, lead)).length);
@@ -72,7 +85,10 @@ export async function splitStatements(sql: string, file: string): Promise<Statem
       offset: ascii ? byteOffset : source.slice(0, byteOffset).length,
       ...source.positionAt(byteOffset),
       type,
-      node: (s.stmt[type] ?? {}) as Record<string, unknown>,
+      node: (s.stmt[type] ?? {}) as Node,
+      start,
+      end,
+      index,
     };
   });
 }
