@@ -12,6 +12,7 @@ import { describeTarget, type PgliteTarget } from "./url.ts";
 import { type FileLock, lockFile } from "../platform/fs.ts";
 import { LockError } from "../errors.ts";
 import { loadPgliteExtensions, pgliteHasExtension } from "./pglite_extensions.ts";
+import { dropTemplate, freshTemplate, keepTemplate } from "./pglite_template.ts";
 
 /** Options for {@link openPglite}. */
 export interface PgliteOpenOptions {
@@ -39,7 +40,9 @@ export async function openPglite(target: PgliteTarget, options: PgliteOpenOption
   // PGlite has no lock of its own: two processes on one data directory would both write it.
   const lock = target.dataDir ? await lockDataDir(target.dataDir, label, options.lockTimeoutMs ?? 30_000) : undefined;
   try {
-    let pg = await startPglite(target, options.loadDataDir, extensions, label);
+    let pg = target.dataDir || options.loadDataDir
+      ? await startPglite(target, options.loadDataDir, extensions, label)
+      : await startFresh(target, extensions, label);
     if (target.dataDir) {
       const installed = await installedExtensions(pg, label);
       const more = installed.filter((n) => !wanted.includes(n) && pgliteHasExtension(n));
@@ -69,6 +72,21 @@ async function startPglite(
   } catch (e) {
     throw normalizeDbError(e, label);
   }
+  return pg;
+}
+
+/** An in-memory cluster: from the kept fresh template when there is one (see pglite_template.ts). */
+async function startFresh(target: PgliteTarget, extensions: Record<string, Extension>, label: string): Promise<PGlite> {
+  const template = await freshTemplate();
+  if (template) {
+    try {
+      return await startPglite(target, template, extensions, label);
+    } catch {
+      await dropTemplate(); // unreadable or from another build: initdb, and keep a new one
+    }
+  }
+  const pg = await startPglite(target, undefined, extensions, label);
+  await keepTemplate(pg);
   return pg;
 }
 
