@@ -43,6 +43,8 @@ export interface ScanToken {
 export interface PgQuery {
   /** The parse tree of `sql` (JSON as libpg_query gives it); throws SqlError. */
   parse(sql: string): unknown;
+  /** The same tree as JSON text (to hand to another thread). */
+  parseJson(sql: string): string;
   /** The tokens of `sql`, comments included. */
   scan(sql: string): { version?: number; tokens: ScanToken[] };
 }
@@ -84,8 +86,9 @@ function binding(m: EmscriptenModule): PgQuery {
     h[ptr + bytes] = 0;
     return ptr;
   };
-  return {
-    parse(sql) {
+  const pg: PgQuery = {
+    parse: (sql) => JSON.parse(pg.parseJson(sql)),
+    parseJson(sql) {
       if (sql === "") throw new Error("Query cannot be empty");
       const query = cString(sql);
       let result = 0;
@@ -110,7 +113,7 @@ function binding(m: EmscriptenModule): PgQuery {
           });
         }
         if (!tree) throw new Error("No parse tree generated");
-        return JSON.parse(text(tree));
+        return text(tree);
       } finally {
         m._free(query);
         if (result) m._wasm_free_parse_result(result);
@@ -130,6 +133,7 @@ function binding(m: EmscriptenModule): PgQuery {
       }
     },
   };
+  return pg;
 }
 
 /** Bytes of `s` in UTF-8 (a lone surrogate counts 3, as `TextEncoder` writes U+FFFD). */
