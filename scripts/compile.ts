@@ -45,12 +45,11 @@ export const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-net", "--a
 export const V8_FLAGS = ["--max-semi-space-size=4"] as const;
 
 /**
- * Files outside the static module graph that the binary needs: the masking worker and the
- * parse-ahead worker of `migrate up` are started with `new Worker(new URL(...))`, which `deno
- * compile` cannot follow. npm packages are embedded whole (PGlite's .wasm/.data and
- * libpg-query's .wasm included), so they need no flag.
+ * Files outside the static module graph that the binary needs: the masking worker is started
+ * with `new Worker(new URL(...))`, which `deno compile` cannot follow. npm packages are embedded
+ * whole (PGlite's .wasm/.data and libpg-query's .wasm included), so they need no flag.
  */
-export const INCLUDES = ["src/sync/mask_worker.ts", "src/sql/parse_worker.ts"] as const;
+export const INCLUDES = ["src/sync/mask_worker.ts"] as const;
 
 /** The executable's file name for a target. */
 export function binaryName(target: Target): string {

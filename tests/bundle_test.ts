@@ -53,9 +53,6 @@ Deno.test("bundle: the bundled CLI runs --version, migrate up and migrate status
   // Everything of ours is inside: no relative import or file URL is left to resolve at run time.
   assertEquals([...source.matchAll(/(?:from|import\()\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) => m[1]), []);
   assertEquals([...source.matchAll(/new URL\(\s*["']([^"']+)["'],\s*import\.meta\.url\)/g)].map((m) => m[1]), [
-    // migrate up's parse-ahead worker (also --include'd); here it cannot load, and the
-    // `migrate up` below parses on the main thread instead.
-    "./parse_worker.ts",
     "./mask_worker.ts", // started as a Worker; scripts/compile.ts --include's it
   ]);
 
@@ -88,14 +85,14 @@ Deno.test("version: --version and -V print src/version.ts's VERSION, which deno.
   assertEquals(config.version, VERSION, "deno.json's version (the published package) is the binaries' version");
 });
 
-Deno.test("compile: the binary embeds PGlite, libpg-query and both workers; a deno CLI as DENORT_BIN is caught", async () => {
+Deno.test("compile: the binary embeds PGlite, libpg-query and the masking worker; a deno CLI as DENORT_BIN is caught", async () => {
   await using out = await tempProject();
   const res = await run(["run", "-A", "scripts/compile.ts", "--out", out.dir, "--no-check"], {
     env: { DENORT_BIN: Deno.execPath() },
   });
   assertEquals(res.code, 1, res.stderr);
   // The listing deno compile printed is of the real embedding, whatever the base binary.
-  for (const embedded of ["@electric-sql/pglite/*", "libpg-query/", "mask_worker.ts", "parse_worker.ts", "main.ts"]) {
+  for (const embedded of ["@electric-sql/pglite/*", "libpg-query/", "mask_worker.ts", "main.ts"]) {
     assertStringIncludes(res.stderr, embedded);
   }
   assertStringIncludes(res.stderr, `--version printed "deno ${Deno.version.deno}`);

@@ -54,6 +54,7 @@ export interface ParsedSql {
  * SchemaError (exit 4) pointing at file:line:col.
  */
 export async function parseSql(file: string, sql: string): Promise<ParsedSql> {
+  const { scan } = await loadParser();
   const source = new SourceText(sql);
   // deno-lint-ignore no-explicit-any
   let tree: any;
@@ -85,7 +86,7 @@ export async function parseSql(file: string, sql: string): Promise<ParsedSql> {
   const comments: LineComment[] = [];
   // Comments serve the `-- confiture:` directives only, and scanning costs more than parsing:
   // a file that never says `confiture:` has no directive to find.
-  const scanned = /confiture:/i.test(sql) ? (await loadParser()).scan(sql) : { tokens: [] };
+  const scanned = /confiture:/i.test(sql) ? scan(sql) : { tokens: [] };
   for (const t of scanned.tokens) {
     if (t.tokenName !== "SQL_COMMENT") continue;
     comments.push({

@@ -12,7 +12,6 @@ import { discoverMigrations, type MigrationFile, type MigrationTexts } from "./f
 import type { PlannedMigration } from "./results.ts";
 import { type MigrationScript, prepareScript, renderScript, type ScriptSettings } from "./script.ts";
 import type { RecordMigration } from "./tracking_table.ts";
-import { requestParsed } from "../sql/parse_ahead.ts";
 
 /** A migrations folder inside a project; paths in messages are relative to the project. */
 export class MigrationSource {
@@ -29,8 +28,6 @@ export class MigrationSource {
 
   /** Parse every script before any runs, so a syntax error changes nothing. */
   prepareAll(paths: readonly string[], texts: MigrationTexts): Promise<MigrationScript[]> {
-    // A worker parsing the folder ahead (started by `migrate up`) sends these files' trees.
-    requestParsed(paths);
     return Promise.all(paths.map((path) => prepareScript(texts.text(path), this.shown(path), this.settings)));
   }
 

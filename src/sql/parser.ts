@@ -13,7 +13,6 @@
  */
 
 import { loadPgQuery, type PgQuery, utf8Length } from "./pg_query.ts";
-import { parsingAhead, takeParsed } from "./parse_ahead.ts";
 
 let lib: Promise<PgQuery> | undefined;
 
@@ -28,8 +27,6 @@ export function loadParser(): Promise<PgQuery> {
  * on the network. A failure to load surfaces where the parser is used.
  */
 export function preloadParser(): void {
-  // A worker parsing ahead (`parse_ahead.ts`) delivers the trees: the parser may never be needed here.
-  if (parsingAhead()) return;
   loadParser().catch(() => {});
 }
 
@@ -70,10 +67,7 @@ export function parseTree(sql: string): Promise<ParseTree> {
   }
   const big = lastBig?.sql === sql ? lastBig.tree.deref() : undefined;
   if (big) return Promise.resolve(big);
-  const fromWorker = takeParsed(sql);
-  const tree = fromWorker
-    ? fromWorker.then((json) => json === undefined ? parsePieces(sql) : compact(JSON.parse(json) as ParseTree))
-    : parsePieces(sql);
+  const tree = parsePieces(sql);
   if (sql.length > MAX_CACHED_CHARS) {
     // The tree of a big text is kept while something else holds it (the runner keeps its
     // nodes, the lint reads it next) or until memory runs short: parsing a data file twice

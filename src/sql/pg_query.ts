@@ -43,8 +43,6 @@ export interface ScanToken {
 export interface PgQuery {
   /** The parse tree of `sql` (JSON as libpg_query gives it); throws SqlError. */
   parse(sql: string): unknown;
-  /** The same tree as JSON text (to hand to another thread). */
-  parseJson(sql: string): string;
   /** The tokens of `sql`, comments included. */
   scan(sql: string): { version?: number; tokens: ScanToken[] };
 }
@@ -86,9 +84,8 @@ function binding(m: EmscriptenModule): PgQuery {
     h[ptr + bytes] = 0;
     return ptr;
   };
-  const pg: PgQuery = {
-    parse: (sql) => JSON.parse(pg.parseJson(sql)),
-    parseJson(sql) {
+  return {
+    parse(sql) {
       if (sql === "") throw new Error("Query cannot be empty");
       const query = cString(sql);
       let result = 0;
@@ -113,7 +110,7 @@ function binding(m: EmscriptenModule): PgQuery {
           });
         }
         if (!tree) throw new Error("No parse tree generated");
-        return text(tree);
+        return JSON.parse(text(tree));
       } finally {
         m._free(query);
         if (result) m._wasm_free_parse_result(result);
@@ -133,7 +130,6 @@ function binding(m: EmscriptenModule): PgQuery {
       }
     },
   };
-  return pg;
 }
 
 /** Bytes of `s` in UTF-8 (a lone surrogate counts 3, as `TextEncoder` writes U+FFFD). */

@@ -10,8 +10,6 @@ import { CommandContext, withEnvOptions, withFormatOption } from "../context.ts"
 import { parseDurationFlag, parseSteps, parseVersion } from "./_options.ts";
 import { Migrator } from "../../migrate/migrator.ts";
 import { preloadParser } from "../../sql/parser.ts";
-import { parseAhead } from "../../sql/parse_ahead.ts";
-import { resolve } from "../../platform/path.ts";
 import { UsageError } from "../../errors.ts";
 import { interruptSignal } from "../interrupt.ts";
 import { migrationEvents } from "../migration_progress.ts";
@@ -39,11 +37,9 @@ export function migrateUpCommand(): Command {
     .option("--check-drift", "refuse to apply when the database differs from its applied migrations (exit 1)");
   withFormatOption(withEnvOptions(cmd)).action(async (opts, command) => {
     const ctx = new CommandContext(command);
-    const env = await ctx.environment();
-    // Up parses every pending file: a worker parses the folder while the connection opens (or,
-    // when no worker can start, the parser loads meanwhile).
-    using _ahead = parseAhead(resolve(env.migrationsDir, resolve(env.projectDir)));
+    // Up parses every pending file: its parser loads while the connection opens.
     preloadParser();
+    const env = await ctx.environment();
     if (opts.lockTimeout !== undefined) env.migration.lockTimeoutMs = opts.lockTimeout;
     let allow: Map<string, string> | undefined;
     if (opts.allow?.length) {
