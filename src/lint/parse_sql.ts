@@ -39,7 +39,7 @@ export async function parseSql(file: string, sql: string): Promise<ParsedSql> {
   const comments: LineComment[] = [];
   // Comments serve the `-- confiture:` directives only, and scanning costs more than parsing:
   // a file that never says `confiture:` has no directive to find.
-  const scanned = /confiture:/i.test(sql) ? await (await loadParser()).scan(sql) : { tokens: [] };
+  const scanned = /confiture:/i.test(sql) ? (await loadParser()).scan(sql) : { tokens: [] };
   for (const t of scanned.tokens) {
     if (t.tokenName !== "SQL_COMMENT") continue;
     comments.push({

@@ -12,13 +12,13 @@
  * @module
  */
 
-type LibPgQuery = typeof import("libpg-query");
+import { loadPgQuery, type PgQuery, utf8Length } from "./pg_query.ts";
 
-let lib: Promise<LibPgQuery> | undefined;
+let lib: Promise<PgQuery> | undefined;
 
-/** The parser module, imported once. Calling this early overlaps its load with other work. */
-export function loadParser(): Promise<LibPgQuery> {
-  lib ??= import("libpg-query");
+/** The parser, loaded once. Calling this early overlaps its load with other work. */
+export function loadParser(): Promise<PgQuery> {
+  lib ??= loadPgQuery();
   return lib;
 }
 
@@ -97,7 +97,7 @@ const CUT_TOO_EARLY = /unterminated|at end of input/;
 
 async function parsePieces(sql: string): Promise<ParseTree> {
   const { parse, scan } = await loadParser();
-  if (sql.length <= PIECE_CHARS) return compact(await parse(sql) as ParseTree);
+  if (sql.length <= PIECE_CHARS) return compact(parse(sql) as ParseTree);
   const out: RawStatement[] = [];
   let pos = 0; // characters
   let bytePos = 0;
@@ -108,7 +108,7 @@ async function parsePieces(sql: string): Promise<ParseTree> {
       const last = cut < 0;
       if ((last ? sql.length : cut + 1) - pos > BIG_STATEMENT_CHARS) {
         // One statement may span the whole piece: a giant INSERT … VALUES is checked in chunks.
-        const big = await bigInsert(sql, pos, parse, scan);
+        const big = bigInsert(sql, pos, parse, scan);
         if (big) {
           const taken = sql.slice(pos, big.end + 1);
           const bytes = utf8Length(taken);
@@ -123,7 +123,7 @@ async function parsePieces(sql: string): Promise<ParseTree> {
       let tree: ParseTree | undefined;
       if (piece.trim() !== "") {
         try {
-          tree = await parse(piece) as ParseTree;
+          tree = parse(piece) as ParseTree;
         } catch (e) {
           if (!last && CUT_TOO_EARLY.test((e as Error).message ?? "")) {
             size *= 2;
@@ -162,20 +162,6 @@ function cutAt(sql: string, pos: number, size: number): number {
   const any = sql.lastIndexOf(";", limit);
   if (any > pos) return any;
   return sql.indexOf(";", limit);
-}
-
-function utf8Length(s: string): number {
-  // deno-lint-ignore no-control-regex
-  if (!/[^\x00-\x7f]/.test(s)) return s.length;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) [n, i] = [n + 4, i + 1];
-    else n += 3;
-  }
-  return n;
 }
 
 /**
@@ -245,12 +231,12 @@ const SENTINEL = ";SELECT 1";
  * whole statement does. Undefined when the statement is not of that shape or a chunk fails:
  * the caller then parses the statement whole, which also locates a syntax error exactly.
  */
-async function bigInsert(
+function bigInsert(
   sql: string,
   pos: number,
-  parse: LibPgQuery["parse"],
-  scan: LibPgQuery["scan"],
-): Promise<{ stmt: Record<string, unknown>; end: number } | undefined> {
+  parse: PgQuery["parse"],
+  scan: PgQuery["scan"],
+): { stmt: Record<string, unknown>; end: number } | undefined {
   // The scanner reads the statement's head; a head cut inside a string or comment fails to
   // scan, so shorter heads (ending at a line end when there is one) are tried in turn.
   let head = "";
@@ -259,7 +245,7 @@ async function bigInsert(
     const eol = sql.lastIndexOf("\n", pos + n);
     head = sql.slice(pos, eol > pos ? eol : pos + n);
     try {
-      tokens = (await scan(head)).tokens.filter((t) => t.tokenName !== "SQL_COMMENT" && t.tokenName !== "C_COMMENT");
+      tokens = scan(head).tokens.filter((t) => t.tokenName !== "SQL_COMMENT" && t.tokenName !== "C_COMMENT");
     } catch {
       tokens = undefined;
     }
@@ -288,7 +274,7 @@ async function bigInsert(
     const cut = final ? semi : comma;
     let stmts: RawStatement[] | undefined;
     try {
-      stmts = ((await parse(header + sql.slice(a, cut) + SENTINEL)) as ParseTree).stmts;
+      stmts = (parse(header + sql.slice(a, cut) + SENTINEL) as ParseTree).stmts;
     } catch {
       stmts = undefined;
     }
