@@ -9,9 +9,15 @@
  * with `TextEncoder.encodeInto`, `Uint8Array.indexOf` and `TextDecoder`, which run natively).
  * The wrapper also loads the `@pgsql/types` package at start-up, which nothing here needs.
  * Errors keep the wrapper's shape (`sqlDetails.cursorPosition`, 0-based characters).
+ * It relies on the module's exported C functions and heap, which are the package's internals:
+ * `pg_query_test.ts` pins the version and checks every answer against the wrapper's, so an
+ * upgrade that changes them fails there first.
  *
  * @module
  */
+
+/** The `libpg-query` version whose Emscripten module this binds to (checked by its test). */
+export const LIBPG_QUERY_VERSION = "18.1.5";
 
 /** A parse error of libpg_query, as the package's `SqlError` reports it. */
 export class SqlError extends Error {

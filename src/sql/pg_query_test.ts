@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../../tests/_helpers/assert.ts";
-import { loadPgQuery, SqlError, utf8Length } from "./pg_query.ts";
+import { LIBPG_QUERY_VERSION, loadPgQuery, SqlError, utf8Length } from "./pg_query.ts";
 
 // The package's own wrapper is the reference: the binding must answer exactly as it does.
 const reference = await import("libpg-query");
@@ -12,6 +12,11 @@ const SCRIPTS = [
   "-- ünïcödé 🎉 comment\nINSERT INTO t VALUES ('日本語');\nALTER TABLE t ADD COLUMN c int;",
   "DO $$ BEGIN RAISE NOTICE 'x;y'; END $$;\nCOMMENT ON TABLE t IS 'a;b';",
 ];
+
+Deno.test("the binding is for the libpg-query version deno.json pins", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  assertEquals(config.imports["libpg-query"], `npm:libpg-query@${LIBPG_QUERY_VERSION}`);
+});
 
 Deno.test("parse gives the package wrapper's tree, byte locations included", async () => {
   for (const sql of SCRIPTS) assertEquals(pg.parse(sql), await reference.parse(sql));
