@@ -47,9 +47,24 @@ export interface Statement {
 
 /**
  * Split a script into statements. A syntax error throws SchemaError (exit 4) naming
- * `file:line:column` before anything runs.
+ * `file:line:column` before anything runs. The statements may be shared with other callers
+ * of the same text: treat them as read-only.
  */
 export async function splitStatements(sql: string, file: string): Promise<Statement[]> {
+  // `migrate up` splits each pending file for the runner and again for the lint: a big file's
+  // statements are one array for both while either holds it (one object per statement, not two).
+  const kept = lastBig?.sql === sql ? lastBig.statements.deref() : undefined;
+  if (kept) return kept;
+  const statements = await split(sql, file);
+  if (sql.length > SHARED_CHARS) lastBig = { sql, statements: new WeakRef(statements) };
+  return statements;
+}
+
+/** Texts at least this long share their statements between callers (see splitStatements). */
+const SHARED_CHARS = 1 << 20;
+let lastBig: { sql: string; statements: WeakRef<Statement[]> } | undefined;
+
+async function split(sql: string, file: string): Promise<Statement[]> {
   let tree: ParseTree;
   try {
     tree = await parseTree(sql);
