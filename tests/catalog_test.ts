@@ -54,6 +54,9 @@ CREATE TABLE tb_confiture (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, slug
 CREATE TABLE confiture_lock_holder (pid int);
 CREATE SCHEMA confiture;
 CREATE TABLE confiture.saved_views (name text);
+GRANT SELECT ON v_user TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION add_one(integer) FROM PUBLIC;
+GRANT UPDATE (email) ON tb_user TO PUBLIC;
 `;
 
 for (const backend of BACKENDS) {
@@ -82,7 +85,8 @@ for (const backend of BACKENDS) {
       assertEquals(user.columns.name.type, "character varying(100)");
       assertEquals(user.columns.name.collation, "C");
       assertEquals(user.columns.created_at.default, "now()");
-      assertEquals(user.columns.mood.default, "'ok'::mood");
+      // Read with an empty search_path, as pg_dump does: names outside pg_catalog are qualified.
+      assertEquals(user.columns.mood.default, "'ok'::public.mood");
       assertEquals(user.columns.doubled.generated, { kind: "stored", expression: "(COALESCE((age)::integer, 0) * 2)" });
       assertEquals(user.constraints.tb_user_pkey, { type: "primary key", definition: "PRIMARY KEY (pk_user)" });
       assertEquals(user.constraints.tb_user_email_check.type, "check");
@@ -90,7 +94,7 @@ for (const backend of BACKENDS) {
       const post = snap.tables["public.tb_post"];
       assertEquals(
         post.constraints.tb_post_fk_user_fkey.definition,
-        "FOREIGN KEY (fk_user) REFERENCES tb_user(pk_user) ON DELETE CASCADE",
+        "FOREIGN KEY (fk_user) REFERENCES public.tb_user(pk_user) ON DELETE CASCADE",
       );
       assertEquals(Object.keys(post.indexes), ["idx_post_title_lower", "idx_post_user"]);
       assertEquals(post.rowSecurity, true);
@@ -119,6 +123,13 @@ for (const backend of BACKENDS) {
       assertEquals(snap.sequences["app.counter"].increment, "5");
       assertEquals(snap.enums["public.mood"], ["sad", "ok", "happy"]);
       assertEquals(snap.domains["public.positive_int"].checks, ["CHECK (VALUE > 0)"]);
+      // Grants and revokes someone wrote; the owner's own privileges and the defaults are not listed.
+      assertEquals(snap.privileges, {
+        "column public.tb_user.email": ["UPDATE TO PUBLIC"],
+        "function public.add_one(x integer)": [],
+        "schema public": ["USAGE TO PUBLIC"],
+        "view public.v_user": ["SELECT TO PUBLIC"],
+      });
       // The snapshot is plain JSON.
       assertEquals(JSON.parse(JSON.stringify(snap)), snap);
     },

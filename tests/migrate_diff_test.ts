@@ -206,7 +206,7 @@ Deno.test({
       ["post_links_validate", "validate"],
     ]);
     const [main, conc, validate] = j.migrations.map((m) => m.up);
-    assertStringIncludes(main, "FOREIGN KEY (fk_editor) REFERENCES tb_user(pk_user) NOT VALID;");
+    assertStringIncludes(main, "FOREIGN KEY (fk_editor) REFERENCES public.tb_user(pk_user) NOT VALID;");
     assertStringIncludes(conc, "CREATE INDEX CONCURRENTLY idx_post_user ON public.tb_post");
     assertStringIncludes(validate, "VALIDATE CONSTRAINT tb_post_fk_editor_fkey;");
     await prove(s.cli, []);

@@ -138,7 +138,7 @@ export async function readTypes(db: Queryable, params: unknown[], snap: CatalogS
     { name: string; type: string; notnull: boolean; def: string | null; check: string | null }
   >(
     `SELECT n.nspname || '.' || t.typname AS name, format_type(t.typbasetype, t.typtypmod) AS type,
-            t.typnotnull AS notnull, t.typdefault AS def, pg_get_constraintdef(k.oid, true) AS check
+            t.typnotnull AS notnull, pg_get_expr(t.typdefaultbin, 0) AS def, pg_get_constraintdef(k.oid, true) AS check
        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
        LEFT JOIN pg_constraint k ON k.contypid = t.oid AND k.contype = 'c'
       WHERE t.typtype = 'd' AND n.nspname = ANY($1::text[]) AND ${NOT_EXTENSION_MEMBER("pg_type", "t.oid")}

@@ -20,7 +20,8 @@ export type CatalogObjectType =
   | "sequence"
   | "enum"
   | "domain"
-  | "policy";
+  | "policy"
+  | "privilege";
 
 /** One difference: `missing` = only in expected, `extra` = only in actual, `changed` = both, differing. */
 export interface CatalogDifference {
@@ -130,6 +131,11 @@ export function diffCatalogs(
     if (e.nullable !== a.nullable) out.push(changed("domain", name, "nullable", e.nullable, a.nullable));
     if (e.default !== a.default) out.push(changed("domain", name, "default", e.default, a.default));
     if (e.checks.join("\n") !== a.checks.join("\n")) out.push(changed("domain", name, "checks", e.checks, a.checks));
+  });
+
+  // Keyed `kind name` (`view public.v`): absent means PostgreSQL's defaults, i.e. no grants.
+  diffKeyed(out, "privilege", expected.privileges ?? {}, actual.privileges ?? {}, undefined, (name, e, a) => {
+    if (e.join("\n") !== a.join("\n")) out.push(changed("privilege", name, "grants", e, a));
   });
   return out;
 }
@@ -253,7 +259,11 @@ export function formatCatalogDiff(
   const groups = new Map<string, string[]>();
   const width = Math.max(labels.expected.length, labels.actual.length) + 1;
   for (const d of diffs) {
-    const header = d.parent ? `${ownerType(diffs, d.parent)} ${d.parent}` : `${d.objectType} ${d.object}`;
+    const header = d.parent
+      ? `${ownerType(diffs, d.parent)} ${d.parent}`
+      : d.objectType === "privilege"
+      ? `privileges on ${d.object}`
+      : `${d.objectType} ${d.object}`;
     const lines = groups.get(header) ?? [];
     groups.set(header, lines);
     const local = d.parent ? `${d.objectType} ${d.object.slice(d.parent.length + 1)}` : "";
@@ -302,6 +312,7 @@ function describeValue(type: CatalogObjectType, value: unknown): string {
     case "function":
       return v.returns ? `returns ${v.returns}` : String(v.kind);
     case "enum":
+    case "privilege":
       return (value as string[]).join(", ");
     case "index":
     case "constraint":

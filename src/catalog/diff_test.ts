@@ -38,6 +38,7 @@ const snapshot = (extra: Partial<CatalogSnapshot> = {}): CatalogSnapshot => ({
   sequences: {},
   enums: {},
   domains: {},
+  privileges: {},
   ...extra,
 });
 
@@ -57,6 +58,10 @@ const base = () =>
     },
     views: { "public.v_user": { kind: "view", definition: "SELECT id FROM tb_user", indexes: {}, comment: null } },
     enums: { "public.mood": ["sad", "happy"] },
+    privileges: {
+      "table public.tb_user": ["SELECT TO PUBLIC"],
+      "view public.v_user": ["SELECT TO PUBLIC", "UPDATE TO app"],
+    },
   });
 
 const cases: { name: string; change: (s: CatalogSnapshot) => void; want: Partial<CatalogDifference>[] }[] = [
@@ -99,6 +104,24 @@ const cases: { name: string; change: (s: CatalogSnapshot) => void; want: Partial
       { object: "public.tb_user.email", detail: "nullable", expected: false, actual: true },
       { object: "public.tb_user.id", detail: "type", expected: "bigint", actual: "integer" },
       { object: "public.v_user", objectType: "view", detail: "definition" },
+    ],
+  },
+  {
+    name: "a grant only in expected, and a grant that differs",
+    change: (s) => {
+      s.privileges["view public.v_user"] = ["SELECT TO app"];
+      delete s.privileges["table public.tb_user"];
+    },
+    want: [
+      { kind: "missing", objectType: "privilege", object: "table public.tb_user", expected: ["SELECT TO PUBLIC"] },
+      {
+        kind: "changed",
+        objectType: "privilege",
+        object: "view public.v_user",
+        detail: "grants",
+        expected: ["SELECT TO PUBLIC", "UPDATE TO app"],
+        actual: ["SELECT TO app"],
+      },
     ],
   },
   {
@@ -170,6 +193,21 @@ Deno.test("formatCatalogDiff groups by table and names both sides", () => {
     ].join("\n"),
   );
   assertEquals(formatCatalogDiff([]), "No differences.");
+});
+
+Deno.test("formatCatalogDiff names the object a grant is on", () => {
+  const actual = base();
+  actual.privileges["view public.v_user"] = ["SELECT TO PUBLIC"];
+  delete actual.privileges["table public.tb_user"];
+  assertEquals(
+    formatCatalogDiff(diffCatalogs(base(), actual), { expected: "db/schema", actual: "migrations" }),
+    [
+      "privileges on table public.tb_user",
+      "  - SELECT TO PUBLIC: only in db/schema",
+      "privileges on view public.v_user",
+      "  ~ grants: [SELECT TO PUBLIC, UPDATE TO app] (db/schema) ≠ [SELECT TO PUBLIC] (migrations)",
+    ].join("\n"),
+  );
 });
 
 Deno.test("sameViewDefinition: qualifier-only differences (PostgreSQL 15 vs 16+) are equal; real ones are not", () => {

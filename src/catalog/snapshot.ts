@@ -3,15 +3,19 @@
  * constraints, indexes, views, functions, sequences, enums, triggers) as a plain JSON value,
  * read through PostgreSQL's own deparsers (`format_type`, `pg_get_expr`, `pg_get_indexdef`,
  * `pg_get_constraintdef`, `pg_get_viewdef`) so PostgreSQL 15 and PGlite 18 describe the same
- * DDL with the same strings.
+ * DDL with the same strings. Like pg_dump, it reads with an empty `search_path`, so every name
+ * outside `pg_catalog` comes out schema-qualified (`REFERENCES public.film(film_id)`,
+ * `'paid'::public.order_status`): text that works whatever the search_path of the database a
+ * migration later runs on.
  *
  * @module
  */
-import type { Queryable } from "../db/database.ts";
+import type { Queryable, Session } from "../db/database.ts";
 import { qualifiedKey } from "../db/qualified_name.ts";
 
 import type { CatalogSnapshot } from "./types.ts";
 import { type Keep, NOT_EXTENSION_MEMBER, readFunctions, readSequences, readTypes } from "./_objects.ts";
+import { readPrivileges } from "./_privileges.ts";
 
 export type {
   CatalogSnapshot,
@@ -47,7 +51,34 @@ const INTERNAL_SCHEMA = /^(pg_catalog|information_schema|pg_toast|pg_temp_\d+|pg
  * snap.tables["public.tb_user"].columns.email.type; // "text"
  * ```
  */
-export async function snapshotCatalog(db: Queryable, options: SnapshotOptions = {}): Promise<CatalogSnapshot> {
+export function snapshotCatalog(db: Session, options: SnapshotOptions = {}): Promise<CatalogSnapshot> {
+  return readQualified(db, (q) => readSnapshot(q, options));
+}
+
+/**
+ * Run `read` the way pg_dump reads a catalog: in one transaction whose `search_path` is empty,
+ * so the deparsers (`pg_get_viewdef`, `pg_get_constraintdef`, `pg_get_expr`, `format_type`,
+ * `pg_get_functiondef`, `pg_get_indexdef`, `pg_get_triggerdef`) qualify every name outside
+ * `pg_catalog`.
+ *
+ * @example
+ * ```ts
+ * import { readQualified } from "./snapshot.ts";
+ * import type { Database } from "../db/database.ts";
+ * declare const db: Database;
+ *
+ * await readQualified(db, (q) => q.query("SELECT pg_get_viewdef('public.v'::regclass, true)"));
+ * // [{ pg_get_viewdef: " SELECT t.id\n   FROM public.t;" }]
+ * ```
+ */
+export function readQualified<T>(db: Session, read: (q: Queryable) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.exec("SET LOCAL search_path = ''");
+    return await read(tx);
+  });
+}
+
+async function readSnapshot(db: Queryable, options: SnapshotOptions): Promise<CatalogSnapshot> {
   const allSchemas = (await db.query<{ name: string }>(
     `SELECT nspname AS name FROM pg_namespace n
       WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
@@ -68,6 +99,7 @@ export async function snapshotCatalog(db: Queryable, options: SnapshotOptions = 
     sequences: {},
     enums: {},
     domains: {},
+    privileges: {},
   };
   if (schemas.length === 0) return snap;
   // Parameters as a text array literal: both drivers accept a string for `$1::text[]`.
@@ -86,6 +118,7 @@ export async function snapshotCatalog(db: Queryable, options: SnapshotOptions = 
   await readFunctions(db, params, snap);
   await readSequences(db, params, snap, keepTable);
   await readTypes(db, params, snap);
+  await readPrivileges(db, params, snap);
   return snap;
 }
 

@@ -108,4 +108,12 @@ export interface CatalogSnapshot {
   enums: Record<string, string[]>;
   /** Keyed by `schema.domain`. */
   domains: Record<string, { type: string; nullable: boolean; default: string | null; checks: string[] }>;
+  /**
+   * Privileges GRANTed or REVOKEd on an object, where they differ from PostgreSQL's defaults:
+   * keyed by `kind name` (`table public.film`, `view s.v`, `materialized view s.mv`, `sequence
+   * s.seq`, `column public.film.title`, `function public.f(integer)`, `procedure …`, `schema s`),
+   * each a sorted list of `PRIVILEGE TO grantee [WITH GRANT OPTION]` (grantee quoted, or
+   * `PUBLIC`). The owner's own privileges are not listed.
+   */
+  privileges: Record<string, string[]>;
 }

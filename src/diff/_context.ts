@@ -7,6 +7,8 @@ import type { Change, Hazard, HazardKind, PlanInput, Stage, Unsupported } from "
 
 /** Dependency phases: lower runs first in the up and last in the down. */
 export const PHASE = {
+  /** Grants of objects the up drops: the last step of the down, once they are back. */
+  regrant: 9,
   dropTrigger: 10,
   dropPolicy: 10,
   dropFunctionForRecreate: 10,
@@ -45,6 +47,7 @@ export const PHASE = {
   viewIndex: 42,
   trigger: 43,
   policy: 44,
+  grant: 45,
   comment: 50,
   dropFunction: 60,
   dropSequence: 61,
@@ -73,6 +76,8 @@ export class PlanContext {
    * policy, trigger); filled by `plan_dependents.ts`.
    */
   readonly rebuild = new Set<string>();
+  /** Views the up drops and creates again (their CREATE carries their grants); filled by `plan_views.ts`. */
+  readonly rebuiltViews = new Set<string>();
 
   constructor(
     readonly current: PlanInput,

@@ -1,10 +1,11 @@
 /**
- * View SQL shared by the view and enum planners: create and drop statements, dependency order,
- * and the views a set of columns carries. Module-private.
+ * View SQL shared by the view and enum planners: create (with comment and grants) and drop
+ * statements, dependency order, and the views a set of columns carries. Module-private.
  *
  * @module
  */
 import type { ViewSnapshot } from "../catalog/types.ts";
+import { grantSql } from "./_grant_sql.ts";
 import { literal, rel } from "./_names.ts";
 import type { PlanInput } from "./types.ts";
 
@@ -19,6 +20,9 @@ export function createViewSql(input: PlanInput, key: string): string[] {
   const out = [`CREATE ${kind} ${rel(key)} AS\n${body(input, key)}`];
   for (const i of Object.values(v.indexes)) out.push(i.definition);
   if (v.comment !== null) out.push(`COMMENT ON ${kind} ${rel(key)} IS ${literal(v.comment)}`);
+  // A view starts with no grants but its owner's: what it had is granted again.
+  const privileges = `${v.kind} ${key}`;
+  out.push(...grantSql(privileges, [], input.catalog.privileges?.[privileges] ?? []));
   return out;
 }
 

@@ -5,12 +5,14 @@
  *
  * @module
  */
-import type { Queryable } from "../db/database.ts";
+import type { Queryable, Session } from "../db/database.ts";
+import { readQualified } from "../catalog/snapshot.ts";
 import type { CatalogSnapshot } from "../catalog/types.ts";
 import type { DependentKind, ObjectColumns, PlanFacts, PlanInput } from "./types.ts";
 
 /**
- * Read the planner's facts for the objects of `catalog` (a snapshot of the same database).
+ * Read the planner's facts for the objects of `catalog` (a snapshot of the same database), with
+ * names schema-qualified as in the snapshot (see `readQualified`).
  *
  * @example
  * ```ts
@@ -24,7 +26,11 @@ import type { DependentKind, ObjectColumns, PlanFacts, PlanInput } from "./types
  * input.facts = await readPlanFacts(db, input.catalog);
  * ```
  */
-export async function readPlanFacts(db: Queryable, catalog: CatalogSnapshot): Promise<PlanFacts> {
+export function readPlanFacts(db: Session, catalog: CatalogSnapshot): Promise<PlanFacts> {
+  return readQualified(db, (q) => readFacts(q, catalog));
+}
+
+async function readFacts(db: Queryable, catalog: CatalogSnapshot): Promise<PlanFacts> {
   const facts: PlanFacts = {
     functionDefs: {},
     viewDefs: {},
@@ -175,6 +181,7 @@ export function emptyPlanInput(): PlanInput {
       sequences: {},
       enums: {},
       domains: {},
+      privileges: {},
     },
     facts: {
       functionDefs: {},

@@ -10,6 +10,7 @@ import { allowLint, PHASE, PlanContext } from "./_context.ts";
 import { ident, local, rel, schemaOf } from "./_names.ts";
 import { deferForeignKeysToNewKeys } from "./defer_foreign_keys.ts";
 import { planObjects } from "./plan_objects.ts";
+import { planPrivileges } from "./plan_privileges.ts";
 import { planTables } from "./plan_tables.ts";
 import { planViews } from "./plan_views.ts";
 import type { Change, Plan, PlanInput, PlanOptions, RenameHint, Stage } from "./types.ts";
@@ -35,6 +36,7 @@ export function planDiff(current: PlanInput, desired: PlanInput, options: PlanOp
   planTables(ctx);
   deferForeignKeysToNewKeys(ctx);
   planViews(ctx);
+  planPrivileges(ctx);
   // Stable: within a phase, the order the planners chose (creation order, dependencies first).
   const changes = ctx.changes.map((c, i) => ({ c, i })).sort((a, b) => a.c.phase - b.c.phase || a.i - b.i).map((x) =>
     x.c
@@ -91,7 +93,8 @@ export function renderMigrations(changes: readonly Change[], name: string): Rend
   return used.map((s) => {
     const mine = changes.filter((c) => c.stage === s.stage);
     const title = s.stage === "main" || used.length === 1 ? name : `${name}_${s.suffix}`;
-    const up = mine.map((c) => [...(c.notes ?? []), ...c.up.map((q) => `${q};`)].join("\n"));
+    // A change can act in the down only (a view an append keeps, dropped by the down).
+    const up = mine.filter((c) => c.up.length).map((c) => [...(c.notes ?? []), ...c.up.map((q) => `${q};`)].join("\n"));
     const down = [...mine].reverse().filter((c) => c.down.length).map((c) => c.down.map((q) => `${q};`).join("\n"));
     return {
       stage: s.stage,
@@ -127,6 +130,7 @@ function applyRenames(current: PlanInput, desired: PlanInput, renames: readonly 
       t.columns[to] = t.columns[from];
       delete t.columns[from];
       renameInDefinitions(input, table, from, to);
+      renamePrivileges(input, (k) => (k === `column ${table}.${from}` ? `column ${table}.${to}` : k));
       changes.push(renameChange(PHASE.column, `${table}.${from}`, "rename column", note, [
         `ALTER TABLE ${rel(table)} RENAME COLUMN ${ident(from)} TO ${ident(to)}`,
         `ALTER TABLE ${rel(table)} RENAME COLUMN ${ident(to)} TO ${ident(from)}`,
@@ -140,12 +144,27 @@ function applyRenames(current: PlanInput, desired: PlanInput, renames: readonly 
       throw new UsageError(`--rename ${flag}: db/schema/ has no new table ${next} to rename ${table} to`);
     }
     renameTable(input, table, next);
+    renamePrivileges(
+      input,
+      (k) =>
+        k === `table ${table}`
+          ? `table ${next}`
+          : k.startsWith(`column ${table}.`)
+          ? `column ${next}${k.slice(`column ${table}`.length)}`
+          : k,
+    );
     changes.push(renameChange(PHASE.renameTable, table, "rename table", note, [
       `ALTER TABLE ${rel(table)} RENAME TO ${ident(to)}`,
       `ALTER TABLE ${rel(next)} RENAME TO ${ident(local(table))}`,
     ]));
   }
   return { input, changes };
+}
+
+// Privileges follow a RENAME: their keys name the new table or column.
+function renamePrivileges(input: PlanInput, rename: (key: string) => string): void {
+  const p = input.catalog.privileges ?? {};
+  input.catalog.privileges = Object.fromEntries(Object.entries(p).map(([k, v]) => [rename(k), v]));
 }
 
 function renameChange(phase: number, object: string, action: string, note: string, [up, down]: string[]): Change {
@@ -190,10 +209,10 @@ function renameTable(input: PlanInput, from: string, to: string): void {
   const tables = input.catalog.tables;
   tables[to] = tables[from];
   delete tables[from];
-  const [oldName, newName] = [local(from), local(to)];
+  // The snapshot is read with an empty search_path: a foreign key names its target qualified.
   for (const [key, t] of Object.entries(tables)) {
     for (const c of Object.values(t.constraints)) {
-      c.definition = c.definition.replace(`REFERENCES ${oldName}(`, `REFERENCES ${newName}(`);
+      c.definition = c.definition.replace(`REFERENCES ${rel(from)}(`, `REFERENCES ${rel(to)}(`);
     }
     if (t.partitionOf?.parent === from) t.partitionOf.parent = to;
     if (key === to) {
