@@ -6,7 +6,7 @@
  */
 import { discoverMigrations } from "../migrate/files.ts";
 import { readText } from "../platform/fs.ts";
-import { splitStatements } from "./sql_scan.ts";
+import { splitStatements } from "../sql/sql_scan.ts";
 
 const CREATE_EXTENSION = /^CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)/i;
 
