@@ -16,8 +16,8 @@ import { withMigrationLock } from "../migrate/lock.ts";
 import { TrackingTable } from "../migrate/tracking_table.ts";
 import { lineColumnAtOffset, locateInSchema, type Segment } from "./assemble.ts";
 import { codePoints } from "../sql/source_text.ts";
-import { withoutPsqlMetaCommands } from "./psql_meta.ts";
-import { splitStatements } from "./sql_scan.ts";
+import { withoutPsqlMetaCommands } from "../sql/psql_meta.ts";
+import { splitStatements } from "../sql/sql_scan.ts";
 import { buildLockTimeout, describeLockWait, type LockWatch, watchLockWaits } from "./lock_watch.ts";
 import { DEFAULT_TRACKING_TABLE, MIGRATION_DEFAULTS } from "../config/defaults.ts";
 
@@ -68,7 +68,9 @@ export async function applySchemaBuild(
     checksum: migrationChecksum(readMigrationText(m.upPath)),
     downChecksum: m.downPath ? migrationChecksum(readMigrationText(m.downPath)) : null,
   }));
-  const script = withoutPsqlMetaCommands(build.text, build);
+  const script = withoutPsqlMetaCommands(build.text, {
+    locate: (position) => locateInSchema(build, build.sources, position),
+  });
   let recorded: string[] = [];
   const lockTimeoutMs = options.lockTimeoutMs ?? MIGRATION_DEFAULTS.lockTimeoutMs;
   let watch: LockWatch | undefined;

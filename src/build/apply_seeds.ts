@@ -11,7 +11,7 @@ import { type EventSink, silent } from "../events.ts";
 import { findStatement } from "./apply.ts";
 import { lineColumnAtOffset } from "./assemble.ts";
 import { codePoints } from "../sql/source_text.ts";
-import { splitStatements } from "./sql_scan.ts";
+import { splitStatements } from "../sql/sql_scan.ts";
 
 /** A seed file and its text. */
 export interface SeedFile {

@@ -7,7 +7,7 @@
  */
 import { SchemaError } from "../errors.ts";
 import { sha256Hex } from "../migrate/checksum.ts";
-import { findUnterminated } from "./sql_scan.ts";
+import { findUnterminated } from "../sql/sql_scan.ts";
 import { codePoints, SourceText } from "../sql/source_text.ts";
 
 /** A schema file with its text. */

@@ -1,39 +1,9 @@
 /**
- * Which extensions a script creates, read from its `CREATE EXTENSION` statements (outside
- * comments, strings and function bodies), so an embedded engine can load just those.
+ * Where build, diff and the CLI find which extensions a schema or a migrations folder creates:
+ * the scan lives in `src/sql/extensions.ts`, the folder reader in `src/migrate/extensions.ts`
+ * (the Migrator needs it too, and migrate must not import build).
  *
  * @module
  */
-import { discoverMigrations } from "../migrate/files.ts";
-import { readText } from "../platform/fs.ts";
-import { splitStatements } from "./sql_scan.ts";
-
-const CREATE_EXTENSION = /^CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)/i;
-
-/**
- * The extension names `sql` creates, in order of first appearance.
- *
- * @example
- * ```ts
- * extensionsCreatedBy(`CREATE EXTENSION IF NOT EXISTS "uuid-ossp";\nCREATE EXTENSION citext WITH SCHEMA public;`);
- * // ["uuid-ossp", "citext"]
- * ```
- */
-export function extensionsCreatedBy(...scripts: readonly string[]): string[] {
-  const names = new Set<string>();
-  for (const sql of scripts) {
-    if (!/CREATE\s+EXTENSION/i.test(sql)) continue;
-    for (const stmt of splitStatements(sql)) {
-      const m = CREATE_EXTENSION.exec(stmt.text);
-      if (!m) continue;
-      names.add(m[1].startsWith('"') ? m[1].slice(1, -1).replaceAll('""', '"') : m[1].toLowerCase());
-    }
-  }
-  return [...names];
-}
-
-/** The extensions the up files of a migrations folder create. */
-export async function extensionsCreatedByMigrations(migrationsDir: string): Promise<string[]> {
-  const files = await discoverMigrations(migrationsDir);
-  return extensionsCreatedBy(...await Promise.all(files.map((f) => readText(f.upPath))));
-}
+export { extensionsCreatedBy } from "../sql/extensions.ts";
+export { extensionsCreatedByMigrations } from "../migrate/extensions.ts";

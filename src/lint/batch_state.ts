@@ -1,7 +1,8 @@
 /**
- * What the migrations linted so far in one batch have created: tables that are new (so locking
- * them hurts nobody), column types, CHECK (col IS NOT NULL) constraints and function volatility.
- * Updated after each statement, in order.
+ * What the migrations linted so far in one batch have created: relations that are new (tables,
+ * partitions, sequences, views, materialized views, indexes, foreign tables: locking them hurts
+ * nobody), column types, CHECK (col IS NOT NULL) constraints and function volatility. Updated
+ * after each statement, in order.
  *
  * @module
  */
@@ -22,21 +23,24 @@ export interface BatchConstraint {
 
 /** State shared by the migrations of one batch, in order. */
 export class BatchState {
-  // By table name: a batch of a thousand migrations asks this for every statement.
-  readonly #newTables = new Map<string, RelName[]>();
+  // By relation name: a batch of a thousand migrations asks this for every statement.
+  readonly #newRelations = new Map<string, RelName[]>();
   readonly #columns: { rel: RelName; column: string; type: ColumnType }[] = [];
   readonly #checks: BatchConstraint[] = [];
   readonly #functions = new Map<string, "v" | "s" | "i">();
 
-  #addNewTable(rel: RelName): void {
-    const same = this.#newTables.get(rel.name);
+  #addNewRelation(rel: RelName): void {
+    const same = this.#newRelations.get(rel.name);
     if (same) same.push(rel);
-    else this.#newTables.set(rel.name, [rel]);
+    else this.#newRelations.set(rel.name, [rel]);
   }
 
-  /** Whether the table was created earlier in this batch (and so holds no live rows). */
-  isNewTable(rel: RelName): boolean {
-    return this.#newTables.get(rel.name)?.some((t) => sameRel(t, rel)) ?? false;
+  /**
+   * Whether the relation (a table, sequence, view, index…) was created earlier in this batch:
+   * nobody else can be using it, so no lock on it waits or blocks.
+   */
+  isNewRelation(rel: RelName): boolean {
+    return this.#newRelations.get(rel.name)?.some((t) => sameRel(t, rel)) ?? false;
   }
 
   /** The column's type as declared earlier in the batch. */
@@ -66,20 +70,18 @@ export class BatchState {
   /** Take note of what `stmt` creates, alters or drops; `where` names its transaction (`version#segment`). */
   record(stmt: Statement, where: string): void {
     const n = stmt.node;
+    const created = createdRelation(stmt);
+    if (created) this.#addNewRelation(created);
     switch (stmt.type) {
-      case "CreateStmt": {
-        const rel = rangeVarName(n.relation);
+      case "CreateStmt":
+      case "CreateForeignTableStmt": {
+        const table = stmt.type === "CreateStmt" ? n : n.base ?? {};
+        const rel = rangeVarName(table.relation);
         if (!rel) return;
-        this.#addNewTable(rel);
-        for (const elt of n.tableElts ?? []) {
+        for (const elt of table.tableElts ?? []) {
           if (elt.ColumnDef) this.#addColumn(rel, elt.ColumnDef);
           if (elt.Constraint) this.#addConstraint(rel, elt.Constraint, where);
         }
-        return;
-      }
-      case "CreateTableAsStmt": {
-        const rel = rangeVarName(n.into?.rel);
-        if (rel) this.#addNewTable(rel);
         return;
       }
       case "AlterTableStmt": {
@@ -102,16 +104,18 @@ export class BatchState {
         }
         return;
       }
-      case "RenameStmt": {
-        const rel = rangeVarName(n.relation);
-        const same = rel ? this.#newTables.get(rel.name) : undefined;
-        const i = rel && same ? same.findIndex((t) => sameRel(t, rel)) : -1;
-        if (n.renameType === "OBJECT_TABLE" && same && i >= 0) {
-          const [renamed] = same.splice(i, 1);
-          this.#addNewTable({ ...renamed, name: n.newname });
+      case "RenameStmt":
+        // ALTER TABLE|SEQUENCE|VIEW|INDEX … RENAME TO: the new name is just as new.
+        if (RELATION_KINDS.has(n.renameType)) {
+          this.#moveNewRelation(rangeVarName(n.relation), (r) => ({ ...r, name: n.newname }));
         }
         return;
-      }
+      case "AlterObjectSchemaStmt":
+        // ALTER TABLE|SEQUENCE|VIEW … SET SCHEMA.
+        if (RELATION_KINDS.has(n.objectType)) {
+          this.#moveNewRelation(rangeVarName(n.relation), (r) => ({ ...r, schema: n.newschema }));
+        }
+        return;
       case "CreateFunctionStmt": {
         const name = qualifiedName(n.funcname)?.name;
         const v = (n.options ?? []).find((o: Node) => o.DefElem?.defname === "volatility")?.DefElem.arg?.String?.sval;
@@ -119,6 +123,14 @@ export class BatchState {
         return;
       }
     }
+  }
+
+  #moveNewRelation(rel: RelName | undefined, to: (r: RelName) => RelName): void {
+    const same = rel ? this.#newRelations.get(rel.name) : undefined;
+    const i = rel && same ? same.findIndex((t) => sameRel(t, rel)) : -1;
+    if (!same || i < 0) return;
+    const [moved] = same.splice(i, 1);
+    this.#addNewRelation(to(moved));
   }
 
   #addColumn(rel: RelName, def: Node): void {
@@ -132,4 +144,43 @@ export class BatchState {
     const column = test?.nulltesttype === "IS_NOT_NULL" ? nameList(test.arg?.ColumnRef?.fields)[0] : undefined;
     this.#checks.push({ rel, name: c.conname, column, valid: !c.skip_validation, addedIn: where });
   }
+}
+
+// Relation kinds a RENAME or SET SCHEMA can move (a column or constraint rename moves nothing).
+const RELATION_KINDS = new Set([
+  "OBJECT_TABLE",
+  "OBJECT_SEQUENCE",
+  "OBJECT_VIEW",
+  "OBJECT_MATVIEW",
+  "OBJECT_INDEX",
+  "OBJECT_FOREIGN_TABLE",
+]);
+
+/**
+ * The relation `stmt` creates, if it creates one: a table or partition, a foreign table, a
+ * sequence, a view, a materialized view or CREATE TABLE AS, an index (which lives in its
+ * table's schema). Every rule that weighs a lock can then tell a new relation from a live one,
+ * whatever its kind: pg_dump writes `ALTER TABLE seq OWNER TO` for sequences and views.
+ */
+export function createdRelation(stmt: Statement): RelName | undefined {
+  const n = stmt.node;
+  switch (stmt.type) {
+    case "CreateStmt":
+      return rangeVarName(n.relation);
+    case "CreateForeignTableStmt":
+      return rangeVarName(n.base?.relation);
+    case "CreateTableAsStmt":
+      return rangeVarName(n.into?.rel);
+    case "ViewStmt":
+      // CREATE OR REPLACE VIEW is how a live view is changed: it may create nothing.
+      return n.replace ? undefined : rangeVarName(n.view);
+    case "CreateSeqStmt":
+      return rangeVarName(n.sequence);
+    case "IndexStmt": {
+      const table = rangeVarName(n.relation);
+      if (!n.idxname || !table) return undefined;
+      return table.schema ? { schema: table.schema, name: n.idxname } : { name: n.idxname };
+    }
+  }
+  return undefined;
 }

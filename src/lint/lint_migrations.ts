@@ -7,7 +7,7 @@
 import type { Queryable } from "../db/database.ts";
 import { calledFunctions, nameList, rangeVarName, type RelName, sameRel } from "./ast.ts";
 import { readInlineAllows } from "./allow.ts";
-import { BatchState } from "./batch_state.ts";
+import { BatchState, createdRelation } from "./batch_state.ts";
 import { type LiveFacts, readLiveFacts } from "./live_facts.ts";
 import { type ParsedSql, parseSql } from "./parse_sql.ts";
 import type { RawFinding } from "./rule_context.ts";
@@ -142,11 +142,13 @@ export async function lintMigrations(
     const run = runModeOf(up);
     // A `-- confiture:lock_timeout` directive replaces the runner's value for this file.
     let lockTimeoutActive = run.lockTimeoutMs !== undefined ? run.lockTimeoutMs > 0 : runnerTimeout;
+    let lockTimeoutOffAt: number | undefined;
     for (const stmt of up.statements) {
       const where = `${m.version}#${run.segment[stmt.index]}`;
-      const ctx = { version: m.version, where, batch, facts, lockTimeoutActive };
+      const ctx = { version: m.version, where, batch, facts, lockTimeoutActive, lockTimeoutOffAt };
       raw.push(...checkLockRules(stmt, ctx), ...checkBreakingRules(stmt, ctx), ...checkSessionRules(stmt));
-      lockTimeoutActive = lockTimeoutChange(stmt, run.inTransaction[stmt.index]) ?? lockTimeoutActive;
+      const change = lockTimeoutChange(stmt, run.inTransaction[stmt.index]);
+      if (change !== undefined) [lockTimeoutActive, lockTimeoutOffAt] = [change, change ? undefined : stmt.line];
       batch.record(stmt, where);
     }
     if (options.reversibility !== false) {
@@ -221,15 +223,13 @@ function resolve(
 async function readFactsFor(db: Queryable, files: ParsedSql[]): Promise<LiveFacts> {
   const tables: RelName[] = [];
   const functions = new Set<string>();
-  // A table created earlier in the batch has no live facts to read (a fresh project's first
-  // run would otherwise look up every table it is about to create).
+  // A relation created earlier in the batch has no live facts to read (a fresh project's first
+  // run would otherwise look up every table, sequence and view it is about to create).
   const created = new Map<string, RelName[]>();
   for (const f of files) {
     for (const s of f.statements) {
-      if (s.type === "CreateStmt" && !s.node.if_not_exists) {
-        const rel = rangeVarName(s.node.relation);
-        if (rel) created.set(rel.name, [...created.get(rel.name) ?? [], rel]);
-      }
+      const made = s.node.if_not_exists ? undefined : createdRelation(s);
+      if (made) created.set(made.name, [...created.get(made.name) ?? [], made]);
       if (s.type === "DropStmt" && s.node.removeType === "OBJECT_TABLE") {
         // drop-breaks-code asks whether a dropped table exists live.
         for (const o of s.node.objects ?? []) {

@@ -82,10 +82,14 @@ export function accessExclusiveTarget(stmt: Statement): { rel: RelName; what: st
 
 /**
  * The lock_timeout state after `stmt`: `true` when it sets a non-zero value, `false` when it
- * sets 0 or resets it, `undefined` when it does not touch lock_timeout.
+ * sets 0 (in PostgreSQL, "wait forever": pg_dump writes `SET lock_timeout = 0;` at the top of
+ * every dump), rounds to 0 ms, resets it or runs `RESET ALL`; `undefined` when it does not
+ * touch lock_timeout.
  */
 export function lockTimeoutChange(stmt: Statement, inTransaction = true): boolean | undefined {
   const n = stmt.node;
+  // RESET ALL undoes the runner's SET LOCAL too: back to the server default, 0.
+  if (stmt.type === "VariableSetStmt" && n.kind === "VAR_RESET_ALL") return false;
   if (stmt.type === "VariableSetStmt" && n.name === "lock_timeout") {
     // SET LOCAL outside a transaction block only raises a warning and changes nothing.
     if (n.is_local && !inTransaction) return undefined;
@@ -107,8 +111,14 @@ export function lockTimeoutChange(stmt: Statement, inTransaction = true): boolea
   return change;
 }
 
+// lock_timeout's units (milliseconds without one), as PostgreSQL reads an integer time setting.
+const MS_PER: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+// Whether the value leaves a timeout in force. PostgreSQL rounds to whole milliseconds, so
+// '0', '0s' and '0.4ms' all mean "wait forever". A value that cannot be read counts as set.
 function nonZero(value: string | undefined): boolean {
-  if (value === undefined) return true;
-  const num = parseFloat(value);
-  return !(Number.isFinite(num) && num === 0);
+  const m = value === undefined ? null : /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const per = m ? MS_PER[m[2] || "ms"] : undefined;
+  if (!m || per === undefined) return true;
+  return Math.abs(Number(m[1]) * per) > 0.5;
 }

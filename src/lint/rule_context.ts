@@ -21,6 +21,8 @@ export interface RuleContext {
   facts?: LiveFacts;
   /** Whether a non-zero lock_timeout is in force at this statement. */
   lockTimeoutActive: boolean;
+  /** The line of the file's statement that set lock_timeout to 0 ("wait forever") or reset it. */
+  lockTimeoutOffAt?: number;
 }
 
 /** A finding before severity, position and allows are resolved. */
@@ -40,9 +42,10 @@ export interface RawFinding {
 export type SeverityOverride = Severity | "off";
 
 /**
- * Whether the relation already exists outside this batch (an unknown table counts as existing).
- * A `pg_temp` relation never does: it belongs to the migration's own session.
+ * Whether the relation already exists outside this batch (an unknown relation counts as
+ * existing); one created earlier in the batch, of any kind (table, sequence, view, index…), is
+ * not live. A `pg_temp` relation never is: it belongs to the migration's own session.
  */
 export function isExisting(ctx: RuleContext, rel: RelName | undefined): rel is RelName {
-  return rel !== undefined && rel.schema !== "pg_temp" && !ctx.batch.isNewTable(rel);
+  return rel !== undefined && rel.schema !== "pg_temp" && !ctx.batch.isNewRelation(rel);
 }

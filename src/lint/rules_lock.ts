@@ -91,7 +91,10 @@ export function checkLockRules(stmt: Statement, ctx: RuleContext): RawFinding[] 
     out.push({
       rule: "missing-lock-timeout",
       stmt,
-      message: `${locked.what} takes an ACCESS EXCLUSIVE lock on ${showRel(locked.rel)} and no lock_timeout is set`,
+      message: `${locked.what} takes an ACCESS EXCLUSIVE lock on ${showRel(locked.rel)} and ` +
+        (ctx.lockTimeoutOffAt !== undefined
+          ? `line ${ctx.lockTimeoutOffAt} turned lock_timeout off (0 waits forever)`
+          : "no lock_timeout is set"),
     });
   }
   return out;

@@ -26,6 +26,7 @@ import { parseTableName } from "../config/load.ts";
 import { type ConfigSource, migrationTarget, resolveEnvironment } from "../config/resolve.ts";
 import type { Database, Queryable } from "../db/database.ts";
 import { openDatabase } from "../db/open.ts";
+import { extensionsCreatedByMigrations } from "./extensions.ts";
 import { MigrationError } from "../errors.ts";
 import { type EventSink, silent } from "../events.ts";
 import { resolve } from "../platform/path.ts";
@@ -108,7 +109,13 @@ export class Migrator implements AsyncDisposable {
 
   /** Open a Migrator for a resolved Environment. */
   static async fromEnvironment(env: Environment, options: MigratorOptions = {}): Promise<Migrator> {
-    const db = await openDatabase(migrationTarget(env));
+    const target = migrationTarget(env);
+    // PGlite loads a contrib extension's bundle only when opened with it: those the chain creates.
+    // (A folder that cannot be read is reported by the command itself, with its own message.)
+    const extensions = target.kind === "pglite"
+      ? await extensionsCreatedByMigrations(env.migrationsDir).catch(() => [])
+      : undefined;
+    const db = await openDatabase(target, { extensions });
     return new Migrator(
       db,
       {

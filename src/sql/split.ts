@@ -12,6 +12,7 @@
 import { SchemaError } from "../errors.ts";
 import { SourceText } from "./source_text.ts";
 import { type ParseTree, parseTree } from "./parser.ts";
+import { withoutPsqlMetaCommands } from "./psql_meta.ts";
 
 /** A parse-tree node as libpg_query returns it: `{ NodeType: { …fields } }` or a bare field object. */
 // deno-lint-ignore no-explicit-any
@@ -46,11 +47,16 @@ export interface Statement {
 }
 
 /**
- * Split a script into statements. A syntax error throws SchemaError (exit 4) naming
- * `file:line:column` before anything runs. The statements may be shared with other callers
+ * Split a script into statements. A syntax error, or a psql meta-command other than pg_dump's
+ * `\restrict`/`\unrestrict`, throws SchemaError (exit 4) naming `file:line:column` before
+ * anything runs. The statements may be shared with other callers
  * of the same text: treat them as read-only.
  */
-export async function splitStatements(sql: string, file: string): Promise<Statement[]> {
+export async function splitStatements(text: string, file: string): Promise<Statement[]> {
+  // pg_dump's `\restrict`/`\unrestrict` lines are blanked to the same length (so every later
+  // statement keeps its offset, line and column; a checksum is still of the text as committed),
+  // and any other psql meta-command is refused naming file:line:col (src/sql/psql_meta.ts).
+  const sql = withoutPsqlMetaCommands(text, { file }, "parse");
   // `migrate up` splits each pending file for the runner and again for the lint: a big file's
   // statements are one array for both while either holds it (one object per statement, not two).
   const kept = lastBig?.sql === sql ? lastBig.statements.deref() : undefined;

@@ -1,7 +1,8 @@
 /**
  * A lexical scan of SQL text that knows comments, strings, quoted identifiers and dollar
- * quotes, to find a file that ends inside one: concatenated, such a file would swallow the
- * files after it.
+ * quotes, without the parser: to find a file that ends inside one (concatenated by `build`, such
+ * a file would swallow the files after it), to split a script roughly into statements, and to
+ * find psql meta-command lines (`src/sql/psql_meta.ts`, for build, migrate and the lint).
  *
  * @module
  */
