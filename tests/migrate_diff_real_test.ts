@@ -12,11 +12,8 @@ import { tempProject } from "./_helpers/project.ts";
 
 const DUMP = await Deno.readTextFile(new URL("./fixtures/pg_dump/pagila_shaped.sql", import.meta.url));
 
-// As migration 001 the dump loses what only psql or a restore wants: the `\restrict` meta-commands
-// (the runner sends plain SQL) and `SET lock_timeout = 0` (the lint gate rightly refuses to wait
-// forever for a lock; the runner's own per-migration timeout applies instead).
-const asMigration = (dump: string) =>
-  dump.split("\n").filter((l) => !/^\\(un)?restrict /.test(l) && l !== "SET lock_timeout = 0;").join("\n");
+// The dump is migration 001 as committed, `\restrict` lines and `SET lock_timeout = 0` included
+// (tests/pg_dump_chain_test.ts covers that shape on its own).
 const INITIAL_DOWN = `DROP SCHEMA rental_ops CASCADE;
 DROP VIEW public.actor_info;
 DROP AGGREGATE public.group_concat(text);
@@ -127,7 +124,7 @@ async function dumpProject(dump = DUMP, down = INITIAL_DOWN) {
     "db/environments/local.yaml": "name: local\ndatabase_url: ${DIFF_TEST_URL}\nmigrations_dir: db/migrations\n" +
       "include_dirs:\n  - db/schema\n",
     "db/schema/schema.sql": dump,
-    "db/migrations/001_initial.up.sql": asMigration(dump),
+    "db/migrations/001_initial.up.sql": dump,
     "db/migrations/001_initial.down.sql": down,
   });
   const cli = (...args: string[]) => runCli(args, { cwd: p.dir, env: { DIFF_TEST_URL: db.url } });
