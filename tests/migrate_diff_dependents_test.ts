@@ -6,9 +6,8 @@
  * `migrate down` run them on a populated server database, and the catalog is checked after each.
  */
 import { assert, assertEquals, assertStringIncludes } from "./_helpers/assert.ts";
-import { runCli } from "./_helpers/cli.ts";
-import { freshServerDb, NO_SERVER, SERVER_URL } from "./_helpers/db.ts";
-import { tempProject } from "./_helpers/project.ts";
+import { NO_SERVER } from "./_helpers/db.ts";
+import { DIFF_ENGINES, DIFF_ENV, populatedProject } from "./_helpers/diff_project.ts";
 
 const TABLES = (owner = "varchar(100)", score = "int", search = "note") =>
   `CREATE TABLE tb_account (
@@ -43,8 +42,7 @@ const VIEWS = "CREATE VIEW v_account AS SELECT pk_account, owner, score FROM tb_
 
 function base(): Record<string, string> {
   return {
-    "db/environments/local.yaml": "name: local\ndatabase_url: ${DIFF_TEST_URL}\nmigrations_dir: db/migrations\n" +
-      "include_dirs:\n  - db/schema\n",
+    ...DIFF_ENV,
     "db/schema/05_functions/touch.sql": FUNCTION,
     "db/schema/10_tables/tb_account.sql": TABLES(),
     "db/schema/20_triggers/triggers.sql": TRIGGERS,
@@ -56,33 +54,17 @@ function base(): Record<string, string> {
   };
 }
 
-const BACKENDS = [
-  { name: "pglite", against: [] as string[] },
-  { name: "server", against: NO_SERVER ? [] : ["--against", SERVER_URL!] },
-];
+const BACKENDS = DIFF_ENGINES;
 
 /** A project whose chain is applied to a populated server database. */
-async function populated() {
-  const p = await tempProject(base());
-  const db = await freshServerDb("cft_deps");
-  const env = { DIFF_TEST_URL: db.url };
-  const cli = (...args: string[]) => runCli(args, { cwd: p.dir, env });
-  const up = await cli("migrate", "up");
-  assertEquals(up.code, 0, up.stdout + up.stderr);
-  await db.db.exec(
+function populated() {
+  return populatedProject(
+    base(),
+    "cft_deps",
     "INSERT INTO tb_account (owner, score, note) SELECT 'u' || g, g, CASE WHEN g % 2 = 0 THEN 'n' || g END " +
       "FROM generate_series(1, 50) g;" +
       "INSERT INTO tb_entry (owner, score) SELECT 'u' || g, g FROM generate_series(1, 50) g;",
   );
-  return {
-    p,
-    db,
-    cli,
-    async [Symbol.asyncDispose]() {
-      await db[Symbol.asyncDispose]();
-      await p[Symbol.asyncDispose]();
-    },
-  };
 }
 
 type Db = Awaited<ReturnType<typeof populated>>["db"];

@@ -4,9 +4,10 @@
  * The diff runs on embedded PGlite and on scratch databases of the server (`--against`).
  */
 import { assert, assertEquals, assertStringIncludes } from "./_helpers/assert.ts";
-import { runCli } from "./_helpers/cli.ts";
-import { freshServerDb, NO_SERVER, SERVER_URL } from "./_helpers/db.ts";
-import { type TempProject, tempProject } from "./_helpers/project.ts";
+import type { runCli } from "./_helpers/cli.ts";
+import { NO_SERVER } from "./_helpers/db.ts";
+import type { TempProject } from "./_helpers/project.ts";
+import { DIFF_ENGINES, DIFF_ENV, populatedProject } from "./_helpers/diff_project.ts";
 
 const USER = "CREATE TABLE tb_user (\n  pk_user int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n" +
   "  name text NOT NULL,\n  email text NOT NULL\n);\n";
@@ -18,8 +19,7 @@ const POST = "CREATE TABLE tb_post (\n  pk_post int GENERATED ALWAYS AS IDENTITY
 
 function base(): Record<string, string> {
   return {
-    "db/environments/local.yaml": "name: local\ndatabase_url: ${DIFF_TEST_URL}\nmigrations_dir: db/migrations\n" +
-      "include_dirs:\n  - db/schema\n",
+    ...DIFF_ENV,
     "db/schema/10_tables/1_tb_user.sql": USER,
     "db/schema/10_tables/2_tb_post.sql": POST,
     "db/schema/20_views/v_user.sql": VIEW(),
@@ -28,32 +28,16 @@ function base(): Record<string, string> {
   };
 }
 
-const BACKENDS = [
-  { name: "pglite", against: [] as string[] },
-  { name: "server", against: NO_SERVER ? [] : ["--against", SERVER_URL!] },
-];
+const BACKENDS = DIFF_ENGINES;
 
 /** A project whose chain is applied to a populated server database. */
-async function populated() {
-  const p = await tempProject(base());
-  const db = await freshServerDb("cft_diff");
-  const env = { DIFF_TEST_URL: db.url };
-  const cli = (...args: string[]) => runCli(args, { cwd: p.dir, env });
-  const up = await cli("migrate", "up");
-  assertEquals(up.code, 0, up.stderr);
-  await db.db.exec(
+function populated() {
+  return populatedProject(
+    base(),
+    "cft_diff",
     "INSERT INTO tb_user (name, email) SELECT 'u' || g, 'u' || g || '@x' FROM generate_series(1, 50) g;" +
       "INSERT INTO tb_post (fk_user, title) SELECT 1 + g % 50, 't' || g FROM generate_series(1, 200) g;",
   );
-  return {
-    p,
-    db,
-    cli,
-    async [Symbol.asyncDispose]() {
-      await db[Symbol.asyncDispose]();
-      await p[Symbol.asyncDispose]();
-    },
-  };
 }
 
 /** The proof a user would run after reviewing the files: every gate passes on the real database. */

@@ -31,15 +31,7 @@ export function readPlanFacts(db: Session, catalog: CatalogSnapshot): Promise<Pl
 }
 
 async function readFacts(db: Queryable, catalog: CatalogSnapshot): Promise<PlanFacts> {
-  const facts: PlanFacts = {
-    functionDefs: {},
-    viewDefs: {},
-    viewColumns: {},
-    viewDeps: {},
-    viewColumnDeps: {},
-    domainCheckNames: {},
-    objectColumns: { index: {}, constraint: {}, policy: {}, trigger: {}, generated: {} },
-  };
+  const facts = emptyPlanFacts();
   if (catalog.schemas.length === 0) return facts;
   const params = [
     `{${catalog.schemas.map((s) => `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`,
@@ -183,14 +175,19 @@ export function emptyPlanInput(): PlanInput {
       domains: {},
       privileges: {},
     },
-    facts: {
-      functionDefs: {},
-      viewDefs: {},
-      viewColumns: {},
-      viewDeps: {},
-      viewColumnDeps: {},
-      domainCheckNames: {},
-      objectColumns: { index: {}, constraint: {}, policy: {}, trigger: {}, generated: {} },
-    },
+    facts: emptyPlanFacts(),
+  };
+}
+
+/** Facts of a database that has none of the objects they are about. */
+function emptyPlanFacts(): PlanFacts {
+  return {
+    functionDefs: {},
+    viewDefs: {},
+    viewColumns: {},
+    viewDeps: {},
+    viewColumnDeps: {},
+    domainCheckNames: {},
+    objectColumns: { index: {}, constraint: {}, policy: {}, trigger: {}, generated: {} },
   };
 }
