@@ -69,3 +69,36 @@ for (const chain of ["golang_migrate", "goose", "sqlx"]) {
     },
   });
 }
+
+// Harbor-shaped: a later file writes to golang-migrate's own history table, which that tool
+// creates before the first file and Confiture never does. The failure must say so.
+for (const backend of ["server", "pglite"] as const) {
+  Deno.test({
+    name: `a chain that alters golang-migrate's schema_migrations fails with a hint naming the tool (${backend})`,
+    ignore: backend === "server" && NO_SERVER,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      await using db = backend === "server" ? await freshServerDb("chain") : undefined;
+      await using project = await tempProject({
+        "db/environments/local.yaml": `name: local\ndatabase_url: ${db?.url ?? "pglite:memory"}\n` +
+          `migrations_dir: db/migrations\n`,
+        "db/migrations/0001_initial.up.sql": "CREATE TABLE project (id serial PRIMARY KEY, name text);\n",
+        "db/migrations/0002_data_version.up.sql": "/* record the data version */\n" +
+          "ALTER TABLE schema_migrations ADD COLUMN data_version int;\n",
+      });
+      const up = await runCli(["migrate", "up", "--format", "json"], { cwd: project.dir });
+      assertEquals(up.code, 1, up.stderr);
+      const out = up.json<{ applied: string[]; errors: { file: string; line: number; hint: string | null }[] }>();
+      assertEquals(out.applied, ["0001"]);
+      assertEquals(out.errors[0].file, "db/migrations/0002_data_version.up.sql");
+      assertEquals(out.errors[0].line, 2);
+      assert(out.errors[0].hint?.includes("golang-migrate"), `hint: ${out.errors[0].hint}`);
+      const text = await runCli(["migrate", "up"], { cwd: project.dir });
+      assert(
+        text.stderr.includes("hint: schema_migrations is golang-migrate's or dbmate's history table"),
+        text.stderr,
+      );
+    },
+  });
+}

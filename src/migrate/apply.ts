@@ -305,10 +305,28 @@ export function toMigrationError(
     line: pos?.line,
     column: pos?.column,
     detail: e.detail,
-    hint: e.hint,
+    hint: e.hint ?? foreignHistoryHint(e),
     cause: e,
     details: { sqlstate: e.sqlstate, version: target.version, name: target.name },
   });
+}
+
+// The history tables other tools create before running the first file; a chain that writes to
+// its own tool's table (harbor's adds a column to golang-migrate's) fails under any other runner.
+const FOREIGN_HISTORY: Record<string, string> = {
+  schema_migrations: "golang-migrate's or dbmate's",
+  goose_db_version: "goose's",
+  flyway_schema_history: "Flyway's",
+};
+
+function foreignHistoryHint(e: DatabaseError): string | undefined {
+  if (e.sqlstate !== "42P01") return undefined; // undefined_table
+  const table = e.message.match(/^relation "(?:[^"]*\.)?([^".]+)" does not exist/)?.[1];
+  const tool = table ? FOREIGN_HISTORY[table] : undefined;
+  if (!tool) return undefined;
+  return `${table} is ${tool} history table, which that tool creates before the first migration and ` +
+    `Confiture does not (it records its own in its tracking table): create ${table} in an earlier ` +
+    `migration, or remove the statement that uses it`;
 }
 
 /** The JSON description of a failed migration. */
@@ -327,6 +345,6 @@ export function describeFailure(
     column: err?.column ?? null,
     sqlstate: cause?.sqlstate ?? null,
     detail: cause?.detail ?? null,
-    hint: cause?.hint ?? null,
+    hint: err?.hint ?? cause?.hint ?? null,
   };
 }
