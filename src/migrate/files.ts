@@ -192,10 +192,11 @@ export function collectMigrations(
     const [u] = ups;
     const [d] = downs;
     if (!u) {
-      problems.push({
+      // A down file never gates up or status: with no up of its version, nothing can run it.
+      warnings.push({
         code: "ORPHAN_DOWN",
         file: d.file,
-        message: `${d.file}: no matching .up.sql file (none has version ${d.version})`,
+        message: `${d.file}: no matching .up.sql file (none has version ${d.version}); nothing runs it`,
       });
       continue;
     }

@@ -54,7 +54,7 @@ Deno.test("up and down pair by version; a differing name is a warning", () => {
 });
 
 Deno.test("duplicate versions, orphan downs, bad names and code migrations are each reported once", () => {
-  const { problems } = collectMigrations("/m", [
+  const { problems, warnings } = collectMigrations("/m", [
     "001_a.up.sql",
     "1_b.up.sql",
     "001_a.down.sql",
@@ -63,7 +63,9 @@ Deno.test("duplicate versions, orphan downs, bad names and code migrations are e
     "004_seed.go",
     "notes.txt",
   ], () => "SELECT 1;");
-  assertEquals(problems.map((p) => p.code).sort(), ["BAD_NAME", "DUPLICATE_VERSION", "NOT_SQL", "ORPHAN_DOWN"]);
+  assertEquals(problems.map((p) => p.code).sort(), ["BAD_NAME", "DUPLICATE_VERSION", "NOT_SQL"]);
+  // A down with no up gates nothing (nothing can run it): a warning, for validate to show.
+  assertEquals(warnings.map((w) => [w.code, w.file]), [["ORPHAN_DOWN", "002_c.down.sql"]]);
   assertEquals(
     problems.find((p) => p.code === "DUPLICATE_VERSION")?.message,
     "duplicate version 001: 001_a.up.sql, 1_b.up.sql (a version names one migration: give each of them its own number)",

@@ -31,7 +31,6 @@ export const FOLDER_ERROR_CODES: ReadonlySet<string> = new Set([
   "NO_MIGRATIONS_DIR",
   "BAD_NAME",
   "DUPLICATE_VERSION",
-  "ORPHAN_DOWN",
   "NOT_A_FILE",
   "SYMLINK_BROKEN",
   "NOT_SQL",
