@@ -1,33 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { type CatalogDifference, diffCatalogs, formatCatalogDiff, sameViewDefinition } from "./diff.ts";
-import type { CatalogSnapshot, ColumnSnapshot, TableSnapshot } from "./snapshot.ts";
-
-const col = (type: string, extra: Partial<ColumnSnapshot> = {}): ColumnSnapshot => ({
-  position: 1,
-  type,
-  nullable: true,
-  default: null,
-  identity: null,
-  identityOptions: null,
-  generated: null,
-  collation: null,
-  comment: null,
-  ...extra,
-});
-
-const table = (columns: Record<string, ColumnSnapshot>, extra: Partial<TableSnapshot> = {}): TableSnapshot => ({
-  kind: "table",
-  columns,
-  constraints: {},
-  indexes: {},
-  triggers: {},
-  rowSecurity: false,
-  partitionKey: null,
-  partitionOf: null,
-  policies: {},
-  comment: null,
-  ...extra,
-});
+import type { CatalogSnapshot } from "./snapshot.ts";
+import { col, table } from "./_snapshot_builders.ts";
 
 const snapshot = (extra: Partial<CatalogSnapshot> = {}): CatalogSnapshot => ({
   schemas: ["public"],

@@ -6,43 +6,13 @@
  * @module
  */
 import { assertEquals } from "../../tests/_helpers/assert.ts";
-import type { ColumnSnapshot, TableSnapshot, ViewSnapshot } from "../catalog/types.ts";
+import type { ViewSnapshot } from "../catalog/types.ts";
+import { col, table } from "../catalog/_snapshot_builders.ts";
+
+export { col, table };
 import { emptyPlanInput } from "./facts.ts";
 import { planDiff } from "./plan.ts";
 import type { DependentKind, HazardKind, PlanInput, Stage } from "./types.ts";
-
-/** A column snapshot: nullable, no default, at `position`. */
-export function col(type: string, extra: Partial<ColumnSnapshot> = {}, position = 1): ColumnSnapshot {
-  return {
-    position,
-    type,
-    nullable: true,
-    default: null,
-    identity: null,
-    identityOptions: null,
-    generated: null,
-    collation: null,
-    comment: null,
-    ...extra,
-  };
-}
-
-/** A table snapshot with `columns` and nothing else unless `extra` says so. */
-export function table(columns: Record<string, ColumnSnapshot>, extra: Partial<TableSnapshot> = {}): TableSnapshot {
-  return {
-    kind: "table",
-    columns,
-    constraints: {},
-    indexes: {},
-    triggers: {},
-    rowSecurity: false,
-    partitionKey: null,
-    partitionOf: null,
-    policies: {},
-    comment: null,
-    ...extra,
-  };
-}
 
 /** The table every case starts from: `public.tb_user (pk_user integer PRIMARY KEY, name text)`. */
 export const USER = () =>
