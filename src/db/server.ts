@@ -320,30 +320,41 @@ class ServerDatabase extends ServerQueryable implements Database {
   override copyOut(text: string): ReadableStream<Uint8Array> {
     let session: ReservedSession | undefined;
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    // Cancelling resolves a pending read as done before the inner stream has drained its COPY:
+    // only cancel() may then release the session, or the pool would get it back mid-COPY.
+    let cancelling = false;
+    let pulling: Promise<void> | undefined;
     const release = async () => {
       const s = session;
       session = undefined;
       await s?.release();
     };
-    return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        try {
-          if (!reader) {
-            session = await this.reserve();
-            reader = session.copyOut(text).getReader();
-          }
-          const { value, done } = await reader.read();
-          if (done) {
-            await release();
-            controller.close();
-          } else controller.enqueue(value);
-        } catch (e) {
-          await release();
-          controller.error(e);
+    const pull = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+      try {
+        if (!reader) {
+          const reserved = await this.reserve();
+          if (cancelling) return await reserved.release();
+          session = reserved;
+          reader = session.copyOut(text).getReader();
         }
-      },
+        const { value, done } = await reader.read();
+        if (cancelling) return;
+        if (done) {
+          await release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (e) {
+        if (cancelling) return;
+        await release();
+        controller.error(e);
+      }
+    };
+    return new ReadableStream<Uint8Array>({
+      pull: (controller) => (pulling = pull(controller)),
       cancel: async (reason) => {
+        cancelling = true;
         await reader?.cancel(reason).catch(() => {});
+        await pulling?.catch(() => {});
         await release();
       },
     });
