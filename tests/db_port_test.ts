@@ -10,6 +10,8 @@ import { parseDatabaseUrl } from "../src/db/url.ts";
 import { isSameDatabase } from "../src/db/identity.ts";
 import type { Capabilities } from "../src/db/database.ts";
 import { LockError } from "../src/errors.ts";
+import { freshServerDb } from "./_helpers/db.ts";
+import { Migrator } from "../src/migrate/migrator.ts";
 
 // What each adapter declares; callers branch on these, never on `backend`.
 const DECLARED: Record<string, Capabilities> = {
@@ -223,4 +225,27 @@ Deno.test("[pglite] a data directory serves one process at a time: a second open
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "[server] `connections` opens that many backends at once; a Migrator opens its lock pair with the pool",
+  ignore: BACKENDS.find((b) => b.name === "server")!.ignore,
+  async fn() {
+    await using t = await freshServerDb();
+    // Backends of the database other than the one asking.
+    const others = async () =>
+      (await t.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+      ))[0].n;
+    const target = parseDatabaseUrl(t.url, () => undefined);
+    const one = await openDatabase(target);
+    assertEquals(await others(), 1, "one by default");
+    await one.close();
+    const two = await openDatabase(target, { connections: 2 });
+    assertEquals(await others(), 2, "both connected before openDatabase returns");
+    await two.close();
+    // The first locked run probes for a pooler on two sessions: neither connects then.
+    await using _migrator = await Migrator.fromConfig(t.url);
+    assertEquals(await others(), 2);
+  },
 });

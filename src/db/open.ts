@@ -12,6 +12,11 @@ export interface OpenOptions {
   /** Server pool size (ignored by PGlite). */
   max?: number;
   onNotice?: (message: string) => void;
+  /**
+   * Server only: how many pool connections to open at once before returning (default 1), for a
+   * caller that knows it will hold that many sessions.
+   */
+  connections?: number;
   /** PGlite only: the `CREATE EXTENSION` names the SQL about to run needs loaded (ignored by servers). */
   extensions?: readonly string[];
 }

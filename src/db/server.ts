@@ -34,6 +34,11 @@ export interface ServerOpenOptions {
   max?: number;
   /** Receives NOTICE messages (e.g. "relation already exists, skipping"). */
   onNotice?: (message: string) => void;
+  /**
+   * How many pool connections to open before returning (default 1, at most `max`). They connect
+   * at once, in parallel, so a caller that will need two sessions does not open the second later.
+   */
+  connections?: number;
 }
 
 type Sql = postgres.Sql<Record<string, never>>;
@@ -45,6 +50,7 @@ type AnySql =
 /** Open a pool on a PostgreSQL server and check that it answers. */
 export async function openServer(target: ServerTarget, options: ServerOpenOptions = {}): Promise<Database> {
   const label = describeTarget(target);
+  const max = options.max ?? 4;
   const watch = new ConnectionWatch<ServerReserved>();
   const sql: Sql = postgres({
     host: target.host,
@@ -53,7 +59,7 @@ export async function openServer(target: ServerTarget, options: ServerOpenOption
     password: target.password,
     database: target.database,
     ssl: sslOption(target.sslmode),
-    max: options.max ?? 4,
+    max,
     idle_timeout: 30,
     connect_timeout: target.connectTimeoutSeconds ?? 10,
     // Unnamed statements keep us correct behind transaction-mode poolers.
@@ -77,8 +83,10 @@ export async function openServer(target: ServerTarget, options: ServerOpenOption
     },
   } as unknown as postgres.Options<Record<string, never>>) as unknown as Sql;
   const db = new ServerDatabase(sql, label, watch);
+  const connections = Math.max(1, Math.min(options.connections ?? 1, max));
   try {
-    await db.query("SELECT 1");
+    // Concurrent queries on a pool whose connections are all busy open new ones.
+    await Promise.all(Array.from({ length: connections }, () => db.query("SELECT 1")));
   } catch (e) {
     await sql.end({ timeout: 0 }).catch(() => {});
     throw e;
