@@ -38,11 +38,20 @@ export type Target = typeof TARGETS[number];
 export const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-net", "--allow-env", "--allow-sys"] as const;
 
 /**
- * V8 flags baked into the executable (`deno compile --v8-flags`). A small young generation keeps
- * peak memory flat on multi-million-row syncs: without it V8 grows the young generation (and
- * the resident set) under the driver's per-row garbage. Measured in docs/benchmarks.md (Sync).
+ * V8 flags baked into the executable (`deno compile --v8-flags`), measured in docs/benchmarks.md.
+ * - `--max-semi-space-size=4`: a small young generation keeps peak memory flat on multi-million-row
+ *   syncs; without it V8 grows the young generation (and the resident set) under the driver's
+ *   per-row garbage (Sync).
+ * - `--liftoff-only`: WebAssembly (the SQL parser, PGlite) runs on V8's baseline compiler only.
+ *   Its optimising compiler spent ~0.6 s of CPU on two threads recompiling the parser's two
+ *   largest functions after every parse, while the migrations ran, taking a core from the server
+ *   on small hosts; and as much on PGlite's functions in every embedded command. Measured: the
+ *   120-migration chain 1,351 → 1,150 ms, verify-reversible on PGlite 2.8 → 2.3 s, a PGlite
+ *   `migrate up` of that chain 9.1–9.4 → 6.8–7.7 s. The price: long data-bound work inside PGlite
+ *   (a 300,000-row `INSERT … SELECT`: 2.6–3.7 → 5.2 s) and sync's SIMD HMAC (masked sync 248k →
+ *   235k rows/s at 1M) run slower (Real-shaped chains, Sync).
  */
-export const V8_FLAGS = ["--max-semi-space-size=4"] as const;
+export const V8_FLAGS = ["--max-semi-space-size=4", "--liftoff-only"] as const;
 
 /**
  * Files outside the static module graph that the binary needs: the masking worker is started

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { V8_FLAGS } from "../compile.ts";
 
 /** The admin URL benchmarks use (the local server by default). */
 export const ADMIN_URL = Deno.env.get("CONFITURE_BENCH_DATABASE_URL") ?? "postgres://root@127.0.0.1:5432/postgres";
@@ -58,11 +59,17 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Run the CLI (`deno run -A main.ts …`); throws on a non-zero exit unless allowed. */
+/**
+ * The V8 flags the CLI runs with in benchmarks: those the release binaries carry
+ * (scripts/compile.ts `V8_FLAGS`), or `BENCH_V8_FLAGS` for a comparison ("" for none).
+ */
+export const CLI_V8_FLAGS: string = Deno.env.get("BENCH_V8_FLAGS") ?? V8_FLAGS.join(",");
+
+/** Run the CLI (`deno run -A main.ts …`, with CLI_V8_FLAGS); throws on a non-zero exit unless allowed. */
 export async function cli(args: string[], options: { cwd?: string; allow?: number[] } = {}): Promise<number> {
   const main = new URL("../../main.ts", import.meta.url).pathname;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", main, ...args],
+    args: ["run", "-A", "--quiet", ...(CLI_V8_FLAGS ? [`--v8-flags=${CLI_V8_FLAGS}`] : []), main, ...args],
     cwd: options.cwd,
     stdout: "null",
     stderr: "piped",
