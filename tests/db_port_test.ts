@@ -249,3 +249,28 @@ Deno.test({
     assertEquals(await others(), 2);
   },
 });
+
+Deno.test({
+  name: "[server] a role allowed one connection still opens a Migrator, and reads its status",
+  ignore: BACKENDS.find((b) => b.name === "server")!.ignore,
+  async fn() {
+    await using t = await freshServerDb();
+    const role = `${t.name}_one`;
+    await t.db.exec(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 1; GRANT ALL ON SCHEMA public TO ${role}`);
+    try {
+      const url = new URL(t.url);
+      url.username = role;
+      await using m = await Migrator.fromConfig(url.toString());
+      assertEquals((await m.status()).initialized, false);
+    } finally {
+      await t.db.exec(`REVOKE ALL ON SCHEMA public FROM ${role}`);
+      // Its backend may still be closing.
+      for (let i = 0; i < 50; i++) {
+        const left = await t.db.query("SELECT 1 FROM pg_stat_activity WHERE usename = $1", [role]);
+        if (left.length === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await t.db.exec(`DROP ROLE ${role}`);
+    }
+  },
+});

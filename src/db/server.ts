@@ -37,6 +37,7 @@ export interface ServerOpenOptions {
   /**
    * How many pool connections to open before returning (default 1, at most `max`). They connect
    * at once, in parallel, so a caller that will need two sessions does not open the second later.
+   * Opening fails only if none connects.
    */
   connections?: number;
 }
@@ -85,8 +86,11 @@ export async function openServer(target: ServerTarget, options: ServerOpenOption
   const db = new ServerDatabase(sql, label, watch);
   const connections = Math.max(1, Math.min(options.connections ?? 1, max));
   try {
-    // Concurrent queries on a pool whose connections are all busy open new ones.
-    await Promise.all(Array.from({ length: connections }, () => db.query("SELECT 1")));
+    // Concurrent queries on a pool whose connections are all busy open new ones. Only one has to
+    // connect: a server short of connection slots still serves what needs a single session.
+    const opened = await Promise.allSettled(Array.from({ length: connections }, () => db.query("SELECT 1")));
+    const failed = opened.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed && opened.every((r) => r.status === "rejected")) throw failed.reason;
   } catch (e) {
     await sql.end({ timeout: 0 }).catch(() => {});
     throw e;
