@@ -10,7 +10,8 @@ import { parseDatabaseUrl } from "../src/db/url.ts";
 import { isSameDatabase } from "../src/db/identity.ts";
 import type { Capabilities } from "../src/db/database.ts";
 import { LockError } from "../src/errors.ts";
-import { freshServerDb } from "./_helpers/db.ts";
+import { freshServerDb, NO_SERVER } from "./_helpers/db.ts";
+import { waitUntil } from "./_helpers/faults.ts";
 import { Migrator } from "../src/migrate/migrator.ts";
 
 // What each adapter declares; callers branch on these, never on `backend`.
@@ -229,7 +230,7 @@ Deno.test("[pglite] a data directory serves one process at a time: a second open
 
 Deno.test({
   name: "[server] `connections` opens that many backends at once; a Migrator opens its lock pair with the pool",
-  ignore: BACKENDS.find((b) => b.name === "server")!.ignore,
+  ignore: NO_SERVER,
   async fn() {
     await using t = await freshServerDb();
     // Backends of the database other than the one asking.
@@ -252,7 +253,7 @@ Deno.test({
 
 Deno.test({
   name: "[server] a role allowed one connection still opens a Migrator, and reads its status",
-  ignore: BACKENDS.find((b) => b.name === "server")!.ignore,
+  ignore: NO_SERVER,
   async fn() {
     await using t = await freshServerDb();
     const role = `${t.name}_one`;
@@ -265,11 +266,11 @@ Deno.test({
     } finally {
       await t.db.exec(`REVOKE ALL ON SCHEMA public FROM ${role}`);
       // Its backend may still be closing.
-      for (let i = 0; i < 50; i++) {
-        const left = await t.db.query("SELECT 1 FROM pg_stat_activity WHERE usename = $1", [role]);
-        if (left.length === 0) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitUntil(
+        `${role}'s backend to end`,
+        async () => (await t.db.query("SELECT 1 FROM pg_stat_activity WHERE usename = $1", [role])).length === 0,
+        2500,
+      ).catch(() => {});
       await t.db.exec(`DROP ROLE ${role}`);
     }
   },

@@ -89,8 +89,7 @@ export async function openServer(target: ServerTarget, options: ServerOpenOption
     // Concurrent queries on a pool whose connections are all busy open new ones. Only one has to
     // connect: a server short of connection slots still serves what needs a single session.
     const opened = await Promise.allSettled(Array.from({ length: connections }, () => db.query("SELECT 1")));
-    const failed = opened.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed && opened.every((r) => r.status === "rejected")) throw failed.reason;
+    if (opened.every((r) => r.status === "rejected")) throw (opened[0] as PromiseRejectedResult).reason;
   } catch (e) {
     await sql.end({ timeout: 0 }).catch(() => {});
     throw e;
