@@ -10,7 +10,6 @@
 import { parseDuration } from "../config/validate.ts";
 import { nonTransactionalReason, transactionControl } from "../sql/classify.ts";
 import type { ParsedSql } from "./parse_sql.ts";
-import type { Statement } from "../sql/split.ts";
 
 /** The run facts of one file. */
 export interface RunMode {
