@@ -242,12 +242,49 @@ Deno.test({
     const one = await openDatabase(target);
     assertEquals(await others(), 1, "one by default");
     await one.close();
+    // Closing an idle pool does not wait for its backends to exit.
+    await waitUntil("the first pool's backend to exit", async () => (await others()) === 0, 2500);
     const two = await openDatabase(target, { connections: 2 });
     assertEquals(await others(), 2, "both connected before openDatabase returns");
     await two.close();
+    await waitUntil("the second pool's backends to exit", async () => (await others()) === 0, 2500);
     // The first locked run probes for a pooler on two sessions: neither connects then.
     await using _migrator = await Migrator.fromConfig(t.url);
     assertEquals(await others(), 2);
+  },
+});
+
+Deno.test({
+  name: "[server] close() lets work in hand finish: a query, a transaction, a reserved session's call",
+  ignore: NO_SERVER,
+  async fn() {
+    await using t = await freshServerDb();
+    const target = parseDatabaseUrl(t.url, () => undefined);
+    await t.db.exec("CREATE TABLE closing (n int)");
+    // Each close() below starts while the server is still sleeping inside the work: an idle
+    // pool would be torn down at once, which here would destroy the work.
+    const pool = await openDatabase(target);
+    const query = pool.query<{ n: number }>("SELECT n FROM (SELECT pg_sleep(0.3), 1 AS n) s");
+    await pool.close();
+    assertEquals((await query)[0].n, 1);
+
+    const txPool = await openDatabase(target);
+    const tx = txPool.transaction(async (q) => {
+      await q.exec("SELECT pg_sleep(0.3)");
+      await q.exec("INSERT INTO closing VALUES (2)");
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await txPool.close();
+    await tx;
+
+    const sessionPool = await openDatabase(target);
+    const session = await sessionPool.reserve();
+    const call = session.exec("SELECT pg_sleep(0.3); INSERT INTO closing VALUES (3)");
+    const closed = sessionPool.close();
+    await call;
+    await session.release();
+    await closed;
+    assertEquals(await t.db.query("SELECT n FROM closing ORDER BY n"), [{ n: 2 }, { n: 3 }]);
   },
 });
 
