@@ -11,9 +11,14 @@
  * one transaction (`BEGIN; \i file; COMMIT;`), CONCURRENTLY files without one; goose files are
  * cut at `-- +goose Down` for psql. Rounds alternate which side goes first.
  *
+ * For the generated chain each round also times the start-up floors: `psql -c 'SELECT 1'`, and
+ * `deno run` (with the CLI's V8 flags) of `_connect_floor.ts`, which imports commander and
+ * postgres.js, connects and runs one query. The second table sets them against the target:
+ * what 1.3× psql leaves once the Deno floor is paid, against psql's own time past its start-up.
+ *
  * Run: `deno task bench chains` (env: CHAIN_SIZE=120, CHAIN_ROUNDS=4)
  */
-import { ADMIN_URL, cli, createDb, dbUrl, dropDb, median, psql, time } from "./_util.ts";
+import { ADMIN_URL, cli, CLI_V8_FLAGS, createDb, dbUrl, dropDb, median, psql, time } from "./_util.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/chains/", import.meta.url).pathname;
 
@@ -100,6 +105,19 @@ function psqlScript(dir: string, files: Record<string, string>): string {
 
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 
+/** `deno run` of the connect floor against `url`, with the flags the CLI runs with. */
+function connectFloor(url: string): Promise<number> {
+  const script = new URL("./_connect_floor.ts", import.meta.url).pathname;
+  return time(async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", ...(CLI_V8_FLAGS ? [`--v8-flags=${CLI_V8_FLAGS}`] : []), script, url],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (out.code !== 0) throw new Error(`_connect_floor.ts failed: ${new TextDecoder().decode(out.stderr)}`);
+  });
+}
+
 /** Run the benchmark and print its figures. */
 export async function main(): Promise<void> {
   const size = Number(Deno.env.get("CHAIN_SIZE") ?? 120);
@@ -111,6 +129,7 @@ export async function main(): Promise<void> {
     ["fixture sqlx", fixture("sqlx")],
   ];
   const rows: string[] = [];
+  const floorRows: string[] = [];
   const databases: string[] = [];
   try {
     for (const [label, files] of chains) {
@@ -118,6 +137,8 @@ export async function main(): Promise<void> {
       await Deno.writeTextFile(`${dir}/all.psql`, psqlScript(dir, files));
       const floors: number[] = [];
       const ours: number[] = [];
+      const psqlStart: number[] = [];
+      const denoStart: number[] = [];
       for (let r = 0; r < rounds; r++) {
         const floorDb = await createDb("bench_chain_psql");
         const ourDb = await createDb("bench_chain_conf");
@@ -132,11 +153,21 @@ export async function main(): Promise<void> {
           await runOurs();
           await runFloor();
         }
+        if (label.startsWith("generated")) {
+          psqlStart.push(await time(() => psql(dbUrl(floorDb), ["-c", "SELECT 1"])));
+          denoStart.push(await connectFloor(dbUrl(floorDb)));
+        }
         console.error(`${label} round ${r + 1}: psql ${fmt(floors.at(-1)!)}, confiture ${fmt(ours.at(-1)!)}`);
       }
       const ups = Object.keys(files).filter((f) => !f.endsWith(".down.sql")).length;
       const [f, c] = [median(floors), median(ours)];
       rows.push(`| ${label} | ${ups} | ${rounds} | ${fmt(f)} | ${fmt(c)} | ${(c / f).toFixed(2)}× |`);
+      if (psqlStart.length > 0) {
+        const [ps, ds] = [median(psqlStart), median(denoStart)];
+        floorRows.push(
+          `| ${label} | ${fmt(ps)} | ${fmt(ds)} | ${fmt(f)} | ${fmt(1.3 * f - ds)} | ${fmt(f - ps)} | ${fmt(c - ds)} |`,
+        );
+      }
       await Deno.remove(dir, { recursive: true });
     }
   } finally {
@@ -146,6 +177,13 @@ export async function main(): Promise<void> {
   console.log("| chain | migrations | rounds | psql median (1 session) | confiture migrate up median | ratio |");
   console.log("|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
+  console.log("");
+  console.log(
+    "| chain | psql start-up (connect, SELECT 1) | Deno start-up floor (commander + postgres.js, connect, SELECT 1) " +
+      "| psql chain | 1.3× psql − Deno floor | psql chain − psql start-up | confiture − Deno floor |",
+  );
+  console.log("|---|---|---|---|---|---|---|");
+  for (const r of floorRows) console.log(r);
 }
 
 if (import.meta.main) await main();
