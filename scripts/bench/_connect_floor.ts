@@ -5,16 +5,10 @@
  * Run: `deno run -A scripts/bench/_connect_floor.ts postgres://…`
  */
 import { Command } from "@commander-js/extra-typings";
-import postgres from "postgres";
+import { floorSql } from "./_floor_sql.ts";
 
 if (typeof Command !== "function") Deno.exit(1);
 const url = new URL(Deno.args[0]);
-const sql = postgres({
-  host: url.hostname,
-  port: Number(url.port || 5432),
-  user: decodeURIComponent(url.username),
-  database: url.pathname.slice(1),
-  prepare: false,
-});
+const sql = floorSql(url);
 await sql.unsafe("SELECT 1");
 await sql.end();

@@ -5,16 +5,10 @@
  *
  * Run: `deno run -A scripts/bench/_status_floor.ts postgres://…`
  */
-import postgres from "postgres";
+import { floorSql } from "./_floor_sql.ts";
 
 const url = new URL(Deno.args[0]);
-const sql = postgres({
-  host: url.hostname,
-  port: Number(url.port || 5432),
-  user: decodeURIComponent(url.username),
-  database: url.pathname.slice(1),
-  prepare: false,
-});
+const sql = floorSql(url);
 const rows = await sql.unsafe("SELECT version, applied_at FROM tb_confiture ORDER BY version");
 console.log(rows.length);
 await sql.end();
