@@ -65,18 +65,30 @@ export function median(xs: number[]): number {
  */
 export const CLI_V8_FLAGS: string = Deno.env.get("BENCH_V8_FLAGS") ?? V8_FLAGS.join(",");
 
-/** Run the CLI (`deno run -A main.ts …`, with CLI_V8_FLAGS); throws on a non-zero exit unless allowed. */
-export async function cli(args: string[], options: { cwd?: string; allow?: number[] } = {}): Promise<number> {
-  const main = new URL("../../main.ts", import.meta.url).pathname;
+/**
+ * Run a Deno script (`deno run -A script …`, with CLI_V8_FLAGS); throws on a non-zero exit
+ * unless allowed. `name` is how the error names the script.
+ */
+export async function denoRun(
+  script: string,
+  args: string[],
+  options: { cwd?: string; allow?: number[]; name?: string } = {},
+): Promise<number> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", ...(CLI_V8_FLAGS ? [`--v8-flags=${CLI_V8_FLAGS}`] : []), main, ...args],
+    args: ["run", "-A", "--quiet", ...(CLI_V8_FLAGS ? [`--v8-flags=${CLI_V8_FLAGS}`] : []), script, ...args],
     cwd: options.cwd,
     stdout: "null",
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).output();
   if (out.code !== 0 && !(options.allow ?? []).includes(out.code)) {
-    throw new Error(`confiture ${args.join(" ")} exited ${out.code}: ${new TextDecoder().decode(out.stderr)}`);
+    const name = options.name ?? script;
+    throw new Error(`${name} ${args.join(" ")} exited ${out.code}: ${new TextDecoder().decode(out.stderr)}`);
   }
   return out.code;
+}
+
+/** Run the CLI (`deno run -A main.ts …`, with CLI_V8_FLAGS); throws on a non-zero exit unless allowed. */
+export function cli(args: string[], options: { cwd?: string; allow?: number[] } = {}): Promise<number> {
+  return denoRun(new URL("../../main.ts", import.meta.url).pathname, args, { ...options, name: "confiture" });
 }

@@ -18,7 +18,7 @@
  *
  * Run: `deno task bench chains` (env: CHAIN_SIZE=120, CHAIN_ROUNDS=4)
  */
-import { ADMIN_URL, cli, CLI_V8_FLAGS, createDb, dbUrl, dropDb, median, psql, time } from "./_util.ts";
+import { ADMIN_URL, cli, createDb, dbUrl, denoRun, dropDb, median, psql, time } from "./_util.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/chains/", import.meta.url).pathname;
 
@@ -107,15 +107,7 @@ const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 
 /** `deno run` of the connect floor against `url`, with the flags the CLI runs with. */
 function connectFloor(url: string): Promise<number> {
-  const script = new URL("./_connect_floor.ts", import.meta.url).pathname;
-  return time(async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", ...(CLI_V8_FLAGS ? [`--v8-flags=${CLI_V8_FLAGS}`] : []), script, url],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (out.code !== 0) throw new Error(`_connect_floor.ts failed: ${new TextDecoder().decode(out.stderr)}`);
-  });
+  return time(() => denoRun(new URL("./_connect_floor.ts", import.meta.url).pathname, [url]));
 }
 
 /** Run the benchmark and print its figures. */
