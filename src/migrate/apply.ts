@@ -82,6 +82,7 @@ export async function runScript(
   bookkeeping: Bookkeeping,
   options: {
     asyncCommit?: boolean;
+    /** SQL that fails unless the migration sent before this one committed (see guardSql). */
     guard?: string;
     oneMessage?: boolean;
     signal?: AbortSignal;
@@ -89,6 +90,12 @@ export async function runScript(
     emit?: EventSink;
     /** The run's view of the progress journal (outside a transaction); read afresh without. */
     journal?: JournalState;
+    /**
+     * Outside a transaction: called once the last message is sent, before its answer (never
+     * when the file's own COMMIT ends it). Nothing else of this run is sent after it unless the
+     * run fails, so the caller may send what follows behind it, guarded on its tracking row.
+     */
+    onLastSent?: () => void;
   } = {},
 ): Promise<RunOutcome> {
   if (script.mode === "transaction") {
@@ -117,17 +124,11 @@ export async function runScript(
     }
     return {};
   }
-  return await runOutsideTransaction(
-    session,
-    script,
-    target,
-    tracking,
-    bookkeeping,
-    options.journal ?? new JournalState(),
-    options.asyncCommit === true,
-    options.signal,
-    options.emit,
-  );
+  return await runOutsideTransaction(session, script, target, tracking, bookkeeping, {
+    ...options,
+    state: options.journal ?? new JournalState(),
+    asyncCommit: options.asyncCommit === true,
+  });
 }
 
 async function runOutsideTransaction(
@@ -136,12 +137,16 @@ async function runOutsideTransaction(
   target: RunTarget,
   tracking: TrackingTable,
   bookkeeping: Bookkeeping,
-  state: JournalState,
-  asyncCommit: boolean,
-  signal: AbortSignal | undefined,
-  emit: EventSink | undefined,
+  options: {
+    state: JournalState;
+    asyncCommit: boolean;
+    guard?: string;
+    signal?: AbortSignal;
+    emit?: EventSink;
+    onLastSent?: () => void;
+  },
 ): Promise<RunOutcome> {
-  const started = performance.now();
+  const { state, asyncCommit, signal, emit } = options;
   const journal = await state.find(session, tracking, target.version, target.direction);
   if (journal && journal.checksum !== target.checksum) {
     throw new ConfigError(
@@ -169,15 +174,19 @@ async function runOutsideTransaction(
   });
   // One message, committed before the first statement runs: the session made clean, the
   // journal (created with its first row) and this run's row, then the file's settings. Its
-  // commit need not wait for the WAL flush: the statement's own commit flushes it first.
+  // commit need not wait for the WAL flush: the statement's own commit flushes it first. Sent
+  // behind migrations not yet answered, it fails with its guard unless they committed.
   await session.exec([
     RESET_SESSION,
+    ...(options.guard ? [options.guard] : []),
     ...(asyncCommit ? [ASYNC_COMMIT] : []),
     ...(state.exists ? [] : [tracking.ensureProgressSql()]),
     ...(journal ? [] : [tracking.saveProgressSql(progress(0))]),
     ...setStatements(script.settings, false).map((s) => s.replace(/;$/, "")),
   ].join(";\n"));
   state.created();
+  // The file's own time starts once what it was sent behind has answered.
+  const started = performance.now();
   let inTransaction = false;
   let finishedInside = false;
   let reset = false;
@@ -221,13 +230,15 @@ async function runOutsideTransaction(
     if (!finishedInside) {
       // One message, one implicit transaction: the tracking row and the journal's cleared row
       // commit together; then the session is made clean for what follows.
-      await session.exec([
+      const last = session.exec([
         // The caller guarantees a later synchronous commit, as for a transactional migration.
         ...(asyncCommit ? [ASYNC_COMMIT] : []),
         bookkeeping(performance.now() - started),
         tracking.clearProgressSql(target.version, target.direction),
         RESET_SESSION,
       ].join(";\n"));
+      options.onLastSent?.();
+      await last;
       reset = true;
     }
     state.forget(target.version, target.direction);

@@ -12,7 +12,7 @@
 import type { ReservedSession } from "../db/database.ts";
 import { ConnectionError, InterruptedError } from "../errors.ts";
 import type { ConfitureEvent, EventSink } from "../events.ts";
-import { ReplayNeeded, type RunOutcome, runScript, type RunTarget, toMigrationError } from "./apply.ts";
+import { ReplayNeeded, runScript, type RunTarget, toMigrationError } from "./apply.ts";
 import { isLockTimeout, pauseBeforeRetry } from "./lock_retry.ts";
 import type { MigrationRun } from "./results.ts";
 import type { MigrationScript } from "./script.ts";
@@ -88,26 +88,30 @@ export class UpPipeline {
 
   /** Apply every step; throws the first failure that retries did not cure. */
   async run(): Promise<void> {
-    const { session, tracking, steps, signal, emit } = this.#o;
+    const { tracking, steps, signal } = this.#o;
     const n = steps.length;
-    const inFlight: { i: number; sent: number; done: Promise<RunOutcome> }[] = [];
+    const inFlight: InFlight[] = [];
     let next = 0;
     let announced = 0;
+    // A migration run statement by statement holds the connection until its last message is
+    // sent: nothing may be sent between its statements.
+    const holder = () => inFlight.find((f) => f.hold && !f.hold.released);
     while (next < n || inFlight.length > 0) {
       if (signal?.aborted && inFlight.length === 0) throw new InterruptedError("interrupted");
-      while (
-        next < n && inFlight.length < this.#o.depth && steps[next].script.mode === "transaction" && !signal?.aborted
-      ) {
+      while (next < n && inFlight.length < this.#o.depth && !holder() && !signal?.aborted) {
         const i = next++;
         const step = steps[i];
         const guard = inFlight.length > 0 ? tracking.guardSql(steps[i - 1].file.version) : undefined;
         // Migrations refused behind a failed one are sent again later: announce them once.
-        if (i >= announced) {
-          announced = i + 1;
-          emit(startEvent(step.file, step.script));
+        const announce = i >= announced;
+        if (announce) announced = i + 1;
+        if (step.script.mode !== "transaction") {
+          inFlight.push(this.#sendStepwise(i, guard, announce));
+          continue;
         }
+        if (announce) this.#o.emit(startEvent(step.file, step.script));
         const done = runScript(
-          session,
+          this.#o.session,
           step.script,
           step.target,
           tracking,
@@ -117,13 +121,14 @@ export class UpPipeline {
         done.catch(() => {}); // awaited in order below
         inFlight.push({ i, sent: performance.now(), done });
       }
-      const head = inFlight.shift();
-      if (!head) {
-        // A migration that cannot run in one transaction runs alone.
-        const i = next++;
-        this.#settled(i, await this.#applyOne(i, this.#asyncCommitOf(i), 0, true));
-        continue;
+      const head = inFlight[0];
+      const hold = holder()?.hold;
+      if (hold && next < n) {
+        // Send what follows as soon as the holder lets go, unless the head settles first.
+        await Promise.race([hold.wait, head.done.then(() => {}, () => {})]);
+        if (hold.released && inFlight[0] === head) continue;
       }
+      inFlight.shift();
       try {
         await head.done;
         const file = steps[head.i].file;
@@ -139,27 +144,62 @@ export class UpPipeline {
         await Promise.allSettled(inFlight.map((f) => f.done));
         inFlight.length = 0;
         if (signal?.aborted || e instanceof ConnectionError) throw e;
+        // A statement-by-statement file is never retried from its start (its journal resumes it).
+        if (head.hold) throw e;
         next = head.i + 1;
-        const step = steps[head.i];
-        const again = (firstAttempt: number) =>
-          this.#applyOne(head.i, this.#asyncCommitOf(head.i), firstAttempt, false);
-        if (e instanceof ReplayNeeded) {
-          // Nothing of it committed. Statement by statement, a lasting error names its
-          // statement; a lock timeout counts as the first of its retries.
-          if (e.error.sqlstate !== "55P03") this.#settled(head.i, await again(0));
-          else if (this.#o.lockRetries < 1) {
-            throw toMigrationError(e.error, step.target, step.script.text);
-          } else {
-            await this.#pause(step.file, 0);
-            this.#settled(head.i, await again(1));
-          }
-          continue;
-        }
-        if (!isLockTimeout(e) || this.#o.lockRetries < 1) throw e;
-        await this.#pause(step.file, 0);
-        this.#settled(head.i, await again(1));
+        await this.#retry(head.i, e);
       }
     }
+  }
+
+  /**
+   * Start the statement-by-statement migration `i`, sent behind those in flight (its first
+   * message fails with `guard` unless they committed). Its claim on the connection ends when
+   * its last message is sent, or when it settles.
+   */
+  #sendStepwise(i: number, guard: string | undefined, announce: boolean): InFlight {
+    let release = () => {};
+    const hold = {
+      released: false,
+      wait: new Promise<void>((resolve) => {
+        release = () => {
+          hold.released = true;
+          resolve();
+        };
+      }),
+    };
+    const sent = performance.now();
+    const done = this.#applyOne(i, this.#asyncCommitOf(i), 0, announce, { guard, onLastSent: release });
+    done.then(release, release);
+    return { i, sent, done, hold };
+  }
+
+  /** After the failure `e` of transactional migration `i`: replay or retry it, or throw. */
+  async #retry(i: number, e: unknown): Promise<void> {
+    const step = this.#o.steps[i];
+    const again = (firstAttempt: number) => this.#applyOne(i, this.#asyncCommitOf(i), firstAttempt, false);
+    if (e instanceof ReplayNeeded) {
+      // Nothing of it committed. Statement by statement, a lasting error names its
+      // statement; a lock timeout counts as the first of its retries.
+      if (e.error.sqlstate !== "55P03") this.#settled(i, await this.#emitted(again(0)));
+      else if (this.#o.lockRetries < 1) {
+        throw toMigrationError(e.error, step.target, step.script.text);
+      } else {
+        await this.#pause(step.file, 0);
+        this.#settled(i, await this.#emitted(again(1)));
+      }
+      return;
+    }
+    if (!isLockTimeout(e) || this.#o.lockRetries < 1) throw e;
+    await this.#pause(step.file, 0);
+    this.#settled(i, await this.#emitted(again(1)));
+  }
+
+  /** A run applied alone: report it done. */
+  async #emitted(run: Promise<MigrationRun>): Promise<MigrationRun> {
+    const r = await run;
+    this.#emitDone(r);
+    return r;
   }
 
   /** Make what did commit durable: needed when the run stopped after an asynchronous commit. */
@@ -181,8 +221,17 @@ export class UpPipeline {
     return this.#o.pause ? this.#o.pause(file, attempt) : pauseBeforeRetry(this.#o.emit, file, attempt);
   }
 
-  /** Apply step `i` alone (statement by statement where it must), retrying lock timeouts. */
-  async #applyOne(i: number, asyncCommit: boolean, firstAttempt: number, announce: boolean): Promise<MigrationRun> {
+  /**
+   * Apply step `i` (statement by statement where it must), retrying lock timeouts of a
+   * transactional one. `send` is for a statement-by-statement one sent behind others.
+   */
+  async #applyOne(
+    i: number,
+    asyncCommit: boolean,
+    firstAttempt: number,
+    announce: boolean,
+    send: { guard?: string; onLastSent?: () => void } = {},
+  ): Promise<MigrationRun> {
     const { session, tracking, signal, emit } = this.#o;
     const { file, script, target, record } = this.#o.steps[i];
     if (announce) emit(startEvent(file, script));
@@ -195,7 +244,7 @@ export class UpPipeline {
           target,
           tracking,
           (executionTimeMs) => tracking.recordSql({ ...record, executionTimeMs }),
-          { asyncCommit, signal, emit, journal: this.#journal },
+          { asyncCommit, signal, emit, journal: this.#journal, ...send },
         );
         for (const index of outcome.rebuilt ?? []) {
           emit({
@@ -212,9 +261,7 @@ export class UpPipeline {
             } of ${script.statements.length}`,
           });
         }
-        const run = { version: file.version, name: file.name, duration_ms: Math.round(performance.now() - t0) };
-        this.#emitDone(run);
-        return run;
+        return { version: file.version, name: file.name, duration_ms: Math.round(performance.now() - t0) };
       } catch (e) {
         // Only a whole-transaction migration can be retried safely from the start.
         if (
@@ -234,6 +281,15 @@ export class UpPipeline {
       durationMs: run.duration_ms,
     });
   }
+}
+
+/** A migration sent and not yet settled. */
+interface InFlight {
+  i: number;
+  sent: number;
+  done: Promise<unknown>;
+  /** A statement-by-statement one: nothing may follow it on the connection until `released`. */
+  hold?: { released: boolean; wait: Promise<void> };
 }
 
 /** The `migration.start` event of an up migration. */

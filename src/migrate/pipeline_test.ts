@@ -11,6 +11,7 @@ import type { ConfitureEvent } from "../events.ts";
 import { type PipelineStep, UpPipeline } from "./pipeline.ts";
 import { prepareScript } from "./script.ts";
 import { TrackingTable } from "./tracking_table.ts";
+import { JournalState } from "./journal_state.ts";
 
 const tracking = new TrackingTable({ name: "tb_confiture" });
 
@@ -26,6 +27,8 @@ class FakeSession implements ReservedSession {
   /** Each transaction as it reached the "server": version, guarded, one message. */
   readonly received: { version: string; guardedBy?: string; oneMessage: boolean }[] = [];
   readonly execs: string[] = [];
+  /** What was sent and what answered, in order: `send 003` / `done 003` (`exec` for one statement). */
+  readonly log: string[] = [];
   inFlight = 0;
   maxInFlight = 0;
   #tail: Promise<void> = Promise.resolve();
@@ -35,9 +38,10 @@ class FakeSession implements ReservedSession {
   execTransaction(statements: readonly string[], options: { oneMessage?: boolean } = {}): Promise<void> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const version = /t_(\d+)/.exec(statements[1] ?? "")?.[1] ?? "?";
+    this.log.push(`send ${version}`);
     const run = this.#tail.then(async () => {
       await new Promise((r) => setTimeout(r, 0));
-      const version = /t_(\d+)/.exec(statements[1] ?? "")?.[1] ?? "?";
       const guardedBy = /WHERE version = '(\d+)'/.exec(statements[0])?.[1];
       this.received.push({ version, guardedBy, oneMessage: options.oneMessage === true });
       if (guardedBy !== undefined && !this.committed.includes(guardedBy)) {
@@ -52,16 +56,30 @@ class FakeSession implements ReservedSession {
         throw e;
       }
       this.committed.push(version);
+      this.log.push(`done ${version}`);
     });
     this.#tail = run.catch(() => {});
     return run.finally(() => this.inFlight--);
   }
-  query<T>(): Promise<T[]> {
-    return Promise.resolve([]);
-  }
+  /** One message of a statement-by-statement file: queued like the rest, guard honoured. */
   exec(sql: string): Promise<void> {
     this.execs.push(sql);
-    return Promise.resolve();
+    const what = RECORDS.exec(sql)?.[1] ?? (sql.includes("CREATE INDEX") ? "index" : "exec");
+    this.log.push(`send ${what}${this.inFlight > 0 ? " (busy)" : ""}`);
+    const run = this.#tail.then(async () => {
+      await new Promise((r) => setTimeout(r, 0));
+      const guardedBy = GUARD.exec(sql)?.[1];
+      if (guardedBy !== undefined && !this.committed.includes(guardedBy)) {
+        throw new DatabaseError({ message: "did not commit", sqlstate: "P0001" });
+      }
+      if (RECORDS.test(sql)) this.committed.push(what);
+      this.log.push(`done ${what}`);
+    });
+    this.#tail = run.catch(() => {});
+    return run;
+  }
+  query<T>(): Promise<T[]> {
+    return Promise.resolve([]);
   }
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return fn(this);
@@ -77,11 +95,18 @@ class FakeSession implements ReservedSession {
   }
 }
 
-async function steps(n: number): Promise<PipelineStep[]> {
+// The guard's version, and the version a message records in the tracking table.
+const GUARD = /\$confiture_guard\$[\s\S]*?WHERE version = '(\d+)'/;
+const RECORDS = /VALUES \(gen_random_uuid\(\), '[^']*', '(\d+)'/;
+
+/** `n` migrations; those in `stepwise` build an index CONCURRENTLY (statement by statement). */
+async function steps(n: number, stepwise: number[] = []): Promise<PipelineStep[]> {
   const out: PipelineStep[] = [];
   for (let i = 1; i <= n; i++) {
     const version = String(i).padStart(3, "0");
-    const text = `CREATE TABLE t_${version} (id int);\n`;
+    const text = stepwise.includes(i)
+      ? `CREATE INDEX CONCURRENTLY i_${version} ON t_001 (id);\n`
+      : `CREATE TABLE t_${version} (id int);\n`;
     const script = await prepareScript(text, `${version}_m.up.sql`, {
       statementLockTimeoutMs: 0,
       statementTimeoutMs: 0,
@@ -102,6 +127,7 @@ function pipeline(session: FakeSession, all: PipelineStep[], extra: { depth?: nu
     depth: extra.depth ?? 8,
     lockRetries: extra.lockRetries ?? 3,
     emit: (e) => events.push(e),
+    journal: new JournalState(false),
     pause: (file, attempt) => {
       pauses.push({ version: file.version, attempt });
       return Promise.resolve();
@@ -216,4 +242,33 @@ Deno.test("flush makes asynchronously committed migrations durable after a stop"
   const sent = clean.received.length;
   await ok.flush();
   assertEquals(clean.received.length, sent, "the last migration committed synchronously: nothing to flush");
+});
+
+Deno.test("a statement-by-statement file is sent behind those in flight, and what follows behind its last message", async () => {
+  const session = new FakeSession();
+  const { p, started } = pipeline(session, await steps(5, [3]));
+  await p.run();
+  assertEquals(session.committed, versions(5));
+  assertEquals(p.runs.map((r) => r.version), versions(5));
+  assertEquals(started(), versions(5));
+  // Its first message left before 002 answered, guarded on it; its statement only after.
+  const first = session.execs[0];
+  assertEquals(GUARD.exec(first)?.[1], "002");
+  assert(session.log.indexOf("send exec (busy)") < session.log.indexOf("done 002"), session.log.join(", "));
+  assert(
+    session.log.indexOf("send index") > session.log.indexOf("done exec"),
+    "the statement waits for the first message",
+  );
+  // 004 left behind 003's last message, before it answered, guarded on 003.
+  assert(session.log.indexOf("send 004") < session.log.indexOf("done 003"), session.log.join(", "));
+  assertEquals(session.received.find((r) => r.version === "004")?.guardedBy, "003");
+});
+
+Deno.test("a statement-by-statement file behind a failed migration is refused before its statements", async () => {
+  const session = new FakeSession(new Map([["002", [{ sqlstate: "23503", indexed: true }]]]));
+  const { p } = pipeline(session, await steps(4, [3]));
+  await assertRejects(() => p.run(), MigrationError, "Cannot apply 002_m.up.sql");
+  assertEquals(session.committed, ["001"]);
+  assert(!session.log.includes("send index"), "the index was never sent");
+  assert(!session.log.includes("send 004"));
 });
