@@ -42,7 +42,7 @@ class FakeSession implements ReservedSession {
     this.log.push(`send ${version}`);
     const run = this.#tail.then(async () => {
       await new Promise((r) => setTimeout(r, 0));
-      const guardedBy = /WHERE version = '(\d+)'/.exec(statements[0])?.[1];
+      const guardedBy = GUARD.exec(statements[0])?.[1];
       this.received.push({ version, guardedBy, oneMessage: options.oneMessage === true });
       if (guardedBy !== undefined && !this.committed.includes(guardedBy)) {
         throw Object.assign(new DatabaseError({ message: "did not commit", sqlstate: "P0001" }), {
@@ -251,16 +251,19 @@ Deno.test("a statement-by-statement file is sent behind those in flight, and wha
   assertEquals(session.committed, versions(5));
   assertEquals(p.runs.map((r) => r.version), versions(5));
   assertEquals(started(), versions(5));
+  // Where an entry is in the log; it must be there.
+  const at = (entry: string) => {
+    const i = session.log.indexOf(entry);
+    assert(i >= 0, `${entry} is not in ${session.log.join(", ")}`);
+    return i;
+  };
   // Its first message left before 002 answered, guarded on it; its statement only after.
   const first = session.execs[0];
   assertEquals(GUARD.exec(first)?.[1], "002");
-  assert(session.log.indexOf("send exec (busy)") < session.log.indexOf("done 002"), session.log.join(", "));
-  assert(
-    session.log.indexOf("send index") > session.log.indexOf("done exec"),
-    "the statement waits for the first message",
-  );
+  assert(at("send exec (busy)") < at("done 002"), session.log.join(", "));
+  assert(at("send index") > at("done exec"), "the statement waits for the first message");
   // 004 left behind 003's last message, before it answered, guarded on 003.
-  assert(session.log.indexOf("send 004") < session.log.indexOf("done 003"), session.log.join(", "));
+  assert(at("send 004") < at("done 003"), session.log.join(", "));
   assertEquals(session.received.find((r) => r.version === "004")?.guardedBy, "003");
 });
 
